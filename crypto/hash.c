@@ -1,0 +1,123 @@
+/*
+ * Hashes, HMACs and the ZRTP KDF (RFC 6189 §4.5.1) on libgcrypt's md API.
+ * Callers pass bytes and get bytes; no message layout is known here.
+ */
+#include <string.h>
+
+#include <gcrypt.h>
+
+#include "hash.h"
+#include "zcrypto.h"
+
+static const int zhash_gcry[ZHASH_COUNT] = {
+	[ZHASH_S256] = GCRY_MD_SHA256,
+	[ZHASH_S384] = GCRY_MD_SHA384,
+	[ZHASH_N256] = GCRY_MD_SHA3_256,
+	[ZHASH_N384] = GCRY_MD_SHA3_384,
+};
+
+static const size_t zhash_size[ZHASH_COUNT] = {
+	[ZHASH_S256] = 32,
+	[ZHASH_S384] = 48,
+	[ZHASH_N256] = 32,
+	[ZHASH_N384] = 48,
+};
+
+size_t
+zhash_len(enum zhash_alg alg)
+{
+	if ((unsigned)alg >= ZHASH_COUNT)
+		return 0;
+	return zhash_size[alg];
+}
+
+/* One md run over iov, keyed (HMAC) when key != NULL. */
+static int
+zmd_run(enum zhash_alg alg, const uint8_t *key, size_t key_len,
+    const struct ziov *iov, size_t n, uint8_t *out)
+{
+	gcry_md_hd_t h;
+	size_t i;
+
+	if ((unsigned)alg >= ZHASH_COUNT)
+		return ZE_UNSUPPORTED;
+	if (gcry_md_open(&h, zhash_gcry[alg],
+	    key != NULL ? GCRY_MD_FLAG_HMAC | GCRY_MD_FLAG_SECURE : 0) != 0)
+		return ZE_CRYPTO;
+	if (key != NULL && gcry_md_setkey(h, key, key_len) != 0) {
+		gcry_md_close(h);
+		return ZE_CRYPTO;
+	}
+	for (i = 0; i < n; i++)
+		gcry_md_write(h, iov[i].p, iov[i].len);
+	memcpy(out, gcry_md_read(h, 0), zhash_size[alg]);
+	gcry_md_close(h);
+	return 0;
+}
+
+int
+zhash(enum zhash_alg alg, const void *p, size_t len, uint8_t *out)
+{
+	struct ziov v = { p, len };
+
+	return zmd_run(alg, NULL, 0, &v, 1, out);
+}
+
+int
+zhash_iov(enum zhash_alg alg, const struct ziov *iov, size_t n, uint8_t *out)
+{
+	return zmd_run(alg, NULL, 0, iov, n, out);
+}
+
+int
+zhmac(enum zhash_alg alg, const uint8_t *key, size_t key_len, const void *p,
+    size_t len, uint8_t *out)
+{
+	struct ziov v = { p, len };
+
+	if (key == NULL)
+		return ZE_INVAL;
+	return zmd_run(alg, key, key_len, &v, 1, out);
+}
+
+int
+zhmac_iov(enum zhash_alg alg, const uint8_t *key, size_t key_len,
+    const struct ziov *iov, size_t n, uint8_t *out)
+{
+	if (key == NULL)
+		return ZE_INVAL;
+	return zmd_run(alg, key, key_len, iov, n, out);
+}
+
+int
+zkdf(enum zhash_alg alg, const uint8_t *ki, size_t ki_len, const char *label,
+    const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+{
+	static const uint8_t counter[4] = { 0, 0, 0, 1 }, zero = 0;
+	uint8_t l_bits[4], full[ZHASH_MAX_LEN];
+	uint32_t bits;
+	int r;
+
+	if (out_len == 0 || out_len > zhash_len(alg) || label == NULL)
+		return ZE_INVAL;
+	bits = (uint32_t)out_len * 8;
+	l_bits[0] = bits >> 24;
+	l_bits[1] = bits >> 16;
+	l_bits[2] = bits >> 8;
+	l_bits[3] = bits;
+	{
+		struct ziov iov[] = {
+			{ counter, sizeof(counter) },
+			{ label, strlen(label) },
+			{ &zero, 1 },
+			{ context, context_len },
+			{ l_bits, sizeof(l_bits) },
+		};
+
+		r = zhmac_iov(alg, ki, ki_len, iov, 5, full);
+	}
+	if (r == 0)
+		memcpy(out, full, out_len);
+	zwipe(full, sizeof(full));
+	return r;
+}

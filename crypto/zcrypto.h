@@ -1,0 +1,34 @@
+/*
+ * libgcrypt start-up, randomness, secret wiping, secure memory and
+ * constant-time comparison: the primitives every other layer uses to
+ * handle secrets. No sockets, clocks or files here.
+ */
+#ifndef ZRTPD_ZCRYPTO_H
+#define ZRTPD_ZCRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zerr.h"
+
+/*
+ * Initialise libgcrypt once per process: version check, secure memory pool
+ * of secmem_bytes (0 for the default), initialisation finished.
+ */
+int zcrypto_init(size_t secmem_bytes);
+
+/* Cryptographically strong random bytes (keys, H0, nonces). */
+void zrand_bytes(void *buf, size_t len);
+
+/* The one wipe primitive: never optimised away. Accepts NULL. */
+void zwipe(void *p, size_t len);
+
+/* Constant-time equality of two equal-length buffers: 1 equal, 0 not. */
+int zct_eq(const void *a, const void *b, size_t len);
+
+/* Secure (non-swappable) memory for long-lived secrets. */
+void *zsecure_alloc(size_t len);
+/* Wipes len bytes, then frees. Accepts NULL. */
+void zsecure_free(void *p, size_t len);
+
+#endif

@@ -1,0 +1,549 @@
+/*
+ * Engine core: the action queue, the one state table and fsm_step, packet
+ * intake, retransmission timers and failure. Protocol steps live in
+ * engine_hello.c, engine_kex.c and engine_confirm.c; keys in engine_keys.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+static const char *const zs_state_names[ZS_STATE_COUNT] = {
+	[ZS_INIT] = "init",
+	[ZS_DISCOVERY] = "discovery",
+	[ZS_COMMIT_SENT] = "commit-sent",
+	[ZS_WAIT_AGREE_I] = "agreeing-initiator",
+	[ZS_DHPART2_SENT] = "dhpart2-sent",
+	[ZS_CONFIRM2_SENT] = "confirm2-sent",
+	[ZS_DHPART1_SENT] = "dhpart1-sent",
+	[ZS_WAIT_AGREE_R] = "agreeing-responder",
+	[ZS_CONFIRM1_SENT] = "confirm1-sent",
+	[ZS_SECURE] = "secure",
+	[ZS_ERROR_SENT] = "error-sent",
+	[ZS_FAILED] = "failed",
+};
+
+/* Answered in every live state: Hello (always ACKed), Error, Ping. */
+#define ZS_COMMON \
+	[ZMSG_HELLO] = zs_on_hello, \
+	[ZMSG_ERROR] = zs_on_error, \
+	[ZMSG_PING] = zs_on_ping, \
+	[ZEV_TIMER] = zs_on_timer
+
+static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
+	[ZS_DISCOVERY] = {
+		ZS_COMMON,
+		[ZMSG_HELLOACK] = zs_on_helloack,
+		[ZMSG_COMMIT] = zs_on_commit,
+		[ZEV_KEX_DONE] = zs_on_keygen,
+		[ZEV_READY] = zs_progress,
+	},
+	[ZS_COMMIT_SENT] = {
+		ZS_COMMON,
+		[ZMSG_COMMIT] = zs_on_commit_contention,	/* §4.2 */
+		[ZMSG_DHPART1] = zs_on_dhpart1,
+		[ZMSG_CONFIRM1] = zs_on_confirm1,		/* Mult */
+	},
+	[ZS_WAIT_AGREE_I] = {
+		ZS_COMMON,
+		[ZMSG_DHPART1] = zs_ignore,	/* retransmission, in hand */
+		[ZEV_KEX_DONE] = zs_on_agree_i,
+	},
+	[ZS_DHPART2_SENT] = {
+		ZS_COMMON,
+		[ZMSG_DHPART1] = zs_ignore,
+		[ZMSG_CONFIRM1] = zs_on_confirm1,
+	},
+	[ZS_CONFIRM2_SENT] = {
+		ZS_COMMON,
+		[ZMSG_CONFIRM1] = zs_ignore,
+		[ZMSG_CONF2ACK] = zs_on_conf2ack,
+	},
+	[ZS_DHPART1_SENT] = {
+		ZS_COMMON,
+		[ZMSG_COMMIT] = zs_on_commit_again,
+		[ZMSG_DHPART2] = zs_on_dhpart2,
+	},
+	[ZS_WAIT_AGREE_R] = {
+		ZS_COMMON,
+		[ZMSG_COMMIT] = zs_ignore,
+		[ZMSG_DHPART2] = zs_ignore,
+		[ZEV_KEX_DONE] = zs_on_agree_r,
+	},
+	[ZS_CONFIRM1_SENT] = {
+		ZS_COMMON,
+		[ZMSG_COMMIT] = zs_on_dhpart2_again,	/* Mult: resend */
+		[ZMSG_DHPART2] = zs_on_dhpart2_again,
+		[ZMSG_CONFIRM2] = zs_on_confirm2,
+	},
+	[ZS_SECURE] = {
+		ZS_COMMON,
+		[ZMSG_CONFIRM2] = zs_on_confirm2_again,
+		[ZMSG_CONFIRM1] = zs_ignore,
+		[ZMSG_CONF2ACK] = zs_ignore,
+		[ZMSG_COMMIT] = zs_ignore,
+		[ZMSG_DHPART1] = zs_ignore,
+		[ZMSG_DHPART2] = zs_ignore,
+		[ZMSG_GOCLEAR] = zs_on_goclear,
+	},
+	[ZS_ERROR_SENT] = {
+		[ZMSG_ERRORACK] = zs_on_erroracks,
+		[ZMSG_ERROR] = zs_on_error,
+		[ZMSG_PING] = zs_on_ping,
+		[ZEV_TIMER] = zs_on_timer,
+	},
+	[ZS_FAILED] = {
+		[ZMSG_ERROR] = zs_on_error,
+		[ZMSG_PING] = zs_on_ping,
+	},
+};
+
+/*
+ * §5.9 and STYLE.md: one place decides what an unexpected message gets.
+ * Messages out of order are dropped: a late or forged packet changes
+ * nothing, and the retransmission timers recover from genuine loss.
+ */
+static int
+zs_fsm_unexpected(struct zsession *s, int ev, const struct zpkt *pkt)
+{
+	(void)s;
+	(void)ev;
+	(void)pkt;
+	return 0;
+}
+
+int
+zs_fsm_step(struct zsession *s, int ev, const struct zpkt *pkt)
+{
+	zs_fsm_fn fn;
+
+	if ((unsigned)s->state >= ZS_STATE_COUNT || ev < 0 || ev >= ZEV_COUNT)
+		return ZE_INVAL;
+	fn = zs_fsm[s->state][ev];
+	if (fn == NULL)
+		return zs_fsm_unexpected(s, ev, pkt);
+	return fn(s, pkt);
+}
+
+/* The only assignment of s->state. */
+void
+zs_set_state(struct zsession *s, enum zs_state st)
+{
+	s->state = st;
+}
+
+void
+zs_config_defaults(struct zs_config *c)
+{
+	static const struct zs_timers t = { 50, 200, 20, 60, 150, 1200, 10 };
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->client_id, "zrtpd 0.1       ", ZRTP_CID_LEN);
+	c->cache_expiry = 0xffffffff;
+	c->timers = t;
+	c->mult_hash = ZHASH_S256;
+}
+
+struct zsession *
+zs_new(const struct zs_config *cfg, const struct zs_env *env)
+{
+	struct zsession *s;
+
+	if (cfg == NULL || env == NULL || env->random == NULL)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->cfg = *cfg;
+	s->env = *env;
+	zs_set_state(s, ZS_INIT);
+	return s;
+}
+
+void
+zs_free(struct zsession *s)
+{
+	if (s == NULL)
+		return;
+	zkex_clear(&s->kp);
+	zkeys_clear(&s->keys);
+	zwipe(s, sizeof(*s));
+	free(s);
+}
+
+void
+zs_random(struct zsession *s, void *buf, size_t len)
+{
+	s->env.random(s->env.random_arg, buf, len);
+}
+
+struct zs_action *
+zs_push(struct zsession *s, enum zs_action_type t)
+{
+	struct zs_action *a;
+
+	if (s->q_len == ZS_QUEUE_MAX)
+		return NULL;
+	a = &s->q[(s->q_head + s->q_len++) % ZS_QUEUE_MAX];
+	memset(a, 0, sizeof(*a));
+	a->type = t;
+	return a;
+}
+
+int
+zs_next_action(struct zsession *s, struct zs_action *a)
+{
+	if (s->q_len == 0)
+		return 0;
+	*a = s->q[s->q_head];
+	zwipe(&s->q[s->q_head], sizeof(s->q[0]));
+	s->q_head = (s->q_head + 1) % ZS_QUEUE_MAX;
+	s->q_len--;
+	return 1;
+}
+
+/* §5: each packet sent, retransmissions included, takes the next seq. */
+int
+zs_send(struct zsession *s, const struct zs_msgbuf *m)
+{
+	uint8_t *out = s->outbox[s->outbox_next];
+	struct zs_action *a;
+	size_t len;
+	int r;
+
+	if ((r = zpkt_wrap(s->seq++, s->cfg.ssrc, m->b, m->len, out,
+	    sizeof(s->outbox[0]), &len)) != 0)
+		return r;
+	if ((a = zs_push(s, ZSA_SEND)) == NULL)
+		return ZE_NOSPACE;
+	s->outbox_next = (s->outbox_next + 1) % ZS_OUTBOX;
+	a->u.send.p = out;
+	a->u.send.len = len;
+	return 0;
+}
+
+static void
+zs_arm(struct zsession *s, uint32_t ms)
+{
+	struct zs_action *a;
+
+	if ((a = zs_push(s, ZSA_TIMER)) != NULL)
+		a->u.timer_ms = ms;
+}
+
+/* Send m now and resend it on the T1 (Hello) or T2 schedule (§6). */
+void
+zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
+    int hello_schedule)
+{
+	const struct zs_timers *t = &s->cfg.timers;
+
+	s->retx = m;
+	s->retx_ms = hello_schedule ? t->t1_ms : t->t2_ms;
+	s->retx_cap_ms = hello_schedule ? t->t1_cap_ms : t->t2_cap_ms;
+	s->retx_left = hello_schedule ? t->t1_tries : t->t2_tries;
+	zs_arm(s, s->retx_ms);
+}
+
+void
+zs_retransmit_stop(struct zsession *s)
+{
+	if (s->retx == NULL)
+		return;
+	s->retx = NULL;
+	zs_arm(s, 0);
+}
+
+int
+zs_on_timer(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->retx == NULL)
+		return 0;
+	if (s->retx_left == 0) {
+		s->retx = NULL;
+		if (s->state == ZS_ERROR_SENT) {
+			zs_set_state(s, ZS_FAILED);
+			return 0;
+		}
+		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
+		    "retransmissions exhausted without an answer");
+	}
+	s->retx_left--;
+	s->retx_ms = s->retx_ms * 2 > s->retx_cap_ms ? s->retx_cap_ms :
+	    s->retx_ms * 2;
+	zs_arm(s, s->retx_ms);
+	return zs_send(s, s->retx);
+}
+
+void
+zs_alert(struct zsession *s, const char *what)
+{
+	struct zs_action *a;
+
+	if ((a = zs_push(s, ZSA_ALERT)) != NULL)
+		a->u.alert = what;
+}
+
+/*
+ * End the session: report, wipe keys, and when wire != 0 send an Error
+ * with that §5.9 code, resent until ErrorACK (§6).
+ */
+int
+zs_fail(struct zsession *s, int err, uint32_t wire, const char *what)
+{
+	struct zs_action *a;
+	struct zmsg m;
+
+	zs_retransmit_stop(s);
+	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
+		a->u.failed.error = err;
+		a->u.failed.wire_code = wire;
+		a->u.failed.what = what;
+	}
+	zkex_clear(&s->kp);
+	zkeys_clear(&s->keys);
+	if (wire == 0) {
+		zs_set_state(s, ZS_FAILED);
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_ERROR;
+	m.u.error.code = wire;
+	zs_set_state(s, ZS_ERROR_SENT);
+	if (zs_build(s, &m, &s->confirm, NULL) != 0)
+		return 0;
+	zs_retransmit_start(s, &s->confirm, 0);
+	return zs_send(s, &s->confirm);
+}
+
+int
+zs_build(struct zsession *s, const struct zmsg *m, struct zs_msgbuf *mb,
+    const uint8_t *mac_key)
+{
+	struct zwbuf w;
+	int r;
+
+	(void)s;
+	zwbuf_init(&w, mb->b, sizeof(mb->b));
+	if ((r = zmsg_encode(m, &w)) != 0)
+		return r;
+	mb->len = w.len;
+	if (mac_key != NULL)
+		return zmsg_mac_seal(mb->b, mb->len, mac_key);
+	return 0;
+}
+
+int
+zs_keep(struct zs_msgbuf *mb, const struct zview *raw)
+{
+	if (raw->len > sizeof(mb->b))
+		return ZE_BAD_LENGTH;
+	memcpy(mb->b, raw->p, raw->len);
+	mb->len = raw->len;
+	return 0;
+}
+
+int
+zs_ignore(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)s;
+	(void)pkt;
+	return 0;
+}
+
+int
+zs_on_ping(struct zsession *s, const struct zpkt *pkt)
+{
+	struct zs_msgbuf mb;
+	struct zmsg m;
+	int r;
+
+	/* §5.16: answer every Ping; our EndpointHash is the truncated ZID. */
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_PINGACK;
+	memcpy(m.u.pingack.version, "1.10", ZRTP_VERSION_LEN);
+	memcpy(m.u.pingack.ep_hash, s->cfg.zid, ZRTP_EPHASH_LEN);
+	memcpy(m.u.pingack.ping_ep_hash, pkt->msg.u.ping.ep_hash,
+	    ZRTP_EPHASH_LEN);
+	m.u.pingack.ping_ssrc = pkt->ssrc;
+	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
+		return r;
+	return zs_send(s, &mb);
+}
+
+int
+zs_on_error(struct zsession *s, const struct zpkt *pkt)
+{
+	static const struct zs_msgbuf ack = {
+		{ 0x50, 0x5a, 0x00, 0x03, 'E', 'r', 'r', 'o', 'r', 'A', 'C',
+		    'K' }, 12
+	};
+	struct zs_action *a;
+	int r;
+
+	/* §5.10: always acknowledge; report once. */
+	if ((r = zs_send(s, &ack)) != 0)
+		return r;
+	if (s->state == ZS_FAILED || s->state == ZS_ERROR_SENT)
+		return 0;
+	zs_retransmit_stop(s);
+	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
+		a->u.failed.error = ZE_OK;
+		a->u.failed.wire_code = pkt->msg.u.error.code;
+		a->u.failed.from_peer = 1;
+		a->u.failed.what = "peer sent Error";
+	}
+	zkex_clear(&s->kp);
+	zkeys_clear(&s->keys);
+	zs_set_state(s, ZS_FAILED);
+	return 0;
+}
+
+int
+zs_on_erroracks(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	zs_retransmit_stop(s);
+	zs_set_state(s, ZS_FAILED);
+	return 0;
+}
+
+int
+zs_start(struct zsession *s, uint64_t now_ms)
+{
+	uint8_t h0[ZRTP_HASH_IMAGE_LEN];
+	int r;
+
+	(void)now_ms;
+	if (s->state != ZS_INIT)
+		return ZE_INVAL;
+	zs_random(s, &s->seq, sizeof(s->seq));
+	zs_random(s, h0, sizeof(h0));
+	r = zchain_from_h0(&s->chain, h0);
+	zwipe(h0, sizeof(h0));
+	if (r != 0)
+		return r;
+	zs_set_state(s, ZS_DISCOVERY);
+	return zs_send_hello(s);
+}
+
+int
+zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
+{
+	struct zpkt pkt;
+	int r;
+
+	(void)now_ms;
+	if (s->state == ZS_INIT)
+		return 0;
+	if ((r = zpkt_decode(p, len, &pkt)) != 0) {
+		/* §5: a CRC failure is dropped silently; so is non-ZRTP. */
+		if (r == ZE_BAD_CRC || r == ZE_BAD_COOKIE ||
+		    r == ZE_BAD_HEADER || r == ZE_TRUNCATED ||
+		    s->state == ZS_SECURE || s->state >= ZS_ERROR_SENT)
+			return 0;
+		return zs_fail(s, r, ZWE_MALFORMED, "malformed ZRTP message");
+	}
+	if (pkt.ssrc == s->cfg.ssrc && s->state < ZS_SECURE)
+		return zs_fail(s, ZE_BAD_FIELD, ZWE_SSRC_COLLISION,
+		    "peer uses our SSRC");
+	if (s->have_peer_ssrc && pkt.ssrc != s->peer_ssrc)
+		return 0;
+	return zs_fsm_step(s, (int)pkt.msg.type, &pkt);
+}
+
+int
+zs_timer(struct zsession *s, uint64_t now_ms)
+{
+	(void)now_ms;
+	return zs_fsm_step(s, ZEV_TIMER, NULL);
+}
+
+int
+zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
+{
+	(void)now_ms;
+	if (job != &s->job)
+		return ZE_INVAL;
+	return zs_fsm_step(s, ZEV_KEX_DONE, NULL);
+}
+
+int
+zs_cache_loaded(struct zsession *s, uint64_t now_ms,
+    const struct zs_cache_entry *e)
+{
+	(void)now_ms;
+	if (s->cache_loaded || s->state == ZS_INIT)
+		return ZE_INVAL;
+	s->cache = *e;
+	s->cache_loaded = 1;
+	return zs_fsm_step(s, ZEV_READY, NULL);
+}
+
+void
+zs_kex_run(struct zs_kex_job *job)
+{
+	if (job->op == ZS_KEX_GENERATE) {
+		job->status = zkex_from_random(job->kp, job->kp->alg, job->sv,
+		    job->sv_len);
+		zwipe(job->sv, sizeof(job->sv));
+	} else
+		job->status = zkex_agree(job->kp, job->peer_pv,
+		    job->peer_pv_len, job->result);
+}
+
+enum zs_role
+zs_role(const struct zsession *s)
+{
+	return s->role;
+}
+
+const char *
+zs_state_name(const struct zsession *s)
+{
+	return zs_state_names[s->state];
+}
+
+int
+zs_is_secure(const struct zsession *s)
+{
+	return s->state == ZS_SECURE;
+}
+
+uint32_t
+zs_algo(const struct zsession *s, enum zalgo_kind kind)
+{
+	return (unsigned)kind < ZALGO_KIND_COUNT ? s->algo[kind] : 0;
+}
+
+const uint8_t *
+zs_zrtp_sess(const struct zsession *s, size_t *len)
+{
+	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
+		return NULL;
+	*len = s->keys.hash_len;
+	return s->keys.zrtp_sess;
+}
+
+const uint8_t *
+zs_exported_key(const struct zsession *s, size_t *len)
+{
+	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
+		return NULL;
+	*len = s->keys.hash_len;
+	return s->keys.exported_key;
+}
+
+const char *
+zs_hello_hash(const struct zsession *s)
+{
+	return s->hello_hash;
+}
+
+size_t
+zs_memory(const struct zsession *s)
+{
+	return sizeof(*s) + (s->kp.sv != NULL ? s->kp.sv_len : 0);
+}

@@ -1,0 +1,188 @@
+/*
+ * The ZRTP engine (RFC 6189), sans-I/O: one struct zsession per media
+ * stream, fed events (a datagram, a timer, a key-agreement result, the
+ * retained secrets, the user's SAS verdict) with the current time, and
+ * answering with actions the caller drains. It never reads a clock, a
+ * socket or a file, and draws randomness only from the callback it is given.
+ */
+#ifndef ZRTPD_ENGINE_H
+#define ZRTPD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kex.h"
+#include "keys.h"
+#include "msg.h"
+#include "sas.h"
+#include "wire_err.h"
+
+/* RFC 6189 §6 retransmission schedules, as data. */
+struct zs_timers {
+	uint32_t	t1_ms;		/* first Hello interval: 50 */
+	uint32_t	t1_cap_ms;	/* Hello interval cap: 200 */
+	uint32_t	t1_tries;	/* Hello retransmissions: 20 */
+	uint32_t	t1_tries_known;	/* when the peer speaks ZRTP: >= 12 s */
+	uint32_t	t2_ms;		/* other messages: 150 */
+	uint32_t	t2_cap_ms;	/* cap: 1200 */
+	uint32_t	t2_tries;	/* retransmissions: 10 */
+};
+
+/* Our side of a session: identity, preferences and policy. */
+struct zs_config {
+	uint8_t		zid[ZRTP_ZID_LEN];
+	uint8_t		client_id[ZRTP_CID_LEN];
+	uint32_t	ssrc;
+	/* Hello lists in preference order; mandatory ones are implied. */
+	uint8_t		count[ZALGO_KIND_COUNT];
+	uint32_t	algo[ZALGO_KIND_COUNT][ZRTP_ALGO_MAX];
+	enum zs_role_pref {
+		ZS_PREFER_ANY,		/* Commit when ready; contention decides */
+		ZS_PREFER_INITIATOR,	/* answer the peer's Hello with Commit */
+		ZS_PREFER_RESPONDER	/* never Commit: Hello's P flag (§5.2) */
+	}		role_pref;
+	int		allow_clear;	/* A flag: accept GoClear */
+	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
+	struct zs_timers timers;
+	const uint8_t	*aux_secret;	/* optional, §4.3 */
+	size_t		 aux_secret_len;
+	/* §8.1: the peer's Hello hash from signalling, "" when none. */
+	char		 peer_hello_hash[65];
+	/* Multistream: the first stream's ZRTPSess; NULL for DH streams. */
+	const uint8_t	*zrtp_sess;
+	size_t		 zrtp_sess_len;
+	enum zhash_alg	 mult_hash;	/* the first stream's hash */
+};
+
+void	zs_config_defaults(struct zs_config *c);
+
+/* Randomness, supplied by the caller (a fixed seed in tests). */
+struct zs_env {
+	void	(*random)(void *arg, void *buf, size_t len);
+	void	*random_arg;
+};
+
+/* Retained secrets for the peer's ZID, answered to ZSA_CACHE_LOOKUP. */
+struct zs_cache_entry {
+	int	found;
+	int	rs1_valid, rs2_valid;	/* present and not expired */
+	uint8_t	rs1[ZRTP_RS_LEN];
+	uint8_t	rs2[ZRTP_RS_LEN];
+	int	verified;		/* V flag stored from earlier calls */
+};
+
+/* Key-agreement work the caller may run off its event loop. */
+struct zs_kex_job {
+	enum { ZS_KEX_GENERATE, ZS_KEX_AGREE } op;
+	struct zkex	*kp;		/* engine-owned key pair */
+	uint8_t		 sv[ZKEX_SV_MAX];	/* GENERATE: random bytes */
+	size_t		 sv_len;
+	uint8_t		 peer_pv[ZKEX_PV_MAX];
+	size_t		 peer_pv_len;
+	uint8_t		 result[ZKEX_RESULT_MAX];
+	int		 status;	/* filled by zs_kex_run() */
+};
+
+/* Run a job synchronously (from any thread). */
+void	zs_kex_run(struct zs_kex_job *job);
+
+enum zs_action_type {
+	ZSA_SEND,		/* datagram to the peer */
+	ZSA_TIMER,		/* (re)arm the one timer; ms == 0 cancels */
+	ZSA_KEX,		/* run job, then zs_kex_done() */
+	ZSA_CACHE_LOOKUP,	/* load secrets for zid, zs_cache_loaded() */
+	ZSA_PEER,		/* peer's Hello: client id, version, ZID */
+	ZSA_SAS,		/* SAS ready for the user */
+	ZSA_SECURE,		/* SRTP keys ready (both directions) */
+	ZSA_CACHE_STORE,	/* write rs1/rs2 for zid */
+	ZSA_ALERT,		/* security event the user must see */
+	ZSA_FAILED		/* session over: error, with codes */
+};
+
+struct zs_srtp_keys {
+	uint32_t	cipher;		/* AES1/AES3 block */
+	uint32_t	auth;		/* HS32/HS80 block */
+	size_t		key_len;
+	uint8_t		tx_key[ZCIPHER_KEY_MAX], tx_salt[ZRTP_SRTP_SALT_LEN];
+	uint8_t		rx_key[ZCIPHER_KEY_MAX], rx_salt[ZRTP_SRTP_SALT_LEN];
+};
+
+struct zs_action {
+	enum zs_action_type	type;
+	union {
+		struct {
+			const uint8_t	*p;	/* valid until next call */
+			size_t		 len;
+		} send;
+		uint32_t		 timer_ms;
+		struct zs_kex_job	*kex;
+		uint8_t			 zid[ZRTP_ZID_LEN];	/* lookup */
+		struct {
+			uint8_t		zid[ZRTP_ZID_LEN];
+			uint8_t		client_id[ZRTP_CID_LEN];
+			uint8_t		version[ZRTP_VERSION_LEN];
+			uint8_t		flags;
+		} peer;
+		struct {
+			char		text[ZSAS_TEXT_MAX];
+			uint32_t	scheme;
+			int		verified;	/* both V flags set */
+			int		cache_mismatch;
+		} sas;
+		struct zs_srtp_keys	 secure;
+		struct {
+			uint8_t		zid[ZRTP_ZID_LEN];
+			uint8_t		rs1[ZRTP_RS_LEN];
+			int		rs2_valid;
+			uint8_t		rs2[ZRTP_RS_LEN];
+			uint32_t	expiry;		/* seconds */
+			int		verified;
+		} store;
+		struct {
+			int		error;		/* enum zerr / ZE_* */
+			uint32_t	wire_code;	/* §5.9, 0 if none */
+			int		from_peer;	/* peer sent Error */
+			const char	*what;
+		} failed;
+		const char		*alert;
+	} u;
+};
+
+enum zs_role {
+	ZS_ROLE_NONE,
+	ZS_ROLE_INITIATOR,
+	ZS_ROLE_RESPONDER
+};
+
+struct zsession;
+
+struct zsession	*zs_new(const struct zs_config *cfg, const struct zs_env *env);
+void		 zs_free(struct zsession *s);
+
+/* Events. Each returns 0, or an error for a caller mistake. */
+int	zs_start(struct zsession *s, uint64_t now_ms);
+int	zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *pkt,
+	    size_t len);
+int	zs_timer(struct zsession *s, uint64_t now_ms);
+int	zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job);
+int	zs_cache_loaded(struct zsession *s, uint64_t now_ms,
+	    const struct zs_cache_entry *e);
+int	zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified);
+
+/* Next pending action: 1 and *a filled, or 0 when none is left. */
+int	zs_next_action(struct zsession *s, struct zs_action *a);
+
+/* Inspection, for the probe and the daemon. */
+enum zs_role	 zs_role(const struct zsession *s);
+const char	*zs_state_name(const struct zsession *s);
+int		 zs_is_secure(const struct zsession *s);
+/* Negotiated blocks (hash, cipher, auth, kex, sas), 0 before Commit. */
+uint32_t	 zs_algo(const struct zsession *s, enum zalgo_kind kind);
+/* This stream's ZRTPSess and ExportedKey once secure (DH/Prsh only). */
+const uint8_t	*zs_zrtp_sess(const struct zsession *s, size_t *len);
+const uint8_t	*zs_exported_key(const struct zsession *s, size_t *len);
+/* Our Hello's a=zrtp-hash value ("1.10 <hex>"), once started. */
+const char	*zs_hello_hash(const struct zsession *s);
+size_t		 zs_memory(const struct zsession *s);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * Confirm1, Confirm2, Conf2ACK (RFC 6189 §4.6, §5.7, §5.8): the encrypted
+ * confirmation, the last hash-chain links, the SAS, the SRTP keys and the
+ * retained-secret update. Also GoClear policy and the user's SAS verdict.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+#define ZS_CONFIRM_BODY_MAX	40	/* we send no signature */
+
+static const struct zs_msgbuf zs_conf2ack = {
+	{ 0x50, 0x5a, 0x00, 0x03, 'C', 'o', 'n', 'f', '2', 'A', 'C', 'K' }, 12
+};
+
+static int
+zs_we_initiate(const struct zsession *s)
+{
+	return s->role == ZS_ROLE_INITIATOR;
+}
+
+/* §5.7: confirm_mac = MAC(mackey, encrypted part), truncated to 64 bits. */
+static int
+zs_confirm_mac(const struct zsession *s, const uint8_t *mackey,
+    const uint8_t *p, size_t len, uint8_t out[ZRTP_MAC_LEN])
+{
+	uint8_t mac[ZHASH_MAX_LEN];
+	int r;
+
+	if ((r = zhmac(s->hash, mackey, s->keys.hash_len, p, len, mac)) == 0)
+		memcpy(out, mac, ZRTP_MAC_LEN);
+	zwipe(mac, sizeof(mac));
+	return r;
+}
+
+int
+zs_send_confirm(struct zsession *s, enum zmsg_type type)
+{
+	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
+	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_i :
+	    s->keys.zrtpkey_r;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
+	    s->keys.mackey_r;
+	struct zconfirm_body body;
+	struct zwbuf w;
+	struct zmsg m;
+	int r;
+
+	memset(&body, 0, sizeof(body));
+	memcpy(body.h0, s->chain.h[0], ZRTP_HASH_IMAGE_LEN);
+	body.flags = (s->our_v ? ZCONFIRM_FLAG_V : 0) |
+	    (s->cfg.allow_clear ? ZCONFIRM_FLAG_A : 0);
+	body.cache_expiry = s->cfg.cache_expiry;
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	zs_random(s, m.u.confirm.iv, ZRTP_IV_LEN);
+	zwbuf_init(&w, plain, sizeof(plain));
+	if ((r = zconfirm_body_encode(&body, &w)) != 0 ||
+	    (r = zcfb_encrypt(s->cipher, key, m.u.confirm.iv, plain, sealed,
+	    w.len)) != 0 ||
+	    (r = zs_confirm_mac(s, mackey, sealed, w.len,
+	    m.u.confirm.mac)) != 0)
+		goto out;
+	m.u.confirm.sealed.p = sealed;
+	m.u.confirm.sealed.len = w.len;
+	if ((r = zs_build(s, &m, &s->confirm, NULL)) != 0)
+		goto out;
+	if (type == ZMSG_CONFIRM1) {
+		zs_set_state(s, ZS_CONFIRM1_SENT);
+	} else {
+		zs_set_state(s, ZS_CONFIRM2_SENT);
+		zs_retransmit_start(s, &s->confirm, 0);
+	}
+	r = zs_send(s, &s->confirm);
+out:
+	zwipe(plain, sizeof(plain));
+	if (r != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "building Confirm");
+	return 0;
+}
+
+/* Check the peer's confirm_mac, then decrypt and decode its body. */
+static int
+zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
+    struct zconfirm_body *body, uint8_t *plain, size_t cap)
+{
+	const struct zmsg_sealed *c = &pkt->msg.u.confirm;
+	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
+	    s->keys.zrtpkey_i;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
+	    s->keys.mackey_i;
+	uint8_t mac[ZRTP_MAC_LEN];
+	int r;
+
+	if (c->sealed.len > cap)
+		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
+		    "Confirm too long");
+	if ((r = zs_confirm_mac(s, mackey, c->sealed.p, c->sealed.len,
+	    mac)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "MAC");
+	if (!zct_eq(mac, c->mac, ZRTP_MAC_LEN))
+		return zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
+		    "Confirm MAC does not verify");
+	if ((r = zcfb_decrypt(s->cipher, key, c->iv, c->sealed.p, plain,
+	    c->sealed.len)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "decrypt");
+	if ((r = zconfirm_body_decode(plain, c->sealed.len, body)) != 0)
+		return zs_fail(s, r, ZWE_MALFORMED, "Confirm body");
+	s->peer_v = (body->flags & ZCONFIRM_FLAG_V) != 0;
+	s->peer_expiry = body->cache_expiry;
+	return 0;
+}
+
+/*
+ * The peer's H0 closes its chain: hash(H0) is the H1 it sent in its DHPart
+ * (whose MAC H0 keys), or, in Multistream mode, hash^2(H0) is its Commit's
+ * H2 (initiator) or hash^3(H0) its Hello's H3 (responder).
+ */
+static int
+zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
+{
+	uint8_t h[3][ZHASH_MAX_LEN];
+	int i, ok;
+
+	if (zhash(ZHASH_S256, h0, ZRTP_HASH_IMAGE_LEN, h[0]) != 0 ||
+	    zhash(ZHASH_S256, h[0], ZRTP_HASH_IMAGE_LEN, h[1]) != 0 ||
+	    zhash(ZHASH_S256, h[1], ZRTP_HASH_IMAGE_LEN, h[2]) != 0)
+		return ZE_CRYPTO;
+	if (s->mode != ZMODE_MULT)
+		ok = zct_eq(h[0], s->peer_h1, ZRTP_HASH_IMAGE_LEN) &&
+		    zmsg_mac_check(s->peer_dhpart.b, s->peer_dhpart.len,
+		    h0) == 0;
+	else if (zs_we_initiate(s))
+		ok = zchain_check(h[1], s->peer_hello_m.h3) == 0 &&
+		    zmsg_mac_check(s->peer_hello.b, s->peer_hello.len,
+		    h[1]) == 0;
+	else
+		ok = zct_eq(h[1], s->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN) &&
+		    zmsg_mac_check(s->peer_commit.b, s->peer_commit.len,
+		    h[0]) == 0;
+	for (i = 0; i < 3; i++)
+		zwipe(h[i], sizeof(h[i]));
+	return ok ? 0 : ZE_BAD_MAC;
+}
+
+static int
+zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
+{
+	uint8_t plain[ZS_MSG_MAX];
+	struct zconfirm_body body;
+	int r;
+
+	if ((r = zs_open_confirm(s, pkt, &body, plain, sizeof(plain))) != 0 ||
+	    s->state >= ZS_ERROR_SENT)
+		goto out;
+	if (zs_check_h0(s, body.h0) != 0)
+		r = zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
+		    "peer's H0 does not close its hash chain");
+out:
+	zwipe(plain, sizeof(plain));
+	return r;
+}
+
+int
+zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	if (s->mode == ZMODE_MULT && (r = zs_derive_mult(s)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
+	zs_retransmit_stop(s);
+	return zs_send_confirm(s, ZMSG_CONFIRM2);
+}
+
+int
+zs_on_confirm2(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
+	if ((r = zs_send(s, &zs_conf2ack)) != 0)
+		return r;
+	return zs_go_secure(s);
+}
+
+int
+zs_on_confirm2_again(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (zs_we_initiate(s))
+		return 0;
+	return zs_send(s, &zs_conf2ack);
+}
+
+int
+zs_on_conf2ack(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	zs_retransmit_stop(s);
+	return zs_go_secure(s);
+}
+
+static int
+zs_emit_sas(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if (s->mode == ZMODE_MULT)
+		return 0;
+	if ((a = zs_push(s, ZSA_SAS)) == NULL)
+		return ZE_NOSPACE;
+	a->u.sas.scheme = s->algo[ZALGO_SAS];
+	a->u.sas.verified = s->our_v && s->peer_v;
+	a->u.sas.cache_mismatch = s->cache_mismatch;
+	return zsas_render(s->algo[ZALGO_SAS], s->keys.sashash, a->u.sas.text,
+	    sizeof(a->u.sas.text));
+}
+
+static int
+zs_emit_keys(struct zsession *s)
+{
+	struct zs_srtp_keys *k;
+	struct zs_action *a;
+	int ini = zs_we_initiate(s);
+
+	if ((a = zs_push(s, ZSA_SECURE)) == NULL)
+		return ZE_NOSPACE;
+	k = &a->u.secure;
+	k->cipher = s->algo[ZALGO_CIPHER];
+	k->auth = s->algo[ZALGO_AUTH];
+	k->key_len = s->keys.key_len;
+	memcpy(k->tx_key, ini ? s->keys.srtp_key_i : s->keys.srtp_key_r,
+	    k->key_len);
+	memcpy(k->tx_salt, ini ? s->keys.srtp_salt_i : s->keys.srtp_salt_r,
+	    ZRTP_SRTP_SALT_LEN);
+	memcpy(k->rx_key, ini ? s->keys.srtp_key_r : s->keys.srtp_key_i,
+	    k->key_len);
+	memcpy(k->rx_salt, ini ? s->keys.srtp_salt_r : s->keys.srtp_salt_i,
+	    ZRTP_SRTP_SALT_LEN);
+	return 0;
+}
+
+/* §4.6: secure: SAS, SRTP keys, then the retained-secret update. */
+int
+zs_go_secure(struct zsession *s)
+{
+	int r;
+
+	zs_set_state(s, ZS_SECURE);
+	zkex_clear(&s->kp);
+	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
+	    (r = zs_cache_update(s)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "going secure");
+	return 0;
+}
+
+/*
+ * §4.7.2: GoClear is refused unless policy allows it; we never allow it
+ * yet, so the session stays secure and the peer hears why.
+ */
+int
+zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
+{
+	struct zs_msgbuf mb;
+	struct zmsg m;
+	int r;
+
+	(void)pkt;
+	zs_alert(s, "peer asked to go clear; refused, media stays SRTP");
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_ERROR;
+	m.u.error.code = ZWE_GOCLEAR;
+	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
+		return r;
+	return zs_send(s, &mb);
+}
+
+/* §7.1: the user compared the SAS; record the verdict in the cache. */
+int
+zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
+{
+	(void)now_ms;
+	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
+		return ZE_INVAL;
+	s->our_v = verified != 0;
+	if (!s->stored && !s->store_deferred)
+		return 0;	/* caching was declined (interval 0) */
+	if (s->store_deferred && !verified)
+		return 0;	/* §4.6.1.1: mismatch stays unwritten */
+	s->last_store.u.store.verified = s->our_v;
+	return zs_emit_store(s);
+}

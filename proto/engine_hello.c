@@ -1,0 +1,375 @@
+/*
+ * Discovery (RFC 6189 §4.1): our Hello, the peer's Hello and HelloACK,
+ * version and algorithm negotiation, and the moment a Commit can go out.
+ */
+#include <string.h>
+
+#include "algo.h"
+#include "engine_int.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+/* §5.1.2-§5.1.6: mandatory algorithms, implied at the end of every list. */
+static const uint32_t zs_mandatory[ZALGO_KIND_COUNT][2] = {
+	[ZALGO_HASH] = { ZALGO('S', '2', '5', '6'), 0 },
+	[ZALGO_CIPHER] = { ZALGO('A', 'E', 'S', '1'), 0 },
+	[ZALGO_AUTH] = { ZALGO('H', 'S', '3', '2'), ZALGO('H', 'S', '8', '0') },
+	[ZALGO_KEX] = { ZALGO('D', 'H', '3', 'k'), 0 },
+	[ZALGO_SAS] = { ZSAS_B32, 0 },
+};
+
+/* §4.1.2, fastest first; X25519/X448 placed by measured cost. */
+static const enum zkex_alg zs_kex_speed[] = {
+	ZKEX_X255, ZKEX_DH2K, ZKEX_EC25, ZKEX_X448, ZKEX_DH3K, ZKEX_EC38,
+	ZKEX_EC52,
+};
+
+static const uint8_t zs_helloack_msg[] = {
+	0x50, 0x5a, 0x00, 0x03, 'H', 'e', 'l', 'l', 'o', 'A', 'C', 'K'
+};
+
+/* A list with the mandatory algorithms appended when missing. */
+static size_t
+zs_full_list(const uint8_t *count, const uint32_t (*algo)[ZRTP_ALGO_MAX],
+    int kind, uint32_t out[ZRTP_ALGO_MAX + 2])
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < count[kind]; i++)
+		out[n++] = algo[kind][i];
+	for (j = 0; j < 2 && zs_mandatory[kind][j] != 0; j++) {
+		for (i = 0; i < n; i++)
+			if (out[i] == zs_mandatory[kind][j])
+				break;
+		if (i == n)
+			out[n++] = zs_mandatory[kind][j];
+	}
+	return n;
+}
+
+static int
+zs_in_list(const uint32_t *list, size_t n, uint32_t block)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == block)
+			return 1;
+	return 0;
+}
+
+/* Whether this engine implements a block of the given kind. */
+int
+zs_supported(int kind, uint32_t block)
+{
+	enum zhash_alg h;
+	enum zcipher_alg c;
+	enum zkex_alg k;
+
+	switch (kind) {
+	case ZALGO_HASH:
+		return zalgo_hash(block, &h) == 0;
+	case ZALGO_CIPHER:
+		return zalgo_cipher(block, &c) == 0;
+	case ZALGO_AUTH:
+		return block == ZALGO('H', 'S', '3', '2') ||
+		    block == ZALGO('H', 'S', '8', '0');
+	case ZALGO_KEX:
+		return zalgo_kex(block, &k) == 0 || block == ZKEX_BLOCK_MULT;
+	case ZALGO_SAS:
+		return zsas_supported(block);
+	default:
+		return 0;
+	}
+}
+
+/* Common list in the order of list a. */
+static size_t
+zs_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+    int kind, uint32_t *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < na; i++)
+		if (zs_in_list(b, nb, a[i]) && zs_supported(kind, a[i]) &&
+		    a[i] != ZKEX_BLOCK_MULT && a[i] != ZKEX_BLOCK_PRSH)
+			out[n++] = a[i];
+	return n;
+}
+
+static int
+zs_kex_rank(uint32_t block)
+{
+	enum zkex_alg k;
+	size_t i;
+
+	if (zalgo_kex(block, &k) != 0)
+		return 100;
+	for (i = 0; i < sizeof(zs_kex_speed) / sizeof(zs_kex_speed[0]); i++)
+		if (zs_kex_speed[i] == k)
+			return (int)i;
+	return 100;
+}
+
+static const uint32_t zs_wire_for_kind[ZALGO_KIND_COUNT] = {
+	ZWE_HASH, ZWE_CIPHER, ZWE_AUTH, ZWE_KEX, ZWE_SAS
+};
+
+/*
+ * §4.1.2: per kind, the first algorithm of ours the peer also lists; for
+ * key agreement, the faster of both sides' first common choice, so both
+ * ends precompute the same key pair.
+ */
+int
+zs_negotiate(struct zsession *s)
+{
+	uint32_t ours[ZRTP_ALGO_MAX + 2], theirs[ZRTP_ALGO_MAX + 2];
+	uint32_t c_ours[ZRTP_ALGO_MAX + 2], c_theirs[ZRTP_ALGO_MAX + 2];
+	size_t no, nt, nco, nct;
+	int k;
+
+	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
+		no = zs_full_list(s->cfg.count, s->cfg.algo, k, ours);
+		nt = zs_full_list(s->peer_hello_m.count,
+		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo, k,
+		    theirs);
+		nco = zs_common(ours, no, theirs, nt, k, c_ours);
+		nct = zs_common(theirs, nt, ours, no, k, c_theirs);
+		if (nco == 0 || nct == 0)
+			return zs_fail(s, ZE_UNSUPPORTED, zs_wire_for_kind[k],
+			    "no algorithm in common");
+		s->algo[k] = c_ours[0];
+		if (k == ZALGO_KEX && zs_kex_rank(c_theirs[0]) <
+		    zs_kex_rank(c_ours[0]))
+			s->algo[k] = c_theirs[0];
+	}
+	/* §5.1.5: EC38 takes a 384-bit hash when one is common. */
+	if (s->algo[ZALGO_KEX] == ZALGO('E', 'C', '3', '8')) {
+		no = zs_full_list(s->cfg.count, s->cfg.algo, ZALGO_HASH, ours);
+		nt = zs_full_list(s->peer_hello_m.count,
+		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo,
+		    ZALGO_HASH, theirs);
+		if (zs_in_list(ours, no, ZALGO('S', '3', '8', '4')) &&
+		    zs_in_list(theirs, nt, ZALGO('S', '3', '8', '4')))
+			s->algo[ZALGO_HASH] = ZALGO('S', '3', '8', '4');
+	}
+	return zs_apply_algos(s);
+}
+
+/* Resolve negotiated blocks into crypto enums. */
+int
+zs_apply_algos(struct zsession *s)
+{
+	if (zalgo_hash(s->algo[ZALGO_HASH], &s->hash) != 0 ||
+	    zalgo_cipher(s->algo[ZALGO_CIPHER], &s->cipher) != 0)
+		return ZE_UNSUPPORTED;
+	if (s->algo[ZALGO_KEX] == ZKEX_BLOCK_MULT)
+		return 0;
+	return zalgo_kex(s->algo[ZALGO_KEX], &s->kex);
+}
+
+int
+zs_send_hello(struct zsession *s)
+{
+	struct zmsg_hello *h;
+	struct zmsg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_HELLO;
+	h = &m.u.hello;
+	memcpy(h->version, "1.10", ZRTP_VERSION_LEN);
+	memcpy(h->client_id, s->cfg.client_id, ZRTP_CID_LEN);
+	memcpy(h->h3, s->chain.h[3], ZRTP_HASH_IMAGE_LEN);
+	memcpy(h->zid, s->cfg.zid, ZRTP_ZID_LEN);
+	h->flags = s->cfg.role_pref == ZS_PREFER_RESPONDER ? ZHELLO_FLAG_P : 0;
+	memcpy(h->count, s->cfg.count, sizeof(h->count));
+	memcpy(h->algo, s->cfg.algo, sizeof(h->algo));
+	/* §5.2: the Hello MAC is keyed by H2. */
+	if ((r = zs_build(s, &m, &s->hello, s->chain.h[2])) != 0)
+		return r;
+	memcpy(s->hello_hash, "1.10 ", 5);
+	if ((r = zhello_hash_hex(s->hello.b, s->hello.len,
+	    s->hello_hash + 5)) != 0)
+		return r;
+	zs_retransmit_start(s, &s->hello, 1);
+	return zs_send(s, &s->hello);
+}
+
+/* §8.1: a Hello hash from signalling must match the Hello on the wire. */
+static int
+zs_check_hello_hash(struct zsession *s)
+{
+	char hex[ZRTP_HELLO_HASH_HEX];
+	const char *want = s->cfg.peer_hello_hash;
+
+	if (want[0] == '\0')
+		return 0;
+	if (strncmp(want, "1.10 ", 5) == 0)
+		want += 5;
+	if (zhello_hash_hex(s->peer_hello.b, s->peer_hello.len, hex) != 0 ||
+	    strlen(want) != 64 || !zct_eq(hex, want, 64))
+		return ZE_BAD_MAC;
+	return 0;
+}
+
+/* Ask for what the exchange needs: retained secrets and a key pair. */
+static int
+zs_request_inputs(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if (s->cfg.zrtp_sess != NULL) {
+		s->mode = ZMODE_MULT;
+		s->cache_loaded = s->kex_ready = 1;
+		s->algo[ZALGO_KEX] = ZKEX_BLOCK_MULT;
+		return 0;
+	}
+	if ((a = zs_push(s, ZSA_CACHE_LOOKUP)) == NULL)
+		return ZE_NOSPACE;
+	memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	return zs_request_keygen(s);
+}
+
+int
+zs_request_keygen(struct zsession *s)
+{
+	struct zs_action *a;
+
+	zkex_clear(&s->kp);
+	s->kex_ready = 0;
+	s->kp.alg = s->kex;
+	memset(&s->job, 0, sizeof(s->job));
+	s->job.op = ZS_KEX_GENERATE;
+	s->job.kp = &s->kp;
+	/* The secret comes from the engine's random source (sans-I/O). */
+	s->job.sv_len = zkex_sv_len(s->kex);
+	zs_random(s, s->job.sv, s->job.sv_len);
+	if ((a = zs_push(s, ZSA_KEX)) == NULL)
+		return ZE_NOSPACE;
+	a->u.kex = &s->job;
+	return 0;
+}
+
+static void
+zs_report_peer(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if ((a = zs_push(s, ZSA_PEER)) == NULL)
+		return;
+	memcpy(a->u.peer.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(a->u.peer.client_id, s->peer_hello_m.client_id, ZRTP_CID_LEN);
+	memcpy(a->u.peer.version, s->peer_hello_m.version, ZRTP_VERSION_LEN);
+	a->u.peer.flags = s->peer_hello_m.flags;
+}
+
+/* The first Hello of the peer: checks, then negotiation. */
+static int
+zs_first_hello(struct zsession *s, const struct zpkt *pkt)
+{
+	struct zmsg m;
+	int r;
+
+	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
+	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
+		return zs_fail(s, r, ZWE_MALFORMED, "peer Hello");
+	s->peer_hello_m = m.u.hello;
+	s->peer_ssrc = pkt->ssrc;
+	s->have_peer_ssrc = 1;
+	if (zs_check_hello_hash(s) != 0) {
+		zs_alert(s, "peer Hello does not match a=zrtp-hash");
+		return zs_fail(s, ZE_BAD_MAC, 0,
+		    "Hello hash from signalling mismatch");
+	}
+	zs_report_peer(s);
+	if ((r = zs_negotiate(s)) != 0 || s->state != ZS_DISCOVERY)
+		return r;
+	/* §6: the peer speaks ZRTP; extend our Hello schedule. */
+	if (s->retx == &s->hello)
+		s->retx_left = s->cfg.timers.t1_tries_known;
+	if ((r = zs_request_inputs(s)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "request inputs");
+	return 0;
+}
+
+int
+zs_on_hello(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zmsg_hello *h = &pkt->msg.u.hello;
+	int r;
+
+	/* §4.1.1: only the first three octets of the version count. */
+	if (memcmp(h->version, "1.1", 3) != 0) {
+		if (memcmp(h->version, "1.1", 3) < 0)
+			return zs_fail(s, ZE_UNSUPPORTED, ZWE_VERSION,
+			    "peer speaks an older ZRTP version");
+		return 0;	/* a newer peer will offer 1.10 next */
+	}
+	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
+		return zs_fail(s, ZE_BAD_FIELD, ZWE_EQUAL_ZID,
+		    "peer uses our ZID");
+	if (s->peer_hello.len == 0 && (r = zs_first_hello(s, pkt)) != 0)
+		return r;
+	if (s->state >= ZS_ERROR_SENT)
+		return 0;
+	/* §5.3: a Commit stands in for our HelloACK when we initiate. */
+	if (s->cfg.role_pref == ZS_PREFER_INITIATOR &&
+	    s->state == ZS_DISCOVERY)
+		return zs_progress(s, NULL);
+	{
+		struct zs_msgbuf ack;
+
+		memcpy(ack.b, zs_helloack_msg, sizeof(zs_helloack_msg));
+		ack.len = sizeof(zs_helloack_msg);
+		if ((r = zs_send(s, &ack)) != 0)
+			return r;
+	}
+	return s->state == ZS_DISCOVERY ? zs_progress(s, NULL) : 0;
+}
+
+int
+zs_on_helloack(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->hello_acked)
+		return 0;
+	s->hello_acked = 1;
+	if (s->retx == &s->hello)
+		zs_retransmit_stop(s);
+	return zs_progress(s, NULL);
+}
+
+int
+zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
+{
+	if (s->job.op != ZS_KEX_GENERATE)
+		return 0;
+	if (s->job.status == ZE_INVAL)
+		return zs_request_keygen(s);	/* scalar out of range */
+	if (s->job.status != 0)
+		return zs_fail(s, s->job.status, ZWE_SOFTWARE,
+		    "key pair generation failed");
+	s->kex_ready = 1;
+	return zs_progress(s, pkt);
+}
+
+/*
+ * Move on once the inputs are in: answer a pending Commit as responder,
+ * or send our own Commit when our Hello is acknowledged (§4.1, §5.4).
+ */
+int
+zs_progress(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (!s->cache_loaded || !s->kex_ready || s->peer_hello.len == 0)
+		return 0;
+	if (s->state == ZS_DHPART1_SENT)
+		return 0;
+	if (s->commit_pending)
+		return zs_respond(s);
+	if (s->state != ZS_DISCOVERY || !s->hello_acked ||
+	    s->cfg.role_pref == ZS_PREFER_RESPONDER)
+		return 0;
+	return zs_send_commit(s);
+}

@@ -1,0 +1,157 @@
+/*
+ * Internal to the engine: the session struct, its states and events, and
+ * the helpers the handler files share. Nothing outside proto/engine*.c
+ * includes this file.
+ */
+#ifndef ZRTPD_ENGINE_INT_H
+#define ZRTPD_ENGINE_INT_H
+
+#include "engine.h"
+#include "hashchain.h"
+#include "packet.h"
+
+enum zs_state {
+	ZS_INIT,
+	ZS_DISCOVERY,		/* Hello / HelloACK */
+	ZS_COMMIT_SENT,		/* initiator candidate */
+	ZS_WAIT_AGREE_I,	/* initiator: DHResult being computed */
+	ZS_DHPART2_SENT,
+	ZS_CONFIRM2_SENT,
+	ZS_DHPART1_SENT,	/* responder */
+	ZS_WAIT_AGREE_R,
+	ZS_CONFIRM1_SENT,
+	ZS_SECURE,
+	ZS_ERROR_SENT,		/* waiting for ErrorACK */
+	ZS_FAILED,
+	ZS_STATE_COUNT
+};
+
+/* Message events share enum zmsg_type's values; the rest follow. */
+enum zs_event {
+	ZEV_TIMER = ZMSG_COUNT,
+	ZEV_KEX_DONE,
+	ZEV_READY,		/* cache or key pair became available */
+	ZEV_COUNT
+};
+
+/* Largest message we keep: a DHPart carrying a DH3k public value. */
+#define ZS_MSG_MAX	(84 + ZKEX_PV_MAX)
+#define ZS_QUEUE_MAX	16
+#define ZS_OUTBOX	4
+
+struct zs_msgbuf {
+	uint8_t	b[ZS_MSG_MAX];
+	size_t	len;
+};
+
+struct zsession {
+	struct zs_config	 cfg;
+	struct zs_env		 env;
+	enum zs_state		 state;
+	enum zs_role		 role;
+	enum zmode		 mode;
+	uint16_t		 seq;
+	char			 hello_hash[5 + ZRTP_HELLO_HASH_HEX];
+
+	struct zhash_chain	 chain;
+	struct zs_msgbuf	 hello, commit, dhpart, confirm;
+	const struct zs_msgbuf	*retx;		/* message being resent */
+	uint32_t		 retx_ms, retx_left, retx_cap_ms;
+
+	uint32_t		 peer_ssrc;
+	int			 have_peer_ssrc;
+	struct zs_msgbuf	 peer_hello, peer_commit, peer_dhpart;
+	struct zmsg_hello	 peer_hello_m;
+	struct zmsg_commit	 peer_commit_m;
+	uint8_t			 peer_h1[ZRTP_HASH_IMAGE_LEN];	/* DHPart */
+	uint8_t			 peer_ids[4][ZRTP_SECRET_ID_LEN];
+	struct zview		 peer_pv;	/* into peer_dhpart */
+
+	int			 hello_acked, cache_loaded, kex_ready;
+	int			 commit_pending;	/* peer Commit waiting */
+	uint32_t		 algo[ZALGO_KIND_COUNT];	/* negotiated */
+	enum zhash_alg		 hash;
+	enum zcipher_alg	 cipher;
+	enum zkex_alg		 kex;
+	int			 kex_chosen;
+
+	struct zkex		 kp;
+	struct zs_kex_job	 job;
+	struct zs_cache_entry	 cache;
+	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
+	struct zkeys		 keys;
+	int			 cache_mismatch, peer_v, our_v;
+	uint32_t		 peer_expiry;
+	int			 store_deferred, stored;
+	struct zs_action	 last_store;	/* for a later SAS verdict */
+
+	struct zs_action	 q[ZS_QUEUE_MAX];
+	size_t			 q_head, q_len;
+	uint8_t			 outbox[ZS_OUTBOX][ZS_MSG_MAX + ZRTP_PKT_OVERHEAD];
+	size_t			 outbox_next;
+};
+
+typedef int (*zs_fsm_fn)(struct zsession *s, const struct zpkt *pkt);
+
+int	zs_fsm_step(struct zsession *s, int ev, const struct zpkt *pkt);
+void	zs_set_state(struct zsession *s, enum zs_state st);
+
+/* Actions. */
+struct zs_action *zs_push(struct zsession *s, enum zs_action_type t);
+int	zs_send(struct zsession *s, const struct zs_msgbuf *m);
+void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
+	    int hello_schedule);
+void	zs_retransmit_stop(struct zsession *s);
+int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
+void	zs_alert(struct zsession *s, const char *what);
+void	zs_random(struct zsession *s, void *buf, size_t len);
+
+/* Message building: encode m into mb; seal the chain MAC when key != 0. */
+int	zs_build(struct zsession *s, const struct zmsg *m,
+	    struct zs_msgbuf *mb, const uint8_t *mac_key);
+int	zs_keep(struct zs_msgbuf *mb, const struct zview *raw);
+
+/* Handlers, by file. */
+int	zs_send_hello(struct zsession *s);
+int	zs_on_hello(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_helloack(struct zsession *s, const struct zpkt *pkt);
+int	zs_progress(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_commit(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_commit_again(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_agree_i(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_agree_r(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_keygen(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_confirm1(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_confirm2(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_confirm2_again(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_conf2ack(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_error(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_erroracks(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_ping(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_goclear(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
+int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
+
+int	zs_supported(int kind, uint32_t block);
+int	zs_negotiate(struct zsession *s);
+int	zs_apply_algos(struct zsession *s);
+int	zs_request_keygen(struct zsession *s);
+int	zs_send_commit(struct zsession *s);
+int	zs_respond(struct zsession *s);
+int	zs_send_confirm(struct zsession *s, enum zmsg_type type);
+int	zs_go_secure(struct zsession *s);
+
+/* Shared secrets and keys (engine_keys.c). */
+int	zs_secret_ids(struct zsession *s, enum zs_role as,
+	    uint8_t out[4][ZRTP_SECRET_ID_LEN]);
+int	zs_derive_dh(struct zsession *s, const uint8_t *dhresult,
+	    size_t dh_len);
+int	zs_derive_mult(struct zsession *s);
+int	zs_cache_update(struct zsession *s);
+int	zs_emit_store(struct zsession *s);
+
+#endif

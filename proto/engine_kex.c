@@ -1,0 +1,357 @@
+/*
+ * Commit, contention and the DH exchange (RFC 6189 §4.2, §4.4.1, §5.4-5.6)
+ * and the Multistream Commit (§4.4.3). Every received message is checked
+ * against the hash chain before it changes anything; forged ones drop.
+ */
+#include <string.h>
+
+#include "algo.h"
+#include "engine_int.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+static int
+zs_build_dhpart(struct zsession *s, enum zmsg_type type)
+{
+	uint8_t ids[4][ZRTP_SECRET_ID_LEN];
+	struct zmsg m;
+	int r;
+
+	if ((r = zs_secret_ids(s, s->role, ids)) != 0)
+		return r;
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	memcpy(m.u.dhpart.h1, s->chain.h[1], ZRTP_HASH_IMAGE_LEN);
+	memcpy(m.u.dhpart.rs1_id, ids[0], ZRTP_SECRET_ID_LEN);
+	memcpy(m.u.dhpart.rs2_id, ids[1], ZRTP_SECRET_ID_LEN);
+	memcpy(m.u.dhpart.aux_id, ids[2], ZRTP_SECRET_ID_LEN);
+	memcpy(m.u.dhpart.pbx_id, ids[3], ZRTP_SECRET_ID_LEN);
+	m.u.dhpart.pv.p = s->kp.pv;
+	m.u.dhpart.pv.len = s->kp.pv_len;
+	/* §5.5, §5.6: DHPart MACs are keyed by H0. */
+	return zs_build(s, &m, &s->dhpart, s->chain.h[0]);
+}
+
+/*
+ * Initiator (§4.4.1.1): DHPart2 exists before the Commit, since hvi
+ * commits to it and to the responder's Hello.
+ */
+int
+zs_send_commit(struct zsession *s)
+{
+	struct zmsg_commit *c;
+	struct zmsg m;
+	int r;
+
+	s->role = ZS_ROLE_INITIATOR;
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_COMMIT;
+	c = &m.u.commit;
+	memcpy(c->h2, s->chain.h[2], ZRTP_HASH_IMAGE_LEN);
+	memcpy(c->zid, s->cfg.zid, ZRTP_ZID_LEN);
+	memcpy(c->algo, s->algo, sizeof(c->algo));
+	if (s->mode == ZMODE_MULT)
+		zs_random(s, c->nonce, sizeof(c->nonce));
+	else if ((r = zs_build_dhpart(s, ZMSG_DHPART2)) != 0 ||
+	    (r = zhvi_compute(s->hash, s->dhpart.b, s->dhpart.len,
+	    s->peer_hello.b, s->peer_hello.len, c->hvi)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart2");
+	/* §5.4: the Commit MAC is keyed by H1. */
+	if ((r = zs_build(s, &m, &s->commit, s->chain.h[1])) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "building Commit");
+	zs_set_state(s, ZS_COMMIT_SENT);
+	zs_retransmit_start(s, &s->commit, 0);
+	return zs_send(s, &s->commit);
+}
+
+/*
+ * A revealed hash image that chains to the stored one proves the new
+ * message genuine (only the sender knows the preimage); if the stored
+ * message's MAC then fails, that stored message was altered in flight
+ * and the exchange is compromised. A broken chain means the new message
+ * is the forgery: it is dropped and changes nothing.
+ */
+static int
+zs_check_link(struct zsession *s, const uint8_t *preimage,
+    const uint8_t *image, const struct zs_msgbuf *earlier, uint32_t wire,
+    const char *what)
+{
+	if (zchain_check(preimage, image) != 0) {
+		zs_alert(s, what);
+		return 1;
+	}
+	if (zmsg_mac_check(earlier->b, earlier->len, preimage) != 0) {
+		zs_fail(s, ZE_BAD_MAC, wire, "an earlier message's MAC failed "
+		    "once its key was revealed: altered in flight");
+		return 1;
+	}
+	return 0;
+}
+
+/* The Commit fits the peer's Hello: ZID, H2 -> H3, Hello MAC (§9). */
+static int
+zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
+{
+	if (s->peer_hello.len == 0 ||
+	    !zct_eq(c->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN)) {
+		zs_alert(s, "Commit from an unknown ZID: dropped");
+		return 0;
+	}
+	return !zs_check_link(s, c->h2, s->peer_hello_m.h3, &s->peer_hello,
+	    ZWE_HELLO_MISMATCH, "Commit does not chain to the peer's Hello: "
+	    "dropped");
+}
+
+/* §4.1.2, §5.4: every chosen algorithm must be one we offered. */
+static int
+zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
+{
+	static const uint32_t wire[ZALGO_KIND_COUNT] = {
+		ZWE_HASH, ZWE_CIPHER, ZWE_AUTH, ZWE_KEX, ZWE_SAS
+	};
+	uint32_t kex = c->algo[ZALGO_KEX];
+	int k;
+
+	for (k = 0; k < ZALGO_KIND_COUNT; k++)
+		if (!zs_supported(k, c->algo[k]))
+			return zs_fail(s, ZE_UNSUPPORTED, wire[k],
+			    "Commit chose an algorithm we do not support");
+	if (kex == ZKEX_BLOCK_PRSH)
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
+		    "Preshared Commit: DH mode required");
+	if ((kex == ZKEX_BLOCK_MULT) != (s->mode == ZMODE_MULT))
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
+		    "Multistream Commit without an active session, or DH "
+		    "Commit on a Multistream stream");
+	return 0;
+}
+
+/* Become the responder to the peer's (checked) Commit. */
+static int
+zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	if ((r = zs_keep(&s->peer_commit, &pkt->raw_msg)) != 0)
+		return zs_fail(s, r, ZWE_MALFORMED, "Commit");
+	s->peer_commit_m = pkt->msg.u.commit;
+	s->role = ZS_ROLE_RESPONDER;
+	s->hello_acked = 1;	/* §6: a Commit acknowledges our Hello */
+	zs_retransmit_stop(s);
+	zs_set_state(s, ZS_DISCOVERY);
+	memcpy(s->algo, s->peer_commit_m.algo, sizeof(s->algo));
+	if ((r = zs_apply_algos(s)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "Commit algorithms");
+	s->commit_pending = 1;
+	if (s->mode != ZMODE_MULT && s->kex_ready && s->kp.alg != s->kex)
+		if ((r = zs_request_keygen(s)) != 0)
+			return zs_fail(s, r, ZWE_SOFTWARE, "key pair");
+	return zs_progress(s, NULL);
+}
+
+int
+zs_on_commit(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zmsg_commit *c = &pkt->msg.u.commit;
+	int r;
+
+	if (s->commit_pending)
+		return 0;	/* a retransmission of the one in hand */
+	if (!zs_commit_authentic(s, c))
+		return 0;
+	if ((r = zs_commit_algos(s, c)) != 0 || s->state != ZS_DISCOVERY)
+		return r;
+	return zs_accept_commit(s, pkt);
+}
+
+/* §4.2: which Commit survives. 1 when ours does. */
+static int
+zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
+{
+	const struct zmsg_commit *ours;
+	struct zmsg m;
+
+	if (zmsg_decode(s->commit.b, s->commit.len, &m) != 0)
+		return 0;
+	ours = &m.u.commit;
+	if (s->mode == ZMODE_MULT)
+		return memcmp(ours->nonce, theirs->nonce, ZRTP_NONCE_LEN) > 0;
+	/* Equal hvi cannot happen without equal DHPart2s; theirs wins. */
+	return memcmp(ours->hvi, theirs->hvi, ZRTP_HVI_LEN) > 0;
+}
+
+int
+zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zmsg_commit *c = &pkt->msg.u.commit;
+	int r;
+
+	if (!zs_commit_authentic(s, c))
+		return 0;
+	if ((r = zs_commit_algos(s, c)) != 0 || s->state != ZS_COMMIT_SENT)
+		return r;
+	if (zs_we_win(s, c))
+		return 0;	/* the peer discards its Commit */
+	return zs_accept_commit(s, pkt);
+}
+
+/* Responder, inputs ready: DHPart1 (DH) or Confirm1 (Multistream). */
+int
+zs_respond(struct zsession *s)
+{
+	int r;
+
+	s->commit_pending = 0;
+	if (s->mode == ZMODE_MULT) {
+		if ((r = zs_derive_mult(s)) != 0)
+			return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+		return zs_send_confirm(s, ZMSG_CONFIRM1);
+	}
+	if ((r = zs_build_dhpart(s, ZMSG_DHPART1)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart1");
+	zs_set_state(s, ZS_DHPART1_SENT);
+	return zs_send(s, &s->dhpart);
+}
+
+/* §6: only the initiator retransmits; the responder answers repeats. */
+int
+zs_on_commit_again(struct zsession *s, const struct zpkt *pkt)
+{
+	if (pkt->raw_msg.len != s->peer_commit.len ||
+	    memcmp(pkt->raw_msg.p, s->peer_commit.b, s->peer_commit.len) != 0)
+		return 0;
+	return zs_send(s, &s->dhpart);
+}
+
+int
+zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zs_msgbuf *first = s->mode == ZMODE_MULT ?
+	    &s->peer_commit : &s->peer_dhpart;
+
+	if (pkt->raw_msg.len != first->len ||
+	    memcmp(pkt->raw_msg.p, first->b, first->len) != 0)
+		return 0;
+	return zs_send(s, &s->confirm);
+}
+
+/* Keep a peer DHPart whose pv has the negotiated length. */
+static int
+zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zmsg_dhpart *d = &pkt->msg.u.dhpart;
+	int r;
+
+	if (d->pv.len != zkex_pv_len(s->kex))
+		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
+		    "DHPart public value has the wrong length");
+	if ((r = zkex_check_pv(s->kex, d->pv.p, d->pv.len)) != 0)
+		return zs_fail(s, r, ZWE_BAD_PV, "peer's DH public value "
+		    "refused");
+	if ((r = zs_keep(&s->peer_dhpart, &pkt->raw_msg)) != 0)
+		return zs_fail(s, r, ZWE_MALFORMED, "DHPart");
+	memcpy(s->peer_h1, d->h1, ZRTP_HASH_IMAGE_LEN);
+	memcpy(s->peer_ids[0], d->rs1_id, ZRTP_SECRET_ID_LEN);
+	memcpy(s->peer_ids[1], d->rs2_id, ZRTP_SECRET_ID_LEN);
+	memcpy(s->peer_ids[2], d->aux_id, ZRTP_SECRET_ID_LEN);
+	memcpy(s->peer_ids[3], d->pbx_id, ZRTP_SECRET_ID_LEN);
+	s->peer_pv.p = s->peer_dhpart.b + (d->pv.p - pkt->raw_msg.p);
+	s->peer_pv.len = d->pv.len;
+	return 0;
+}
+
+static int
+zs_request_agree(struct zsession *s, enum zs_state waiting)
+{
+	struct zs_action *a;
+
+	memset(&s->job, 0, sizeof(s->job));
+	s->job.op = ZS_KEX_AGREE;
+	s->job.kp = &s->kp;
+	memcpy(s->job.peer_pv, s->peer_pv.p, s->peer_pv.len);
+	s->job.peer_pv_len = s->peer_pv.len;
+	zs_set_state(s, waiting);
+	if ((a = zs_push(s, ZSA_KEX)) == NULL)
+		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE, "action queue");
+	a->u.kex = &s->job;
+	return 0;
+}
+
+/* Initiator: DHPart1 reveals H1, so H2 -> Hello H3 and Hello's MAC. */
+int
+zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
+{
+	uint8_t h2[ZHASH_MAX_LEN];
+	int r;
+
+	if (s->mode == ZMODE_MULT)
+		return 0;
+	if ((r = zhash(ZHASH_S256, pkt->msg.u.dhpart.h1, ZRTP_HASH_IMAGE_LEN,
+	    h2)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "hash");
+	if (zs_check_link(s, h2, s->peer_hello_m.h3, &s->peer_hello,
+	    ZWE_HELLO_MISMATCH, "DHPart1 does not chain to the peer's Hello: "
+	    "dropped"))
+		return 0;
+	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
+	zs_retransmit_stop(s);
+	return zs_request_agree(s, ZS_WAIT_AGREE_I);
+}
+
+int
+zs_on_agree_i(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	(void)pkt;
+	if (s->job.status != 0)
+		return zs_fail(s, s->job.status, s->job.status == ZE_BAD_PV ?
+		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
+	r = zs_derive_dh(s, s->job.result, zkex_result_len(s->kex));
+	zwipe(s->job.result, sizeof(s->job.result));
+	if (r != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+	zs_set_state(s, ZS_DHPART2_SENT);
+	zs_retransmit_start(s, &s->dhpart, 0);
+	return zs_send(s, &s->dhpart);
+}
+
+/* Responder: DHPart2 reveals H1 -> Commit H2, Commit MAC, then hvi. */
+int
+zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
+{
+	uint8_t hvi[ZRTP_HVI_LEN];
+	int r;
+
+	if (zs_check_link(s, pkt->msg.u.dhpart.h1, s->peer_commit_m.h2,
+	    &s->peer_commit, ZWE_MALFORMED, "DHPart2 does not chain to the "
+	    "peer's Commit: dropped"))
+		return 0;
+	/* §4.4.1.1: hvi = hash(DHPart2 || responder's Hello). */
+	if ((r = zhvi_compute(s->hash, pkt->raw_msg.p, pkt->raw_msg.len,
+	    s->hello.b, s->hello.len, hvi)) != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "hash");
+	if (!zct_eq(hvi, s->peer_commit_m.hvi, ZRTP_HVI_LEN))
+		return zs_fail(s, ZE_BAD_MAC, ZWE_HVI,
+		    "hvi does not match DHPart2: possible MiTM");
+	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
+	return zs_request_agree(s, ZS_WAIT_AGREE_R);
+}
+
+int
+zs_on_agree_r(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	(void)pkt;
+	if (s->job.status != 0)
+		return zs_fail(s, s->job.status, s->job.status == ZE_BAD_PV ?
+		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
+	r = zs_derive_dh(s, s->job.result, zkex_result_len(s->kex));
+	zwipe(s->job.result, sizeof(s->job.result));
+	if (r != 0)
+		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+	return zs_send_confirm(s, ZMSG_CONFIRM1);
+}

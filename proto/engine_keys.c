@@ -1,0 +1,243 @@
+/*
+ * Retained secrets and key derivation for one session (RFC 6189 §4.3,
+ * §4.4.1.4, §4.4.3, §4.6.1): secret IDs, the s1/s2 match, s0 and the
+ * cache update with its mismatch rule.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+static const char zs_label_i[] = "Initiator", zs_label_r[] = "Responder";
+
+static const char *
+zs_label(enum zs_role role)
+{
+	return role == ZS_ROLE_INITIATOR ? zs_label_i : zs_label_r;
+}
+
+/* One ID: MAC(secret, label), or random when the secret is absent. */
+static int
+zs_one_id(struct zsession *s, int present, const uint8_t *secret,
+    size_t len, const void *label, size_t label_len,
+    uint8_t out[ZRTP_SECRET_ID_LEN])
+{
+	struct zsecret sec = { secret, len };
+
+	if (!present) {
+		/* §4.3: a random ID hides which secrets exist. */
+		zs_random(s, out, ZRTP_SECRET_ID_LEN);
+		return 0;
+	}
+	return zsecret_id(s->hash, &sec, label, label_len, out);
+}
+
+/* §4.3.1: rs1ID, rs2ID, auxsecretID, pbxsecretID as sent by role `as`. */
+int
+zs_secret_ids(struct zsession *s, enum zs_role as,
+    uint8_t out[4][ZRTP_SECRET_ID_LEN])
+{
+	const char *l = zs_label(as);
+	int r;
+
+	if ((r = zs_one_id(s, s->cache.rs1_valid, s->cache.rs1, ZRTP_RS_LEN,
+	    l, strlen(l), out[0])) != 0 ||
+	    (r = zs_one_id(s, s->cache.rs2_valid, s->cache.rs2, ZRTP_RS_LEN,
+	    l, strlen(l), out[1])) != 0 ||
+	    (r = zs_one_id(s, s->cfg.aux_secret != NULL, s->cfg.aux_secret,
+	    s->cfg.aux_secret_len, s->chain.h[3], ZRTP_HASH_IMAGE_LEN,
+	    out[2])) != 0)
+		return r;
+	zs_random(s, out[3], ZRTP_SECRET_ID_LEN);	/* no PBX enrolled */
+	return 0;
+}
+
+/* Does our secret, MACed with the peer's label, equal id? */
+static int
+zs_id_matches(struct zsession *s, const uint8_t *secret, const uint8_t *id)
+{
+	const char *l = zs_label(s->role == ZS_ROLE_INITIATOR ?
+	    ZS_ROLE_RESPONDER : ZS_ROLE_INITIATOR);
+	struct zsecret sec = { secret, ZRTP_RS_LEN };
+	uint8_t mine[ZRTP_SECRET_ID_LEN];
+
+	if (zsecret_id(s->hash, &sec, l, strlen(l), mine) != 0)
+		return 0;
+	return zct_eq(mine, id, ZRTP_SECRET_ID_LEN);
+}
+
+/*
+ * §4.3: s1 is the initiator's rs1 if it matches either of the responder's
+ * rs1/rs2, else the initiator's rs2 if that matches. Both sides walk the
+ * initiator's secrets in that order, so both pick the same one.
+ */
+static const uint8_t *
+zs_match_s1(struct zsession *s)
+{
+	const uint8_t *mine[2] = {
+		s->cache.rs1_valid ? s->cache.rs1 : NULL,
+		s->cache.rs2_valid ? s->cache.rs2 : NULL,
+	};
+	int i, j;
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			/* Initiator: its secret i against the peer's ID j. */
+			const uint8_t *sec = s->role == ZS_ROLE_INITIATOR ?
+			    mine[i] : mine[j];
+			const uint8_t *id = s->role == ZS_ROLE_INITIATOR ?
+			    s->peer_ids[j] : s->peer_ids[i];
+
+			if (sec != NULL && zs_id_matches(s, sec, id))
+				return sec;
+		}
+	}
+	return NULL;
+}
+
+/* §4.3: s2 = auxsecret when the peer's auxsecretID shows it has ours. */
+static int
+zs_match_s2(struct zsession *s)
+{
+	struct zsecret aux = { s->cfg.aux_secret, s->cfg.aux_secret_len };
+	uint8_t id[ZRTP_SECRET_ID_LEN];
+
+	if (s->cfg.aux_secret == NULL)
+		return 0;
+	if (zsecret_id(s->hash, &aux, s->peer_hello_m.h3, ZRTP_HASH_IMAGE_LEN,
+	    id) != 0)
+		return 0;
+	return zct_eq(id, s->peer_ids[2], ZRTP_SECRET_ID_LEN);
+}
+
+/* Initiator's and responder's ZIDs and messages, by role. */
+static void
+zs_roles(const struct zsession *s, const uint8_t **zid_i,
+    const uint8_t **zid_r, const struct zs_msgbuf **hello_r,
+    const struct zs_msgbuf **commit)
+{
+	int ini = s->role == ZS_ROLE_INITIATOR;
+
+	*zid_i = ini ? s->cfg.zid : s->peer_hello_m.zid;
+	*zid_r = ini ? s->peer_hello_m.zid : s->cfg.zid;
+	*hello_r = ini ? &s->peer_hello : &s->hello;
+	*commit = ini ? &s->commit : &s->peer_commit;
+}
+
+static struct zview
+zs_view(const struct zs_msgbuf *m)
+{
+	struct zview v = { m->b, m->len };
+
+	return v;
+}
+
+int
+zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
+{
+	const struct zs_msgbuf *hello_r, *commit;
+	const uint8_t *zid_i, *zid_r, *s1;
+	uint8_t total[ZHASH_MAX_LEN];
+	struct zsecret z1 = { NULL, 0 }, z2 = { NULL, 0 }, z3 = { NULL, 0 };
+	struct zview msgs[4];
+	int ini = s->role == ZS_ROLE_INITIATOR, r;
+
+	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
+	/* §4.4.1.4: total_hash = hash(Hello_r || Commit || DHPart1 ||
+	 * DHPart2). */
+	msgs[0] = zs_view(hello_r);
+	msgs[1] = zs_view(commit);
+	msgs[2] = zs_view(ini ? &s->peer_dhpart : &s->dhpart);
+	msgs[3] = zs_view(ini ? &s->dhpart : &s->peer_dhpart);
+	if ((r = zkeys_total_hash(s->hash, msgs, 4, total)) != 0 ||
+	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    zid_i, zid_r, total)) != 0)
+		return r;
+	if ((s1 = zs_match_s1(s)) != NULL) {
+		z1.p = s1;
+		z1.len = ZRTP_RS_LEN;
+	}
+	if (zs_match_s2(s)) {
+		z2.p = s->cfg.aux_secret;
+		z2.len = s->cfg.aux_secret_len;
+	}
+	/* §4.3.2: we expected a match because we hold rs1. */
+	s->cache_mismatch = s->cache.rs1_valid && s1 == NULL;
+	s->our_v = s->cache.verified && s1 != NULL;
+	if ((r = zkeys_s0_dh(&s->keys, dhresult, dh_len, &z1, &z2, &z3)) != 0)
+		return r;
+	return zkeys_derive(&s->keys, ZMODE_DH);
+}
+
+/* §4.4.3.2: s0 from the first stream's ZRTPSess. */
+int
+zs_derive_mult(struct zsession *s)
+{
+	const struct zs_msgbuf *hello_r, *commit;
+	const uint8_t *zid_i, *zid_r;
+	uint8_t total[ZHASH_MAX_LEN];
+	struct zview msgs[2];
+	int r;
+
+	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
+	msgs[0] = zs_view(hello_r);
+	msgs[1] = zs_view(commit);
+	if (s->cfg.zrtp_sess_len != zhash_len(s->hash))
+		return ZE_INVAL;
+	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) != 0 ||
+	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    zid_i, zid_r, total)) != 0 ||
+	    (r = zkeys_s0_mult(&s->keys, s->cfg.zrtp_sess)) != 0)
+		return r;
+	return zkeys_derive(&s->keys, ZMODE_MULT);
+}
+
+/*
+ * §4.6.1: after a DH exchange rs2 = old rs1, rs1 = new. The interval is
+ * the smaller of both Confirms'; 0 means no caching. §4.6.1.1: after a
+ * cache mismatch nothing is written until the user verifies the SAS.
+ */
+int
+zs_cache_update(struct zsession *s)
+{
+	uint32_t expiry = s->cfg.cache_expiry < s->peer_expiry ?
+	    s->cfg.cache_expiry : s->peer_expiry;
+	struct zs_action *a;
+
+	if (s->mode == ZMODE_MULT || expiry == 0)
+		return 0;
+	memset(&s->last_store, 0, sizeof(s->last_store));
+	a = &s->last_store;
+	a->type = ZSA_CACHE_STORE;
+	memcpy(a->u.store.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(a->u.store.rs1, s->keys.rs1_new, ZRTP_RS_LEN);
+	if (s->cache.rs1_valid) {
+		a->u.store.rs2_valid = 1;
+		memcpy(a->u.store.rs2, s->cache.rs1, ZRTP_RS_LEN);
+	}
+	a->u.store.expiry = expiry;
+	a->u.store.verified = s->our_v;
+	zwipe(s->keys.rs1_new, sizeof(s->keys.rs1_new));
+	if (s->cache_mismatch) {
+		s->store_deferred = 1;
+		zs_alert(s, "cache mismatch: the peer does not hold the secret "
+		    "we share with it; compare the SAS before trusting this "
+		    "call");
+		return 0;
+	}
+	return zs_emit_store(s);
+}
+
+int
+zs_emit_store(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if ((a = zs_push(s, ZSA_CACHE_STORE)) == NULL)
+		return ZE_NOSPACE;
+	*a = s->last_store;
+	s->stored = 1;
+	s->store_deferred = 0;
+	return 0;
+}

@@ -1,0 +1,404 @@
+/*
+ * Two engines over the simulated network (simnet.c): every key agreement
+ * and role, contention, loss with duplication and reordering, timeouts,
+ * tampering, and retained-secret continuity across calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "algo.h"
+#include "packet.h"
+#include "simnet.h"
+#include "zcrypto.h"
+
+static struct sim net;
+
+static void
+setup(void)
+{
+	memset(&net, 0, sizeof(net));
+	sim_config(&net.end[0].cfg, 0);
+	sim_config(&net.end[1].cfg, 1);
+}
+
+static void
+teardown(void)
+{
+	sim_stop(&net);
+}
+
+static void
+prefer(struct zs_config *c, int kind, uint32_t block)
+{
+	c->algo[kind][c->count[kind]++] = block;
+}
+
+/* Both ends secure with one SAS and mirrored SRTP keys. */
+static void
+assert_agree(void)
+{
+	struct sim_end *a = &net.end[0], *b = &net.end[1];
+
+	ck_assert_msg(a->secure && b->secure, "secure: %d %d (fail %x %x)",
+	    a->secure, b->secure, a->fail_wire, b->fail_wire);
+	ck_assert(!a->failed && !b->failed);
+	ck_assert_str_eq(a->sas, b->sas);
+	ck_assert_uint_eq(a->keys.key_len, b->keys.key_len);
+	ck_assert_mem_eq(a->keys.tx_key, b->keys.rx_key, a->keys.key_len);
+	ck_assert_mem_eq(a->keys.rx_key, b->keys.tx_key, a->keys.key_len);
+	ck_assert_mem_eq(a->keys.tx_salt, b->keys.rx_salt, ZRTP_SRTP_SALT_LEN);
+	ck_assert_mem_eq(a->keys.rx_salt, b->keys.tx_salt, ZRTP_SRTP_SALT_LEN);
+	ck_assert(memcmp(a->keys.tx_key, a->keys.rx_key, a->keys.key_len) != 0);
+}
+
+static void
+call(uint64_t seed)
+{
+	sim_start(&net, seed);
+	sim_run(&net, 60000);
+}
+
+static const struct {
+	const char *kex, *hash, *cipher, *sas;
+} combos[] = {
+	{ "DH3k", "S256", "AES1", "B32 " },
+	{ "DH2k", "S384", "AES3", "B256" },
+	{ "EC25", "S256", "AES1", "B32 " },
+	{ "EC38", "S384", "AES3", "B256" },
+	{ "EC52", "S384", "AES3", "B32 " },
+	{ "X255", "N256", "2FS1", "B256" },
+	{ "X448", "N384", "2FS3", "B32 " },
+	{ "X255", "S256", "AES2", "B32 " },
+};
+
+static uint32_t
+blk(const char *s)
+{
+	return ZALGO(s[0], s[1], s[2], s[3]);
+}
+
+/* Every key agreement, hash, cipher and SAS, with each side initiating. */
+START_TEST(test_algorithms_both_roles)
+{
+	int i = _i / 2, init = _i % 2, k;
+
+	for (k = 0; k < 2; k++) {
+		prefer(&net.end[k].cfg, ZALGO_KEX, blk(combos[i].kex));
+		prefer(&net.end[k].cfg, ZALGO_HASH, blk(combos[i].hash));
+		prefer(&net.end[k].cfg, ZALGO_CIPHER, blk(combos[i].cipher));
+		prefer(&net.end[k].cfg, ZALGO_SAS, blk(combos[i].sas));
+	}
+	net.end[init].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1 - init].cfg.role_pref = ZS_PREFER_RESPONDER;
+	call(_i + 1);
+	assert_agree();
+	ck_assert_int_eq(zs_role(net.end[init].s), ZS_ROLE_INITIATOR);
+	ck_assert_int_eq(zs_role(net.end[1 - init].s), ZS_ROLE_RESPONDER);
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), blk(combos[i].kex));
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_HASH),
+	    blk(combos[i].hash));
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_CIPHER),
+	    blk(combos[i].cipher));
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_SAS), blk(combos[i].sas));
+	ck_assert_uint_eq(strlen(net.end[0].sas),
+	    combos[i].sas[1] == '3' ? 4 : strlen(net.end[0].sas));
+}
+END_TEST
+
+/* §4.2: both commit at once; the larger hvi initiates, both agree. */
+START_TEST(test_simultaneous_commits)
+{
+	int roles;
+
+	prefer(&net.end[0].cfg, ZALGO_KEX, blk("X255"));
+	prefer(&net.end[1].cfg, ZALGO_KEX, blk("X255"));
+	call(_i + 100);
+	assert_agree();
+	roles = zs_role(net.end[0].s) + zs_role(net.end[1].s);
+	ck_assert_int_eq(roles, ZS_ROLE_INITIATOR + ZS_ROLE_RESPONDER);
+}
+END_TEST
+
+/* 30 % loss, duplication and reordering: at least 999 of 1000 secure. */
+START_TEST(test_lossy_link)
+{
+	int run, ok = 0;
+
+	for (run = 0; run < 1000; run++) {
+		setup();
+		prefer(&net.end[0].cfg, ZALGO_KEX, blk("X255"));
+		prefer(&net.end[1].cfg, ZALGO_KEX, blk("X255"));
+		net.loss_pct = 30;
+		net.dup_pct = 10;
+		net.jitter_ms = 400;
+		call(run + 5000);
+		if (net.end[0].secure && net.end[1].secure) {
+			assert_agree();
+			ok++;
+		}
+		sim_stop(&net);
+	}
+	ck_assert_int_ge(ok, 999);
+}
+END_TEST
+
+/* A dead link exhausts the Hello schedule into a timeout error. */
+START_TEST(test_timeout)
+{
+	net.loss_pct = 100;
+	call(7);
+	ck_assert(net.end[0].failed && net.end[1].failed);
+	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_TIMEOUT);
+	ck_assert(!net.end[0].secure && !net.end[1].secure);
+}
+END_TEST
+
+/* Tampering: find the message type of a packet in flight. */
+static int
+pkt_type(const uint8_t *p, size_t len, const char *block)
+{
+	return len > 20 && memcmp(p + 16, block, 8) == 0;
+}
+
+static void
+tamper_hvi(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	/* Replace pvi in DHPart2, keeping its hash image: hvi must fail. */
+	if (pkt_type(p, *len, "DHPart2 ")) {
+		p[12 + 84 + 3] ^= 0x01;
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+static void
+tamper_pv_one(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	size_t pv = *len - 12 - 84 - 4;
+
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "DHPart1 ")) {
+		memset(p + 12 + 76, 0, pv);
+		p[12 + 76 + pv - 1] = 1;	/* pvr = 1 */
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+static void
+tamper_confirm(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "Confirm1")) {
+		p[*len - 10] ^= 0x80;
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+static void
+tamper_hello_mac(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	if (from == 1 && pkt_type(p, *len, "Hello   ")) {
+		p[*len - 5] ^= 0x01;	/* last MAC octet */
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+static void
+tamper_chain(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "DHPart1 ")) {
+		p[12 + 12] ^= 0x01;	/* H1 */
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+static const struct {
+	void (*fn)(struct sim *, int, uint8_t *, size_t *);
+	uint32_t wire;	/* Error code someone must report */
+} tampers[] = {
+	{ tamper_hvi, ZWE_HVI },
+	{ tamper_pv_one, ZWE_BAD_PV },
+	{ tamper_confirm, ZWE_CONFIRM_MAC },
+	{ tamper_hello_mac, ZWE_HELLO_MISMATCH },
+	{ tamper_chain, ZWE_TIMEOUT },
+};
+
+START_TEST(test_tamper)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		prefer(&net.end[k].cfg, ZALGO_KEX, blk("DH2k"));
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1].cfg.role_pref = ZS_PREFER_RESPONDER;
+	net.tamper = tampers[_i].fn;
+	call(11);
+	ck_assert(!net.end[0].secure || !net.end[1].secure);
+	ck_assert(!zs_is_secure(net.end[0].s) || !zs_is_secure(net.end[1].s));
+	ck_assert_msg(net.end[0].fail_wire == tampers[_i].wire ||
+	    net.end[1].fail_wire == tampers[_i].wire,
+	    "expected 0x%x, got 0x%x / 0x%x", tampers[_i].wire,
+	    net.end[0].fail_wire, net.end[1].fail_wire);
+}
+END_TEST
+
+/* Three calls: rs1 carried and matched each time, no mismatch. */
+START_TEST(test_cache_continuity)
+{
+	uint8_t first_rs1[ZRTP_RS_LEN];
+	int c;
+
+	for (c = 0; c < 3; c++) {
+		net.end[c % 2].cfg.role_pref = ZS_PREFER_INITIATOR;
+		net.end[1 - c % 2].cfg.role_pref = ZS_PREFER_ANY;
+		call(20 + c);
+		assert_agree();
+		ck_assert(!net.end[0].cache_mismatch &&
+		    !net.end[1].cache_mismatch);
+		ck_assert_int_eq(net.end[0].cache.stores, c + 1);
+		ck_assert_mem_eq(net.end[0].cache.e.rs1, net.end[1].cache.e.rs1,
+		    ZRTP_RS_LEN);
+		if (c == 0)
+			memcpy(first_rs1, net.end[0].cache.e.rs1, ZRTP_RS_LEN);
+		if (c == 1) {
+			ck_assert_int_eq(net.end[0].cache.e.rs2_valid, 1);
+			ck_assert_mem_eq(net.end[0].cache.e.rs2, first_rs1,
+			    ZRTP_RS_LEN);
+		}
+		sim_stop(&net);
+	}
+}
+END_TEST
+
+/* §4.6.1.1: a lost cache is a mismatch for the side that kept it. */
+START_TEST(test_lost_cache)
+{
+	struct zs_cache_entry kept;
+
+	call(30);
+	assert_agree();
+	ck_assert(!net.end[0].cache_mismatch);	/* new peer: no mismatch */
+	sim_stop(&net);
+	kept = net.end[0].cache.e;
+	memset(&net.end[1].cache, 0, sizeof(net.end[1].cache));
+	call(31);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].cache_mismatch, 1);
+	ck_assert_int_eq(net.end[1].cache_mismatch, 0);
+	ck_assert_int_ge(net.end[0].alerts, 1);
+	/* Untouched until the SAS is verified... */
+	ck_assert_mem_eq(net.end[0].cache.e.rs1, kept.rs1, ZRTP_RS_LEN);
+	ck_assert_int_eq(net.end[0].cache.stores, 1);
+	ck_assert_int_eq(net.end[1].cache.stores, 1);
+	/* ...then written, verified. */
+	ck_assert_int_eq(zs_sas_verdict(net.end[0].s, net.now, 1), 0);
+	{
+		struct zs_action a;
+
+		while (zs_next_action(net.end[0].s, &a))
+			if (a.type == ZSA_CACHE_STORE) {
+				ck_assert_int_eq(a.u.store.verified, 1);
+				ck_assert(memcmp(a.u.store.rs1, kept.rs1,
+				    ZRTP_RS_LEN) != 0);
+				net.end[0].cache.stores++;
+			}
+	}
+	ck_assert_int_eq(net.end[0].cache.stores, 2);
+}
+END_TEST
+
+/* The V flag: verified in call 1, carried into call 2 on both sides. */
+START_TEST(test_verified_flag)
+{
+	struct zs_action a;
+	int k;
+
+	call(40);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].sas_verified, 0);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(zs_sas_verdict(net.end[k].s, net.now, 1), 0);
+		while (zs_next_action(net.end[k].s, &a))
+			if (a.type == ZSA_CACHE_STORE)
+				net.end[k].cache.e.verified =
+				    a.u.store.verified;
+	}
+	sim_stop(&net);
+	call(41);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].sas_verified, 1);
+	ck_assert_int_eq(net.end[1].sas_verified, 1);
+}
+END_TEST
+
+/* §4.4.3: a second stream keyed from the first one's ZRTPSess. */
+START_TEST(test_multistream)
+{
+	uint8_t sess[2][ZHASH_MAX_LEN], first_tx[ZCIPHER_KEY_MAX];
+	const uint8_t *p;
+	size_t len;
+	int k;
+
+	call(50);
+	assert_agree();
+	memcpy(first_tx, net.end[0].keys.tx_key, ZCIPHER_KEY_MAX);
+	for (k = 0; k < 2; k++) {
+		p = zs_zrtp_sess(net.end[k].s, &len);
+		ck_assert_ptr_nonnull(p);
+		memcpy(sess[k], p, len);
+	}
+	ck_assert_mem_eq(sess[0], sess[1], len);
+	sim_stop(&net);
+	for (k = 0; k < 2; k++) {
+		net.end[k].cfg.zrtp_sess = sess[k];
+		net.end[k].cfg.zrtp_sess_len = len;
+		net.end[k].cfg.ssrc += 1;
+	}
+	call(51);
+	assert_agree();
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_MULT);
+	ck_assert(memcmp(first_tx, net.end[0].keys.tx_key,
+	    net.end[0].keys.key_len) != 0);
+	ck_assert_int_eq(net.end[0].kex_jobs, 0);
+	ck_assert_int_eq(net.end[0].sas_seen, 0);	/* no SAS */
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("pair");
+	SRunner *sr;
+	int failed;
+
+	if (zcrypto_init(0) != 0)
+		return EXIT_FAILURE;
+	tcase_set_timeout(tc, 600);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_algorithms_both_roles, 0,
+	    2 * (int)(sizeof(combos) / sizeof(combos[0])));
+	tcase_add_loop_test(tc, test_simultaneous_commits, 0, 8);
+	tcase_add_test(tc, test_timeout);
+	tcase_add_loop_test(tc, test_tamper, 0,
+	    (int)(sizeof(tampers) / sizeof(tampers[0])));
+	tcase_add_test(tc, test_cache_continuity);
+	tcase_add_test(tc, test_lost_cache);
+	tcase_add_test(tc, test_verified_flag);
+	tcase_add_test(tc, test_multistream);
+	tcase_add_test(tc, test_lossy_link);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

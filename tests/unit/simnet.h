@@ -1,0 +1,66 @@
+/*
+ * A simulated network for engine tests: two sessions, a fake clock, a
+ * seeded link that loses, duplicates, delays and reorders datagrams, an
+ * optional tamper hook, and in-memory caches. Deterministic per seed.
+ */
+#ifndef ZRTPD_SIMNET_H
+#define ZRTPD_SIMNET_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+#define SIM_PKTS_MAX	256
+#define SIM_PKT_MAX	1600
+
+struct sim_cache {
+	int			have;
+	uint8_t			zid[ZRTP_ZID_LEN];	/* peer's */
+	struct zs_cache_entry	e;
+	int			stores;
+};
+
+struct sim_end {
+	struct zsession		*s;
+	struct zs_config	 cfg;
+	uint64_t		 timer_at;	/* 0: not armed */
+	struct sim_cache	 cache;
+	int			 secure, failed, sas_seen, alerts;
+	uint32_t		 fail_wire;
+	int			 fail_from_peer;
+	struct zs_srtp_keys	 keys;
+	char			 sas[ZSAS_TEXT_MAX];
+	int			 sas_verified, cache_mismatch;
+	int			 kex_jobs;
+};
+
+struct sim_pkt {
+	uint64_t	at;
+	int		to;
+	size_t		len;
+	uint8_t		b[SIM_PKT_MAX];
+};
+
+struct sim {
+	uint64_t	now;
+	uint64_t	rng;
+	int		loss_pct, dup_pct, jitter_ms;
+	/* Called on every datagram in flight; may change it (reseal CRC). */
+	void		(*tamper)(struct sim *, int from, uint8_t *p,
+			    size_t *len);
+	void		*tamper_arg;
+	struct sim_end	 end[2];
+	struct sim_pkt	 q[SIM_PKTS_MAX];
+	int		 nq;
+	uint64_t	 sent;
+};
+
+void	sim_config(struct zs_config *c, int which);
+/* New sessions for both ends from their cfg; caches are kept. */
+void	sim_start(struct sim *n, uint64_t seed);
+/* Run until both ends are secure or failed, or until limit_ms. */
+void	sim_run(struct sim *n, uint64_t limit_ms);
+void	sim_stop(struct sim *n);
+uint32_t sim_rand(struct sim *n);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * Rendering of a probe result. Bytes from the peer (its client id) are
+ * printed only as printable ASCII; everything else is escaped.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "algo.h"
+#include "probe_out.h"
+
+static const char *const kinds[ZALGO_KIND_COUNT] = {
+	"hash", "cipher", "auth", "key_agreement", "sas"
+};
+
+static void
+hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/* The client id as printable text, trailing NULs and spaces dropped. */
+static void
+print_cid(const uint8_t *p, size_t n, int json)
+{
+	size_t i, end = n;
+
+	while (end > 0 && (p[end - 1] == 0 || p[end - 1] == ' '))
+		end--;
+	for (i = 0; i < end; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\')
+			putchar(p[i]);
+		else if (json)
+			printf("\\u%04x", p[i]);
+		else
+			printf("\\x%02x", p[i]);
+	}
+}
+
+static void
+algo_name(uint32_t b, char out[ZALGO_NAME_LEN])
+{
+	zalgo_name(b, out);
+	if (out[3] == ' ')
+		out[3] = '\0';
+}
+
+void
+probe_print_text(const struct probe_result *r)
+{
+	char name[ZALGO_NAME_LEN];
+	int k, i;
+
+	printf("our ZID:     ");
+	hex(r->our_zid, ZRTP_ZID_LEN);
+	printf("\nour Hello:   a=zrtp-hash:%s\n", r->hello_hash);
+	if (r->have_peer) {
+		printf("peer:        client \"");
+		print_cid(r->peer_cid, ZRTP_CID_LEN, 0);
+		printf("\", version %.4s, ZID ", (const char *)r->peer_version);
+		hex(r->peer_zid, ZRTP_ZID_LEN);
+		printf("%s\n", r->peer_flags & ZHELLO_FLAG_P ? " (passive)" :
+		    "");
+	}
+	if (r->algo[ZALGO_KEX] != 0) {
+		printf("role:        %s\nalgorithms: ", r->role);
+		for (k = 0; k < ZALGO_KIND_COUNT; k++) {
+			algo_name(r->algo[k], name);
+			printf(" %s %s", kinds[k], name);
+		}
+		putchar('\n');
+	}
+	if (r->have_sas)
+		printf("SAS:         \"%s\" (%s)\n", r->sas, r->sas_verified ?
+		    "verified by both sides earlier" : "compare it aloud");
+	printf("cache:       %s\n", r->cache);
+	if (r->show_keys && r->secure) {
+		printf("SRTP keys:   send key ");
+		hex(r->keys.tx_key, r->keys.key_len);
+		printf(" salt ");
+		hex(r->keys.tx_salt, ZRTP_SRTP_SALT_LEN);
+		printf("\n             receive key ");
+		hex(r->keys.rx_key, r->keys.key_len);
+		printf(" salt ");
+		hex(r->keys.rx_salt, ZRTP_SRTP_SALT_LEN);
+		putchar('\n');
+	}
+	if (r->srtp_wanted)
+		printf("SRTP:        sent %d, received %d, bad %d\n",
+		    r->srtp_sent, r->srtp_received, r->srtp_bad);
+	for (i = 0; i < r->nalerts; i++)
+		printf("ALERT:       %s\n", r->alerts[i]);
+	if (r->failed)
+		printf("result:      FAILED: %s (error 0x%x: %s%s)\n", r->what,
+		    r->wire_code, zwire_err_str(r->wire_code),
+		    r->from_peer ? ", sent by the peer" : "");
+	else
+		printf("result:      %s\n", r->secure ? "secure" : "not secure");
+}
+
+static void
+json_algos(const struct probe_result *r)
+{
+	char name[ZALGO_NAME_LEN];
+	int k;
+
+	printf(",\"algorithms\":{");
+	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
+		algo_name(r->algo[k], name);
+		printf("%s\"%s\":\"%s\"", k ? "," : "", kinds[k], name);
+	}
+	putchar('}');
+}
+
+static void
+json_keys(const struct probe_result *r)
+{
+	printf(",\"srtp_keys\":{\"tx_key\":\"");
+	hex(r->keys.tx_key, r->keys.key_len);
+	printf("\",\"tx_salt\":\"");
+	hex(r->keys.tx_salt, ZRTP_SRTP_SALT_LEN);
+	printf("\",\"rx_key\":\"");
+	hex(r->keys.rx_key, r->keys.key_len);
+	printf("\",\"rx_salt\":\"");
+	hex(r->keys.rx_salt, ZRTP_SRTP_SALT_LEN);
+	printf("\"}");
+}
+
+void
+probe_print_json(const struct probe_result *r)
+{
+	int i;
+
+	printf("{\"result\":\"%s\",\"our_zid\":\"", r->failed ? "failed" :
+	    r->secure ? "secure" : "not-secure");
+	hex(r->our_zid, ZRTP_ZID_LEN);
+	printf("\",\"hello_hash\":\"%s\"", r->hello_hash);
+	if (r->have_peer) {
+		printf(",\"peer\":{\"client_id\":\"");
+		print_cid(r->peer_cid, ZRTP_CID_LEN, 1);
+		printf("\",\"version\":\"%.4s\",\"zid\":\"",
+		    (const char *)r->peer_version);
+		hex(r->peer_zid, ZRTP_ZID_LEN);
+		printf("\",\"passive\":%s}", r->peer_flags & ZHELLO_FLAG_P ?
+		    "true" : "false");
+	}
+	if (r->algo[ZALGO_KEX] != 0) {
+		printf(",\"role\":\"%s\"", r->role);
+		json_algos(r);
+	}
+	if (r->have_sas)
+		printf(",\"sas\":\"%s\",\"sas_verified\":%s", r->sas,
+		    r->sas_verified ? "true" : "false");
+	printf(",\"cache\":\"%s\"", r->cache);
+	if (r->show_keys && r->secure)
+		json_keys(r);
+	if (r->srtp_wanted)
+		printf(",\"srtp\":{\"sent\":%d,\"received\":%d,\"bad\":%d}",
+		    r->srtp_sent, r->srtp_received, r->srtp_bad);
+	printf(",\"alerts\":[");
+	for (i = 0; i < r->nalerts; i++)
+		printf("%s\"%s\"", i ? "," : "", r->alerts[i]);
+	putchar(']');
+	if (r->failed)
+		printf(",\"error\":{\"code\":%u,\"text\":\"%s\",\"what\":\"%s\","
+		    "\"from_peer\":%s}", r->wire_code,
+		    zwire_err_str(r->wire_code), r->what,
+		    r->from_peer ? "true" : "false");
+	printf("}\n");
+}

@@ -1,0 +1,42 @@
+/*
+ * What zrtp-probe learned about one session, and its two renderings:
+ * lines for a person, one JSON object for a script.
+ */
+#ifndef ZRTPD_PROBE_OUT_H
+#define ZRTPD_PROBE_OUT_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+struct probe_result {
+	int			 have_peer;
+	uint8_t			 peer_zid[ZRTP_ZID_LEN];
+	uint8_t			 peer_cid[ZRTP_CID_LEN];
+	uint8_t			 peer_version[ZRTP_VERSION_LEN];
+	uint8_t			 peer_flags;
+	uint8_t			 our_zid[ZRTP_ZID_LEN];
+	char			 hello_hash[80];
+	const char		*role;
+	uint32_t		 algo[ZALGO_KIND_COUNT];
+	int			 secure;
+	int			 have_sas;
+	char			 sas[ZSAS_TEXT_MAX];
+	int			 sas_verified, cache_mismatch;
+	const char		*cache;		/* none, new, matched, ... */
+	int			 show_keys;
+	struct zs_srtp_keys	 keys;
+	int			 srtp_wanted, srtp_sent, srtp_received;
+	int			 srtp_bad;
+	int			 failed;
+	uint32_t		 wire_code;
+	int			 from_peer;
+	const char		*what;
+	const char		*alerts[8];
+	int			 nalerts;
+};
+
+void	probe_print_text(const struct probe_result *r);
+void	probe_print_json(const struct probe_result *r);
+
+#endif

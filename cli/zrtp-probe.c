@@ -1,0 +1,607 @@
+/*
+ * zrtp-probe: run one ZRTP session over UDP against a peer and report what
+ * happened (the ZRTP counterpart of `openssl s_client`). One socket, one
+ * engine, optionally a retained-secret cache file and a few SRTP packets
+ * each way to prove the keys. SRTP keys are printed only when asked.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "algo.h"
+#include "cache.h"
+#include "engine.h"
+#include "packet.h"
+#include "probe_out.h"
+#include "selftest.h"
+#include "srtp.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+#define PROBE_DGRAM_MAX		2048
+#define PROBE_RTP_PAYLOAD	160
+#define PROBE_SRTP_GAP_MS	20
+#define PROBE_LINGER_MS		600
+
+struct probe {
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peer_len;
+	int			 have_peer_addr;
+	struct zsession		*s;
+	struct zcache		*cache;
+	int			 verify_sas, json, loss_pct;
+	uint64_t		 timer_at, deadline, linger_until;
+	uint64_t		 next_rtp_at;
+	uint16_t		 rtp_seq;
+	uint32_t		 rtp_ssrc;
+	struct zsrtp		 srtp;
+	int			 srtp_open;
+	struct probe_result	 res;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+random_bytes(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	zrand_bytes(buf, len);
+}
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: zrtp-probe --local ADDR:PORT [--peer ADDR:PORT] [options]\n"
+"  --local ADDR:PORT   UDP address to bind (port 0: any; printed first)\n"
+"  --peer ADDR:PORT    the ZRTP peer; without it, wait for its first packet\n"
+"  --role R            initiator, responder or any (default any)\n"
+"  --hash L --cipher L --auth L --kex L --sas L\n"
+"                      preference lists, e.g. --kex X255,DH3k --sas B256\n"
+"  --cache FILE        retained-secret cache (SQLite); default: none\n"
+"  --verify-sas        record the SAS as verified in the cache\n"
+"  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
+"  --ssrc HEX          our SSRC (default random)\n"
+"  --timeout SEC       give up after SEC seconds (default 20)\n"
+"  --srtp N            after going secure, send N SRTP packets and expect N\n"
+"  --show-keys         print the SRTP master keys and salts (secret!)\n"
+"  --loss PCT          testing aid: drop PCT%% of our outgoing ZRTP packets\n"
+"  --json              one JSON object instead of text\n");
+	exit(status);
+}
+
+static int
+parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256];
+	const char *colon = strrchr(s, ':');
+	struct addrinfo hints, *ai;
+	size_t hl;
+
+	if (colon == NULL || (hl = (size_t)(colon - s)) >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && hl > 1 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* "X255,DH3k" into one preference list. */
+static int
+parse_list(struct zs_config *c, int kind, const char *arg)
+{
+	char name[5];
+	const char *p = arg;
+	size_t n;
+
+	c->count[kind] = 0;
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		if (n == 0 || n > 4 || c->count[kind] == ZRTP_ALGO_MAX)
+			return -1;
+		memset(name, ' ', 4);
+		memcpy(name, p, n);
+		c->algo[kind][c->count[kind]++] = ZALGO(name[0], name[1],
+		    name[2], name[3]);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static void
+note_alert(struct probe *pr, const char *what)
+{
+	if (pr->res.nalerts < 8)
+		pr->res.alerts[pr->res.nalerts++] = what;
+}
+
+static void
+send_dgram(struct probe *pr, const uint8_t *p, size_t len)
+{
+	if (!pr->have_peer_addr)
+		return;
+	if (sendto(pr->fd, p, len, 0, (struct sockaddr *)&pr->peer,
+	    pr->peer_len) < 0)
+		fprintf(stderr, "zrtp-probe: send: %s\n", strerror(errno));
+}
+
+static void
+on_cache_lookup(struct probe *pr, const uint8_t *zid)
+{
+	struct zs_cache_entry e;
+
+	memset(&e, 0, sizeof(e));
+	if (pr->cache != NULL && zcache_load(pr->cache, zid, time(NULL),
+	    &e) != 0)
+		note_alert(pr, "cache read failed; treating the peer as new");
+	pr->res.cache = pr->cache == NULL ? "none" : !e.found ? "new peer" :
+	    e.rs1_valid ? "rs1 held" : "expired";
+	zs_cache_loaded(pr->s, now_ms(), &e);
+	zwipe(&e, sizeof(e));
+}
+
+static void
+on_secure(struct probe *pr, const struct zs_action *a)
+{
+	int r;
+
+	pr->res.secure = 1;
+	pr->res.keys = a->u.secure;
+	pr->res.role = zs_role(pr->s) == ZS_ROLE_INITIATOR ? "initiator" :
+	    "responder";
+	if (!pr->res.srtp_wanted)
+		return;
+	if ((r = zsrtp_open(&pr->srtp, &a->u.secure)) != 0) {
+		note_alert(pr, "libsrtp2 cannot use the negotiated cipher");
+		return;
+	}
+	pr->srtp_open = 1;
+	pr->next_rtp_at = now_ms();
+}
+
+static void
+on_failed(struct probe *pr, const struct zs_action *a)
+{
+	pr->res.failed = 1;
+	pr->res.wire_code = a->u.failed.wire_code;
+	pr->res.from_peer = a->u.failed.from_peer;
+	pr->res.what = a->u.failed.what;
+	pr->linger_until = now_ms() + PROBE_LINGER_MS;
+}
+
+static void
+on_store(struct probe *pr, const struct zs_action *a)
+{
+	if (pr->cache != NULL && zcache_store(pr->cache, a, time(NULL)) != 0)
+		note_alert(pr, "cache write failed: retained secret lost");
+}
+
+static void
+drain(struct probe *pr)
+{
+	struct zs_action a;
+
+	while (zs_next_action(pr->s, &a)) {
+		switch (a.type) {
+		case ZSA_SEND:
+			if (pr->loss_pct == 0 || (int)(random() % 100) >=
+			    pr->loss_pct)
+				send_dgram(pr, a.u.send.p, a.u.send.len);
+			break;
+		case ZSA_TIMER:
+			pr->timer_at = a.u.timer_ms ? now_ms() + a.u.timer_ms :
+			    0;
+			break;
+		case ZSA_KEX:
+			zs_kex_run(a.u.kex);
+			zs_kex_done(pr->s, now_ms(), a.u.kex);
+			break;
+		case ZSA_CACHE_LOOKUP:
+			on_cache_lookup(pr, a.u.zid);
+			break;
+		case ZSA_PEER:
+			pr->res.have_peer = 1;
+			memcpy(pr->res.peer_zid, a.u.peer.zid, ZRTP_ZID_LEN);
+			memcpy(pr->res.peer_cid, a.u.peer.client_id,
+			    ZRTP_CID_LEN);
+			memcpy(pr->res.peer_version, a.u.peer.version,
+			    ZRTP_VERSION_LEN);
+			pr->res.peer_flags = a.u.peer.flags;
+			break;
+		case ZSA_SAS:
+			pr->res.have_sas = 1;
+			memcpy(pr->res.sas, a.u.sas.text, sizeof(pr->res.sas));
+			pr->res.sas_verified = a.u.sas.verified;
+			pr->res.cache_mismatch = a.u.sas.cache_mismatch;
+			if (a.u.sas.cache_mismatch)
+				pr->res.cache = "MISMATCH";
+			else if (strcmp(pr->res.cache, "rs1 held") == 0)
+				pr->res.cache = "matched";
+			break;
+		case ZSA_SECURE:
+			on_secure(pr, &a);
+			break;
+		case ZSA_CACHE_STORE:
+			on_store(pr, &a);
+			break;
+		case ZSA_ALERT:
+			note_alert(pr, a.u.alert);
+			break;
+		case ZSA_FAILED:
+			on_failed(pr, &a);
+			break;
+		}
+	}
+}
+
+/* RTP v2, PT 0, 160-byte payload: byte i = (seq + i) & 0xff. */
+static void
+send_rtp(struct probe *pr)
+{
+	uint8_t pkt[12 + PROBE_RTP_PAYLOAD + SRTP_MAX_TRAILER_LEN];
+	size_t len = 12 + PROBE_RTP_PAYLOAD, i;
+	uint16_t seq = ++pr->rtp_seq;
+	uint32_t ts = (uint32_t)seq * 160;
+
+	pkt[0] = 0x80;
+	pkt[1] = 0;
+	zbe16_put(pkt + 2, seq);
+	zbe32_put(pkt + 4, ts);
+	zbe32_put(pkt + 8, pr->rtp_ssrc);
+	for (i = 0; i < PROBE_RTP_PAYLOAD; i++)
+		pkt[12 + i] = (uint8_t)(seq + i);
+	if (zsrtp_protect(&pr->srtp, pkt, &len, sizeof(pkt)) != 0) {
+		pr->res.srtp_bad++;
+		return;
+	}
+	send_dgram(pr, pkt, len);
+	pr->res.srtp_sent++;
+}
+
+static void
+recv_srtp(struct probe *pr, uint8_t *p, size_t len)
+{
+	uint16_t seq;
+	size_t i;
+
+	if (!pr->srtp_open || zsrtp_unprotect(&pr->srtp, p, &len) != 0 ||
+	    len != 12 + PROBE_RTP_PAYLOAD) {
+		pr->res.srtp_bad++;
+		return;
+	}
+	seq = zbe16_get(p + 2);
+	for (i = 0; i < PROBE_RTP_PAYLOAD; i++) {
+		if (p[12 + i] != (uint8_t)(seq + i)) {
+			pr->res.srtp_bad++;
+			return;
+		}
+	}
+	pr->res.srtp_received++;
+}
+
+static void
+on_datagram(struct probe *pr)
+{
+	uint8_t buf[PROBE_DGRAM_MAX];
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+
+	n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+	    &flen);
+	if (n <= 0)
+		return;
+	if (!pr->have_peer_addr) {
+		/* Learn the peer from its first ZRTP packet, then begin. */
+		if (!zpkt_is_zrtp(buf, (size_t)n))
+			return;
+		pr->peer = from;
+		pr->peer_len = flen;
+		pr->have_peer_addr = 1;
+		zs_start(pr->s, now_ms());
+		drain(pr);
+	} else if (flen != pr->peer_len || memcmp(&from, &pr->peer,
+	    flen) != 0)
+		return;		/* only the peer we talk to */
+	if (zpkt_is_zrtp(buf, (size_t)n))
+		zs_receive(pr->s, now_ms(), buf, (size_t)n);
+	else if ((buf[0] & 0xc0) == 0x80)
+		recv_srtp(pr, buf, (size_t)n);
+	drain(pr);
+}
+
+static int
+probe_done(const struct probe *pr, uint64_t now)
+{
+	if (now >= pr->deadline)
+		return 1;
+	if (pr->res.failed)
+		return now >= pr->linger_until;
+	if (!pr->res.secure)
+		return 0;
+	if (pr->res.srtp_wanted && pr->srtp_open)
+		return pr->res.srtp_sent >= pr->res.srtp_wanted &&
+		    pr->res.srtp_received >= pr->res.srtp_wanted &&
+		    now >= pr->linger_until;
+	return now >= pr->linger_until;
+}
+
+static void
+probe_step(struct probe *pr)
+{
+	uint64_t now = now_ms(), next = pr->deadline;
+	struct pollfd pfd = { pr->fd, POLLIN, 0 };
+
+	if (pr->timer_at != 0 && pr->timer_at < next)
+		next = pr->timer_at;
+	if (pr->srtp_open && pr->res.srtp_sent < pr->res.srtp_wanted &&
+	    pr->next_rtp_at < next)
+		next = pr->next_rtp_at;
+	if (pr->linger_until != 0 && pr->linger_until < next)
+		next = pr->linger_until;
+	if (poll(&pfd, 1, next > now ? (int)(next - now) : 0) > 0)
+		on_datagram(pr);
+	now = now_ms();
+	if (pr->timer_at != 0 && now >= pr->timer_at) {
+		pr->timer_at = 0;
+		zs_timer(pr->s, now);
+		drain(pr);
+	}
+	if (pr->srtp_open && pr->res.srtp_sent < pr->res.srtp_wanted &&
+	    now >= pr->next_rtp_at) {
+		send_rtp(pr);
+		pr->next_rtp_at = now + PROBE_SRTP_GAP_MS;
+	}
+}
+
+/* After secure: record the verdict, keep answering for a short while. */
+static void
+probe_secure_tail(struct probe *pr, int *tail_started)
+{
+	if (!pr->res.secure || *tail_started)
+		return;
+	*tail_started = 1;
+	if (pr->verify_sas && zs_sas_verdict(pr->s, now_ms(), 1) == 0)
+		drain(pr);
+	pr->linger_until = now_ms() + PROBE_LINGER_MS;
+}
+
+static int
+open_socket(const char *local, struct probe *pr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (parse_addr(local, &ss, &len) != 0)
+		return -1;
+	if ((pr->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(pr->fd, (struct sockaddr *)&ss, len) != 0) {
+		fprintf(stderr, "zrtp-probe: %s: %s\n", local, strerror(errno));
+		exit(1);
+	}
+	len = sizeof(ss);
+	getsockname(pr->fd, (struct sockaddr *)&ss, &len);
+	return ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void
+parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
+    const char **local, const char **cache_path)
+{
+	static const struct option opts[] = {
+		{ "local", required_argument, NULL, 'l' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "cipher", required_argument, NULL, 'c' },
+		{ "auth", required_argument, NULL, 'a' },
+		{ "kex", required_argument, NULL, 'k' },
+		{ "sas", required_argument, NULL, 's' },
+		{ "cache", required_argument, NULL, 'C' },
+		{ "verify-sas", no_argument, NULL, 'V' },
+		{ "hello-hash", required_argument, NULL, 'z' },
+		{ "ssrc", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "srtp", required_argument, NULL, 'n' },
+		{ "show-keys", no_argument, NULL, 'K' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "loss", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char kind_opts[] = "Hcaks";
+	unsigned long v;
+	char *end;
+	int ch, timeout = 20;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			*local = optarg;
+			break;
+		case 'p':
+			if (parse_addr(optarg, &pr->peer, &pr->peer_len) != 0)
+				usage(2);
+			pr->have_peer_addr = 1;
+			break;
+		case 'r':
+			if (strcmp(optarg, "initiator") == 0)
+				c->role_pref = ZS_PREFER_INITIATOR;
+			else if (strcmp(optarg, "responder") == 0)
+				c->role_pref = ZS_PREFER_RESPONDER;
+			else if (strcmp(optarg, "any") != 0)
+				usage(2);
+			break;
+		case 'H': case 'c': case 'a': case 'k': case 's':
+			if (parse_list(c, (int)(strchr(kind_opts, ch) -
+			    kind_opts), optarg) != 0)
+				usage(2);
+			break;
+		case 'C':
+			*cache_path = optarg;
+			break;
+		case 'V':
+			pr->verify_sas = 1;
+			break;
+		case 'z':
+			snprintf(c->peer_hello_hash, sizeof(c->peer_hello_hash),
+			    "%s", strncmp(optarg, "1.10 ", 5) == 0 ?
+			    optarg + 5 : optarg);
+			break;
+		case 'S':
+			v = strtoul(optarg, &end, 16);
+			if (*end != '\0' || v > 0xffffffffUL)
+				usage(2);
+			c->ssrc = (uint32_t)v;
+			break;
+		case 't':
+			timeout = atoi(optarg);
+			if (timeout <= 0 || timeout > 3600)
+				usage(2);
+			break;
+		case 'n':
+			pr->res.srtp_wanted = atoi(optarg);
+			if (pr->res.srtp_wanted < 0 ||
+			    pr->res.srtp_wanted > 100000)
+				usage(2);
+			break;
+		case 'K':
+			pr->res.show_keys = 1;
+			break;
+		case 'j':
+			pr->json = 1;
+			break;
+		case 'L':
+			pr->loss_pct = atoi(optarg);
+			if (pr->loss_pct < 0 || pr->loss_pct > 100)
+				usage(2);
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (*local == NULL || optind != argc)
+		usage(2);
+	pr->deadline = now_ms() + (uint64_t)timeout * 1000;
+}
+
+static void
+setup_identity(struct probe *pr, struct zs_config *c, const char *cache_path)
+{
+	char err[256];
+
+	if (cache_path != NULL) {
+		if (zcache_open(cache_path, &pr->cache, err, sizeof(err)) != 0) {
+			fprintf(stderr, "zrtp-probe: cache: %s\n", err);
+			exit(1);
+		}
+		memcpy(c->zid, zcache_zid(pr->cache), ZRTP_ZID_LEN);
+	} else
+		zrand_bytes(c->zid, ZRTP_ZID_LEN);
+	memcpy(pr->res.our_zid, c->zid, ZRTP_ZID_LEN);
+	memcpy(c->client_id, "zrtpd-probe 0.1 ", ZRTP_CID_LEN);
+	if (c->ssrc == 0)
+		zrand_bytes(&c->ssrc, sizeof(c->ssrc));
+	pr->rtp_ssrc = c->ssrc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct zs_env env = { random_bytes, NULL };
+	const char *local = NULL, *cache_path = NULL;
+	struct zs_config cfg;
+	struct probe pr;
+	int port, tail = 0, ok;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.res.cache = "none";
+	zs_config_defaults(&cfg);
+	parse_args(argc, argv, &pr, &cfg, &local, &cache_path);
+	if (zcrypto_init(0) != 0 || zcrypto_selftest() != 0 ||
+	    zsrtp_init() != 0) {
+		fprintf(stderr, "zrtp-probe: crypto self-test failed\n");
+		return 1;
+	}
+	setup_identity(&pr, &cfg, cache_path);
+	if ((port = open_socket(local, &pr)) < 0)
+		usage(2);
+	if (pr.json)
+		printf("{\"event\":\"bound\",\"port\":%d}\n", port);
+	else
+		printf("listening on UDP port %d\n", port);
+	fflush(stdout);
+	if ((pr.s = zs_new(&cfg, &env)) == NULL)
+		return 1;
+	if (pr.have_peer_addr) {
+		zs_start(pr.s, now_ms());
+		drain(&pr);
+	}
+	while (!probe_done(&pr, now_ms())) {
+		probe_step(&pr);
+		probe_secure_tail(&pr, &tail);
+	}
+	snprintf(pr.res.hello_hash, sizeof(pr.res.hello_hash), "%s",
+	    zs_hello_hash(pr.s));
+	for (int k = 0; k < ZALGO_KIND_COUNT; k++)
+		pr.res.algo[k] = zs_algo(pr.s, (enum zalgo_kind)k);
+	if (pr.res.role == NULL)
+		pr.res.role = zs_role(pr.s) == ZS_ROLE_INITIATOR ?
+		    "initiator" : zs_role(pr.s) == ZS_ROLE_RESPONDER ?
+		    "responder" : "none";
+	if (!pr.res.secure && !pr.res.failed) {
+		pr.res.failed = 1;
+		pr.res.what = "timed out";
+	}
+	if (pr.json)
+		probe_print_json(&pr.res);
+	else
+		probe_print_text(&pr.res);
+	ok = pr.res.secure && !pr.res.failed && (!pr.res.srtp_wanted ||
+	    (pr.res.srtp_received >= pr.res.srtp_wanted &&
+	    pr.res.srtp_bad == 0));
+	if (pr.srtp_open)
+		zsrtp_close(&pr.srtp);
+	zs_free(pr.s);
+	zcache_close(pr.cache);
+	zwipe(&pr.res.keys, sizeof(pr.res.keys));
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,105 @@
+#!/bin/sh
+# Interop, part of `make check`: our engine (cli/zrtp-probe) against
+# Debian's libbzrtp (tests/interop/bzpeer) over real UDP on 127.0.0.1, in
+# both roles and over the issue's algorithm matrix. Each call must end
+# secure on both sides with the same SAS and mirrored SRTP keys, and 20
+# SRTP packets must decrypt in each direction (libsrtp2 on both ends).
+set -eu
+
+b=${top_builddir:-.}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+n=0
+fails=0
+
+field() {	# field NAME FILE: a string or number from one-line JSON
+	sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$2" | tail -n 1
+}
+
+check_eq() {	# check_eq WHAT A B
+	if [ "$2" != "$3" ] || [ -z "$2" ]; then
+		echo "  FAIL $1: ours '$2', bzrtp's '$3'"
+		return 1
+	fi
+}
+
+# pair NAME ROLE "probe options" "bzpeer options"
+pair() {
+	name=$1 role=$2 popts=$3 bopts=$4
+	n=$((n + 1))
+	d="$tmp/$n"
+	mkdir "$d"
+	mkfifo "$d/fifo"
+	"$b/cli/zrtp-probe" --local 127.0.0.1:0 --json --show-keys \
+	    --srtp 20 --timeout 30 $popts >"$d/fifo" 2>"$d/probe.err" &
+	probe=$!
+	exec 3<"$d/fifo"
+	read -r bound <&3
+	port=$(echo "$bound" | sed 's/.*"port":\([0-9]*\).*/\1/')
+	cat <&3 >"$d/probe.json" &
+	cat_pid=$!
+	"$b/tests/interop/bzpeer" --local 127.0.0.1:0 \
+	    --remote "127.0.0.1:$port" --srtp 20 --timeout 30 $bopts \
+	    >"$d/bz.json" 2>"$d/bz.err" || true
+	wait "$probe" || true
+	wait "$cat_pid" || true
+	exec 3<&-
+	grep '"event":"secure"' "$d/bz.json" >"$d/bz.secure" || true
+	grep '"event":"srtp"' "$d/bz.json" >"$d/bz.srtp" || true
+	ok=1
+	check_eq "result" "$(field result "$d/probe.json")" secure || ok=0
+	check_eq "role" "$(field role "$d/probe.json")" "$role" || ok=0
+	check_eq "SAS" "$(field sas "$d/probe.json")" \
+	    "$(field sas "$d/bz.secure")" || ok=0
+	check_eq "our send key = bzrtp's receive key" \
+	    "$(field tx_key "$d/probe.json")" "$(field rx_key "$d/bz.secure")" || ok=0
+	check_eq "our receive key = bzrtp's send key" \
+	    "$(field rx_key "$d/probe.json")" "$(field tx_key "$d/bz.secure")" || ok=0
+	check_eq "salts" "$(field tx_salt "$d/probe.json")" \
+	    "$(field rx_salt "$d/bz.secure")" || ok=0
+	check_eq "SRTP bzrtp decrypted" 20 "$(field received "$d/bz.srtp")" || ok=0
+	check_eq "SRTP we decrypted" 20 "$(field received "$d/probe.json")" || ok=0
+	if [ -n "${EXPECT_VERIFIED:-}" ]; then
+		check_eq "SAS verified flag" true \
+		    "$(field sas_verified "$d/probe.json")" || ok=0
+		check_eq "cache" matched "$(field cache "$d/probe.json")" || ok=0
+	fi
+	if [ $ok -eq 1 ]; then
+		echo "ok   $name: SAS $(field sas "$d/probe.json"), role $role"
+	else
+		echo "FAIL $name"
+		sed 's/^/  ours: /' "$d/probe.json" "$d/probe.err"
+		sed 's/^/  bzrtp: /' "$d/bz.json" "$d/bz.err" | tail -n 20
+		fails=$((fails + 1))
+	fi
+}
+
+for role in initiator responder; do
+	pair "DH3k S256 AES1 HS32 B32 ($role)" $role \
+	    "--role $role --kex DH3k --hash S256 --cipher AES1 --auth HS32 --sas B32" \
+	    "--ka DH3k --hash S256 --cipher AES1 --auth HS32 --sas B32"
+	pair "DH2k S384 AES3 HS80 B256 ($role)" $role \
+	    "--role $role --kex DH2k --hash S384 --cipher AES3 --auth HS80 --sas B256" \
+	    "--ka DH2k --hash S384 --cipher AES3 --auth HS80 --sas B256"
+	pair "X255 S256 AES3 HS80 B32 ($role)" $role \
+	    "--role $role --kex X255 --hash S256 --cipher AES3 --auth HS80 --sas B32" \
+	    "--ka X255 --hash S256 --cipher AES3 --auth HS80 --sas B32"
+	pair "X448 S384 AES1 HS32 B256 ($role)" $role \
+	    "--role $role --kex X448 --hash S384 --cipher AES1 --auth HS32 --sas B256" \
+	    "--ka X448 --hash S384 --cipher AES1 --auth HS32 --sas B256"
+done
+
+# Retained secrets: call 1 verifies the SAS on both sides, call 2 must
+# match rs1 and report the SAS as verified (the V flag, both ways).
+pair "cache call 1" initiator "--role initiator --cache $tmp/ours.db --verify-sas" \
+    "--cache $tmp/bz.db --sas-verified"
+EXPECT_VERIFIED=1 pair "cache call 2: rs1 matched, V flag honoured" responder \
+    "--role responder --cache $tmp/ours.db" "--cache $tmp/bz.db"
+
+# 20 % loss of every ZRTP packet, both directions.
+pair "20% loss (initiator)" initiator "--role initiator --loss 20" \
+    "--loss 20 --seed 7"
+pair "20% loss (responder)" responder "--role responder --loss 20" \
+    "--loss 20 --seed 11"
+
+[ $fails -eq 0 ] || { echo "$fails interop call(s) failed"; exit 1; }

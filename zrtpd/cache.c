@@ -1,0 +1,307 @@
+/*
+ * SQLite store of retained secrets. Every statement is prepared with
+ * bound parameters; every column read back is length-checked, so a
+ * damaged file yields an error, never a bad secret.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cache.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+#define ZCACHE_SCHEMA_VERSION	1
+
+struct zcache {
+	sqlite3	*db;
+	uint8_t	 zid[ZRTP_ZID_LEN];
+};
+
+static const char zcache_schema[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS peers ("
+	"  zid BLOB PRIMARY KEY CHECK (length(zid) = 12),"
+	"  rs1 BLOB CHECK (rs1 IS NULL OR length(rs1) = 32),"
+	"  rs1_expires INTEGER,"
+	"  rs2 BLOB CHECK (rs2 IS NULL OR length(rs2) = 32),"
+	"  rs2_expires INTEGER,"
+	"  verified INTEGER NOT NULL DEFAULT 0,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL);";
+
+static int
+zcache_fail(sqlite3 *db, char *err, size_t err_len, const char *what)
+{
+	snprintf(err, err_len, "%s: %s", what,
+	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	return ZE_INVAL;
+}
+
+/* Create the file 0600 before SQLite opens it (§ docs/cache.md). */
+static int
+zcache_create_private(const char *path, char *err, size_t err_len)
+{
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return ZE_INVAL;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+zcache_own_zid(struct zcache *c, char *err, size_t err_len)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL, rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE "
+	    "key = 'zid'", -1, &st, NULL) != SQLITE_OK)
+		return zcache_fail(c->db, err, err_len, "reading our ZID");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == ZRTP_ZID_LEN) {
+			memcpy(c->zid, sqlite3_column_blob(st, 0),
+			    ZRTP_ZID_LEN);
+			r = 0;
+		} else
+			snprintf(err, err_len, "cache: our ZID is damaged");
+		sqlite3_finalize(st);
+		return r;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return zcache_fail(c->db, err, err_len, "reading our ZID");
+	/* §4.9: a ZID is random, made once per installation. */
+	zrand_bytes(c->zid, sizeof(c->zid));
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO meta (key, value) VALUES "
+	    "('zid', ?1), ('schema', ?2)", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, c->zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, ZCACHE_SCHEMA_VERSION) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		r = zcache_fail(c->db, err, err_len, "storing our ZID");
+	else
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
+{
+	struct zcache *c;
+	int r;
+
+	*out = NULL;
+	if ((r = zcache_create_private(path, err, err_len)) != 0)
+		return r;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ZE_NOMEM;
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		r = zcache_fail(c->db, err, err_len, path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->db, 2000);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;", NULL,
+	    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, zcache_schema, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		r = zcache_fail(c->db, err, err_len, path);
+		goto fail;
+	}
+	if ((r = zcache_own_zid(c, err, err_len)) != 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	zcache_close(c);
+	return r;
+}
+
+void
+zcache_close(struct zcache *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_close(c->db);
+	zwipe(c, sizeof(*c));
+	free(c);
+}
+
+const uint8_t *
+zcache_zid(const struct zcache *c)
+{
+	return c->zid;
+}
+
+/* Copy a 32-byte secret column if present, unexpired and whole. */
+static int
+zcache_secret(sqlite3_stmt *st, int col, int exp_col, int64_t now,
+    uint8_t out[ZRTP_RS_LEN])
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL ||
+	    sqlite3_column_bytes(st, col) != ZRTP_RS_LEN)
+		return 0;
+	if (sqlite3_column_type(st, exp_col) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, exp_col) <= now)
+		return 0;
+	memcpy(out, sqlite3_column_blob(st, col), ZRTP_RS_LEN);
+	return 1;
+}
+
+int
+zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
+    struct zs_cache_entry *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (sqlite3_prepare_v2(c->db, "SELECT rs1, rs1_expires, rs2, "
+	    "rs2_expires, verified FROM peers WHERE zid = ?1", -1, &st,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return ZE_INVAL;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e->found = 1;
+		e->rs1_valid = zcache_secret(st, 0, 1, now, e->rs1);
+		e->rs2_valid = zcache_secret(st, 2, 3, now, e->rs2);
+		e->verified = sqlite3_column_int(st, 4) != 0;
+	} else if (rc != SQLITE_DONE)
+		r = ZE_INVAL;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * §4.6.1: rs2 takes the old rs1 (with its expiry), rs1 the new secret. One
+ * statement, so a crash leaves either the old row or the new one.
+ */
+int
+zcache_store(struct zcache *c, const struct zs_action *a, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	if (a->type != ZSA_CACHE_STORE)
+		return ZE_INVAL;
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO peers (zid, rs1, "
+	    "rs1_expires, rs2, rs2_expires, verified, first_seen, last_seen) "
+	    "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?6) ON CONFLICT (zid) DO "
+	    "UPDATE SET rs2 = CASE WHEN ?4 IS NULL THEN NULL ELSE rs1 END, "
+	    "rs2_expires = CASE WHEN ?4 IS NULL THEN NULL ELSE rs1_expires "
+	    "END, rs1 = ?2, rs1_expires = ?3, verified = ?5, last_seen = ?6",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ZE_INVAL;
+	if (sqlite3_bind_blob(st, 1, a->u.store.zid, ZRTP_ZID_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, a->u.store.rs1, ZRTP_RS_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    (a->u.store.expiry == 0xffffffff ? sqlite3_bind_null(st, 3) :
+	    sqlite3_bind_int64(st, 3, now + a->u.store.expiry)) != SQLITE_OK ||
+	    (a->u.store.rs2_valid ? sqlite3_bind_blob(st, 4, a->u.store.rs2,
+	    ZRTP_RS_LEN, SQLITE_STATIC) : sqlite3_bind_null(st, 4)) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 5, a->u.store.verified) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, now) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void
+zcache_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+zcache_list(struct zcache *c,
+    int (*fn)(void *arg, const struct zcache_peer *p), void *arg)
+{
+	struct zcache_peer p;
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT zid, name, verified, "
+	    "rs1 IS NOT NULL, rs2 IS NOT NULL, coalesce(rs1_expires, -1), "
+	    "first_seen, last_seen FROM peers ORDER BY last_seen DESC", -1,
+	    &st, NULL) != SQLITE_OK)
+		return ZE_INVAL;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof(p));
+		if (sqlite3_column_bytes(st, 0) != ZRTP_ZID_LEN)
+			continue;
+		memcpy(p.zid, sqlite3_column_blob(st, 0), ZRTP_ZID_LEN);
+		zcache_text(st, 1, p.name, sizeof(p.name));
+		p.verified = sqlite3_column_int(st, 2);
+		p.has_rs1 = sqlite3_column_int(st, 3);
+		p.has_rs2 = sqlite3_column_int(st, 4);
+		p.rs1_expires = sqlite3_column_int64(st, 5);
+		p.first_seen = sqlite3_column_int64(st, 6);
+		p.last_seen = sqlite3_column_int64(st, 7);
+		r = fn(arg, &p);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+zcache_exec_zid(struct zcache *c, const char *sql,
+    const uint8_t zid[ZRTP_ZID_LEN], const char *text)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    (text != NULL && sqlite3_bind_text(st, 2, text, -1,
+	    SQLITE_STATIC) != SQLITE_OK))
+		goto out;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = sqlite3_changes(c->db) == 1 ? 0 : ZE_INVAL;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+    const char *name)
+{
+	if (strlen(name) >= ZCACHE_NAME_MAX)
+		return ZE_INVAL;
+	return zcache_exec_zid(c, "UPDATE peers SET name = ?2 WHERE zid = ?1",
+	    zid, name);
+}
+
+int
+zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN])
+{
+	return zcache_exec_zid(c, "DELETE FROM peers WHERE zid = ?1", zid,
+	    NULL);
+}

@@ -1,0 +1,46 @@
+/*
+ * The retained-secret cache (RFC 6189 §4.9) on disk: one SQLite file in
+ * WAL mode, mode 0600, holding our ZID and, per peer ZID, rs1/rs2 with
+ * their expiry, the SAS-verified flag and a name. Only the daemon (or a
+ * probe run by hand) writes it.
+ */
+#ifndef ZRTPD_CACHE_H
+#define ZRTPD_CACHE_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+#define ZCACHE_NAME_MAX	128
+
+struct zcache;
+
+struct zcache_peer {
+	uint8_t	zid[ZRTP_ZID_LEN];
+	char	name[ZCACHE_NAME_MAX];
+	int	verified;
+	int	has_rs1, has_rs2;
+	int64_t	rs1_expires;	/* unix seconds; -1: never */
+	int64_t	first_seen, last_seen;
+};
+
+/* Opens or creates path; err gets a one-line reason on failure. */
+int	zcache_open(const char *path, struct zcache **out, char *err,
+	    size_t err_len);
+void	zcache_close(struct zcache *c);
+/* Our own ZID, made once when the file is created. */
+const uint8_t *zcache_zid(const struct zcache *c);
+
+/* Secrets for a peer, expired ones marked invalid. */
+int	zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+	    int64_t now, struct zs_cache_entry *e);
+/* Apply a ZSA_CACHE_STORE action atomically. */
+int	zcache_store(struct zcache *c, const struct zs_action *a, int64_t now);
+
+int	zcache_list(struct zcache *c,
+	    int (*fn)(void *arg, const struct zcache_peer *p), void *arg);
+int	zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+	    const char *name);
+int	zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN]);
+
+#endif

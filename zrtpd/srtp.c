@@ -1,0 +1,131 @@
+/*
+ * libsrtp2 sessions keyed by ZRTP. Keys are copied into libsrtp2's own
+ * key buffer and wiped from ours at once.
+ */
+#include <string.h>
+
+#include "srtp.h"
+#include "zcrypto.h"
+#include "zerr.h"
+
+int
+zsrtp_init(void)
+{
+	return srtp_init() == srtp_err_status_ok ? 0 : ZE_CRYPTO;
+}
+
+/*
+ * §4.5.3 + RFC 3711/6188: AES-CM with HMAC-SHA1, 32 or 80-bit tags. SRTCP
+ * always takes the 80-bit tag (RFC 3711 §5.2).
+ */
+static int
+zsrtp_profile(const struct zs_srtp_keys *k, int rtcp, srtp_crypto_policy_t *p)
+{
+	int hs80 = rtcp || k->auth == ZALGO('H', 'S', '8', '0');
+
+	if (k->auth != ZALGO('H', 'S', '3', '2') && !hs80)
+		return ZE_UNSUPPORTED;
+	switch (k->key_len) {
+	case 16:
+		if (hs80)
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(p);
+		else
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(p);
+		return 0;
+	case 24:
+		if (hs80)
+			srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(p);
+		else
+			srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(p);
+		return 0;
+	case 32:
+		if (hs80)
+			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(p);
+		else
+			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(p);
+		return 0;
+	default:
+		return ZE_UNSUPPORTED;
+	}
+}
+
+static int
+zsrtp_session(srtp_t *s, const struct zs_srtp_keys *k, const uint8_t *key,
+    const uint8_t *salt, srtp_ssrc_type_t dir)
+{
+	uint8_t master[ZCIPHER_KEY_MAX + ZRTP_SRTP_SALT_LEN];
+	srtp_policy_t pol;
+	int r;
+
+	/* Twofish SRTP is not in libsrtp2: those ciphers key Confirm only. */
+	if (k->cipher != ZALGO('A', 'E', 'S', '1') &&
+	    k->cipher != ZALGO('A', 'E', 'S', '2') &&
+	    k->cipher != ZALGO('A', 'E', 'S', '3'))
+		return ZE_UNSUPPORTED;
+	memset(&pol, 0, sizeof(pol));
+	if ((r = zsrtp_profile(k, 0, &pol.rtp)) != 0 ||
+	    (r = zsrtp_profile(k, 1, &pol.rtcp)) != 0)
+		return r;
+	memcpy(master, key, k->key_len);
+	memcpy(master + k->key_len, salt, ZRTP_SRTP_SALT_LEN);
+	pol.key = master;
+	pol.ssrc.type = dir;
+	pol.window_size = 1024;
+	pol.allow_repeat_tx = 1;
+	r = srtp_create(s, &pol) == srtp_err_status_ok ? 0 : ZE_CRYPTO;
+	zwipe(master, sizeof(master));
+	return r;
+}
+
+int
+zsrtp_open(struct zsrtp *z, const struct zs_srtp_keys *k)
+{
+	int r;
+
+	memset(z, 0, sizeof(*z));
+	if ((r = zsrtp_session(&z->tx, k, k->tx_key, k->tx_salt,
+	    ssrc_any_outbound)) != 0)
+		return r;
+	if ((r = zsrtp_session(&z->rx, k, k->rx_key, k->rx_salt,
+	    ssrc_any_inbound)) != 0) {
+		zsrtp_close(z);
+		return r;
+	}
+	return 0;
+}
+
+int
+zsrtp_protect(struct zsrtp *z, uint8_t *rtp, size_t *len, size_t cap)
+{
+	int n = (int)*len;
+
+	if (*len > cap || cap - *len < SRTP_MAX_TRAILER_LEN)
+		return ZE_NOSPACE;
+	if (srtp_protect(z->tx, rtp, &n) != srtp_err_status_ok)
+		return ZE_CRYPTO;
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+zsrtp_unprotect(struct zsrtp *z, uint8_t *srtp, size_t *len)
+{
+	int n = (int)*len;
+
+	if (*len > INT32_MAX)
+		return ZE_INVAL;
+	if (srtp_unprotect(z->rx, srtp, &n) != srtp_err_status_ok)
+		return ZE_BAD_MAC;
+	*len = (size_t)n;
+	return 0;
+}
+
+void
+zsrtp_close(struct zsrtp *z)
+{
+	if (z->tx != NULL)
+		srtp_dealloc(z->tx);
+	if (z->rx != NULL)
+		srtp_dealloc(z->rx);
+	z->tx = z->rx = NULL;
+}

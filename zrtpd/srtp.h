@@ -1,0 +1,30 @@
+/*
+ * SRTP with libsrtp2 from the keys the engine agreed: one protecting
+ * (send) and one unprotecting (receive) context per stream, the profile
+ * chosen by the negotiated cipher and auth tag (RFC 6189 §4.5.3).
+ */
+#ifndef ZRTPD_SRTP_H
+#define ZRTPD_SRTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <srtp2/srtp.h>
+
+#include "engine.h"
+
+struct zsrtp {
+	srtp_t	tx;
+	srtp_t	rx;
+};
+
+/* Once per process. */
+int	zsrtp_init(void);
+/* 0, or ZE_UNSUPPORTED for a cipher/tag libsrtp2 lacks, ZE_CRYPTO. */
+int	zsrtp_open(struct zsrtp *z, const struct zs_srtp_keys *k);
+/* In place; *len grows by the tag. cap is the buffer size. */
+int	zsrtp_protect(struct zsrtp *z, uint8_t *rtp, size_t *len, size_t cap);
+int	zsrtp_unprotect(struct zsrtp *z, uint8_t *srtp, size_t *len);
+void	zsrtp_close(struct zsrtp *z);
+
+#endif

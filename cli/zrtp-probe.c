@@ -233,6 +233,9 @@ drain(struct probe *pr)
 		case ZSA_CACHE_LOOKUP:
 			on_cache_lookup(pr, a.u.zid);
 			break;
+		case ZSA_CLEAR:
+			note_alert(pr, "peer went clear: SRTP stopped");
+			break;
 		case ZSA_PEER:
 			pr->res.have_peer = 1;
 			memcpy(pr->res.peer_zid, a.u.peer.zid, ZRTP_ZID_LEN);

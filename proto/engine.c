@@ -21,6 +21,7 @@ static const char *const zs_state_names[ZS_STATE_COUNT] = {
 	[ZS_WAIT_AGREE_R] = "agreeing-responder",
 	[ZS_CONFIRM1_SENT] = "confirm1-sent",
 	[ZS_SECURE] = "secure",
+	[ZS_CLEAR] = "clear",
 	[ZS_ERROR_SENT] = "error-sent",
 	[ZS_FAILED] = "failed",
 };
@@ -87,6 +88,14 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
 		[ZMSG_DHPART1] = zs_ignore,
 		[ZMSG_DHPART2] = zs_ignore,
 		[ZMSG_GOCLEAR] = zs_on_goclear,
+		[ZMSG_CLEARACK] = zs_on_clearack,
+		[ZMSG_SASRELAY] = zs_on_sasrelay,
+	},
+	[ZS_CLEAR] = {
+		[ZMSG_HELLO] = zs_ignore,
+		[ZMSG_ERROR] = zs_on_error,
+		[ZMSG_PING] = zs_on_ping,
+		[ZMSG_GOCLEAR] = zs_on_goclear_again,
 	},
 	[ZS_ERROR_SENT] = {
 		[ZMSG_ERRORACK] = zs_on_erroracks,
@@ -267,6 +276,11 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 			zs_set_state(s, ZS_FAILED);
 			return 0;
 		}
+		if (s->state == ZS_SECURE) {
+			/* An unanswered GoClear leaves the call secure. */
+			zs_alert(s, "GoClear never acknowledged: still secure");
+			return 0;
+		}
 		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
 		    "retransmissions exhausted without an answer");
 	}
@@ -388,6 +402,12 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		return r;
 	if (s->state == ZS_FAILED || s->state == ZS_ERROR_SENT)
 		return 0;
+	if (s->state == ZS_SECURE && pkt->msg.u.error.code == ZWE_GOCLEAR) {
+		/* §4.7.2: our GoClear was refused; the call stays secure. */
+		zs_retransmit_stop(s);
+		zs_alert(s, "peer refused to go clear: media stays SRTP");
+		return 0;
+	}
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
 		a->u.failed.error = ZE_OK;

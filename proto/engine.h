@@ -41,7 +41,7 @@ struct zs_config {
 		ZS_PREFER_INITIATOR,	/* answer the peer's Hello with Commit */
 		ZS_PREFER_RESPONDER	/* never Commit: Hello's P flag (§5.2) */
 	}		role_pref;
-	int		allow_clear;	/* A flag: accept GoClear */
+	int		allow_clear;	/* A flag: accept GoClear (§4.7.2) */
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
 	struct zs_timers timers;
 	const uint8_t	*aux_secret;	/* optional, §4.3 */
@@ -96,6 +96,7 @@ enum zs_action_type {
 	ZSA_SECURE,		/* SRTP keys ready (both directions) */
 	ZSA_CACHE_STORE,	/* write rs1/rs2 for zid */
 	ZSA_ALERT,		/* security event the user must see */
+	ZSA_CLEAR,		/* peer went clear: stop SRTP, keys wiped */
 	ZSA_FAILED		/* session over: error, with codes */
 };
 
@@ -168,6 +169,9 @@ int	zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job);
 int	zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	    const struct zs_cache_entry *e);
 int	zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified);
+/* The user asks to go clear (§4.7.2); ZE_INVAL unless secure and the
+ * peer's Confirm allowed it (A flag). ZSA_CLEAR follows its ClearACK. */
+int	zs_go_clear(struct zsession *s, uint64_t now_ms);
 
 /* Next pending action: 1 and *a filled, or 0 when none is left. */
 int	zs_next_action(struct zsession *s, struct zs_action *a);

@@ -109,6 +109,7 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
 	if ((r = zconfirm_body_decode(plain, c->sealed.len, body)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "Confirm body");
 	s->peer_v = (body->flags & ZCONFIRM_FLAG_V) != 0;
+	s->peer_a = (body->flags & ZCONFIRM_FLAG_A) != 0;
 	s->peer_expiry = body->cache_expiry;
 	return 0;
 }
@@ -259,9 +260,28 @@ zs_go_secure(struct zsession *s)
 	return 0;
 }
 
+/* §4.7.2: clear_mac = MAC(sender's mackey, "GoClear "), 64 bits. */
+static int
+zs_goclear_authentic(struct zsession *s, const struct zpkt *pkt)
+{
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
+	    s->keys.mackey_i;
+	uint8_t mac[ZRTP_MAC_LEN];
+
+	if (zs_confirm_mac(s, mackey, (const uint8_t *)"GoClear ",
+	    ZRTP_TYPE_LEN, mac) != 0)
+		return 0;
+	return zct_eq(mac, pkt->msg.u.goclear.clear_mac, ZRTP_MAC_LEN);
+}
+
+static const struct zs_msgbuf zs_clearack = {
+	{ 0x50, 0x5a, 0x00, 0x03, 'C', 'l', 'e', 'a', 'r', 'A', 'C', 'K' }, 12
+};
+
 /*
- * §4.7.2: GoClear is refused unless policy allows it; we never allow it
- * yet, so the session stays secure and the peer hears why.
+ * §4.7.2: a GoClear with a bad clear_mac is dropped unanswered. A good one
+ * is refused with Error 0x100 unless our policy (the A flag we sent)
+ * allows it; then the keys are destroyed and the caller told to stop SRTP.
  */
 int
 zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
@@ -270,7 +290,17 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	struct zmsg m;
 	int r;
 
-	(void)pkt;
+	if (s->mode == ZMODE_MULT || !zs_goclear_authentic(s, pkt)) {
+		zs_alert(s, "GoClear with a bad clear_mac: dropped");
+		return 0;
+	}
+	if (s->cfg.allow_clear) {
+		if ((r = zs_send(s, &zs_clearack)) != 0)
+			return r;
+		zkeys_clear(&s->keys);
+		zs_set_state(s, ZS_CLEAR);
+		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
+	}
 	zs_alert(s, "peer asked to go clear; refused, media stays SRTP");
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERROR;
@@ -278,6 +308,78 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
 		return r;
 	return zs_send(s, &mb);
+}
+
+/* Our clear_mac, sent with GoClear until ClearACK (§6). */
+int
+zs_go_clear(struct zsession *s, uint64_t now_ms)
+{
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
+	    s->keys.mackey_r;
+	struct zmsg m;
+	int r;
+
+	(void)now_ms;
+	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT || !s->peer_a)
+		return ZE_INVAL;
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_GOCLEAR;
+	if ((r = zs_confirm_mac(s, mackey, (const uint8_t *)"GoClear ",
+	    ZRTP_TYPE_LEN, m.u.goclear.clear_mac)) != 0)
+		return r;
+	/* Once secure our Confirm is never resent: its buffer holds this. */
+	if ((r = zs_build(s, &m, &s->confirm, NULL)) != 0)
+		return r;
+	zs_retransmit_start(s, &s->confirm, 0);
+	return zs_send(s, &s->confirm);
+}
+
+int
+zs_on_clearack(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->retx != &s->confirm)
+		return 0;	/* we sent no GoClear */
+	zs_retransmit_stop(s);
+	zkeys_clear(&s->keys);
+	zs_set_state(s, ZS_CLEAR);
+	return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
+}
+
+/* Keys are gone: a repeated GoClear can only be acknowledged again. */
+int
+zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	return zs_send(s, &zs_clearack);
+}
+
+static const struct zs_msgbuf zs_relayack = {
+	{ 0x50, 0x5a, 0x00, 0x03, 'R', 'e', 'l', 'a', 'y', 'A', 'C', 'K' }, 12
+};
+
+/*
+ * §5.13, §7.3: a SASrelay authenticated like a Confirm is acknowledged;
+ * its SAS would be shown only from a PBX we enrolled as trusted MiTM.
+ * Enrollment is not implemented, so no relayed SAS is ever rendered.
+ */
+int
+zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
+{
+	const struct zmsg_sealed *c = &pkt->msg.u.sasrelay;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
+	    s->keys.mackey_i;
+	uint8_t mac[ZRTP_MAC_LEN];
+
+	if (s->mode == ZMODE_MULT || zs_confirm_mac(s, mackey, c->sealed.p,
+	    c->sealed.len, mac) != 0 || !zct_eq(mac, c->mac, ZRTP_MAC_LEN)) {
+		zs_alert(s, "SASrelay with a bad MAC: dropped");
+		return 0;
+	}
+	zs_alert(s, (s->peer_hello_m.flags & ZHELLO_FLAG_M) ?
+	    "relayed SAS from a PBX not enrolled as trusted MiTM: ignored" :
+	    "relayed SAS from a peer that is not a MiTM: ignored");
+	return zs_send(s, &zs_relayack);
 }
 
 /* §7.1: the user compared the SAS; record the verdict in the cache. */

@@ -21,6 +21,7 @@ enum zs_state {
 	ZS_WAIT_AGREE_R,
 	ZS_CONFIRM1_SENT,
 	ZS_SECURE,
+	ZS_CLEAR,		/* peer's GoClear accepted (§4.7.2) */
 	ZS_ERROR_SENT,		/* waiting for ErrorACK */
 	ZS_FAILED,
 	ZS_STATE_COUNT
@@ -80,7 +81,7 @@ struct zsession {
 	struct zs_cache_entry	 cache;
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	struct zkeys		 keys;
-	int			 cache_mismatch, peer_v, our_v;
+	int			 cache_mismatch, peer_v, peer_a, our_v;
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;
 	struct zs_action	 last_store;	/* for a later SAS verdict */
@@ -133,6 +134,9 @@ int	zs_on_error(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_erroracks(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_ping(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_goclear(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_clearack(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
 int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
 

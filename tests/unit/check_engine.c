@@ -12,6 +12,7 @@
 #include "packet.h"
 #include "simnet.h"
 #include "zcrypto.h"
+#include "zerr.h"
 
 static struct sim net;
 
@@ -372,6 +373,49 @@ START_TEST(test_multistream)
 }
 END_TEST
 
+/* §4.7.2: GoClear only where the peer's Confirm allowed it. */
+START_TEST(test_goclear_accepted)
+{
+	net.end[1].cfg.allow_clear = 1;
+	call(60);
+	assert_agree();
+	/* B did not allow us... A did not set A: B may not ask. */
+	ck_assert_int_eq(zs_go_clear(net.end[1].s, net.now), ZE_INVAL);
+	ck_assert_int_eq(zs_go_clear(net.end[0].s, net.now), 0);
+	sim_settle(&net, 30000);
+	ck_assert_int_eq(net.end[0].clear, 1);
+	ck_assert_int_eq(net.end[1].clear, 1);
+	ck_assert_str_eq(zs_state_name(net.end[0].s), "clear");
+	ck_assert_str_eq(zs_state_name(net.end[1].s), "clear");
+}
+END_TEST
+
+static void
+tamper_goclear(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "GoClear ")) {
+		p[12 + 12] ^= 0x01;	/* clear_mac */
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+/* A GoClear with a bad clear_mac changes nothing: still secure. */
+START_TEST(test_goclear_forged)
+{
+	net.end[1].cfg.allow_clear = 1;
+	call(61);
+	assert_agree();
+	net.tamper = tamper_goclear;
+	ck_assert_int_eq(zs_go_clear(net.end[0].s, net.now), 0);
+	sim_settle(&net, 30000);
+	ck_assert_int_eq(net.end[1].clear, 0);
+	ck_assert(zs_is_secure(net.end[1].s));
+	ck_assert_int_ge(net.end[1].alerts, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -394,6 +438,8 @@ main(void)
 	tcase_add_test(tc, test_lost_cache);
 	tcase_add_test(tc, test_verified_flag);
 	tcase_add_test(tc, test_multistream);
+	tcase_add_test(tc, test_goclear_accepted);
+	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_lossy_link);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

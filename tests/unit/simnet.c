@@ -2,8 +2,6 @@
  * The simulated network behind check_engine. Waits on nothing: time jumps
  * to the next timer or delivery.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -135,6 +133,9 @@ sim_drain(struct sim *n, int who)
 			e->fail_wire = a.u.failed.wire_code;
 			e->fail_from_peer = a.u.failed.from_peer;
 			break;
+		case ZSA_CLEAR:
+			e->clear = 1;
+			break;
 		case ZSA_PEER:
 			break;
 		}
@@ -160,6 +161,7 @@ sim_start(struct sim *n, uint64_t seed)
 		e->secure = e->failed = e->sas_seen = e->alerts = 0;
 		e->fail_wire = 0;
 		e->kex_jobs = 0;
+		e->clear = 0;
 	}
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(zs_start(n->end[i].s, n->now), 0);
@@ -203,30 +205,50 @@ sim_next(const struct sim *n, int *pkt)
 	return t;
 }
 
+/* Deliver the next packet or fire the next timer; 0 when none is left. */
+static int
+sim_step(struct sim *n, uint64_t end)
+{
+	struct sim_pkt p;
+	uint64_t t;
+	int k, who;
+
+	if ((t = sim_next(n, &k)) == 0 || t > end)
+		return 0;
+	n->now = t;
+	if (k >= 0) {
+		p = n->q[k];
+		n->q[k] = n->q[--n->nq];
+		ck_assert_int_eq(zs_receive(n->end[p.to].s, n->now, p.b, p.len),
+		    0);
+		sim_drain(n, p.to);
+	} else {
+		who = -2 - k;
+		n->end[who].timer_at = 0;
+		ck_assert_int_eq(zs_timer(n->end[who].s, n->now), 0);
+		sim_drain(n, who);
+	}
+	return 1;
+}
+
 void
 sim_run(struct sim *n, uint64_t limit_ms)
 {
-	uint64_t end = n->now + limit_ms, t;
-	struct sim_pkt p;
-	int k, who;
+	uint64_t end = n->now + limit_ms;
 
-	while (!sim_done(n) && (t = sim_next(n, &k)) != 0 && t <= end) {
-		n->now = t;
-		if (k >= 0) {
-			p = n->q[k];
-			n->q[k] = n->q[--n->nq];
-			if (getenv("SIMTRACE")) fprintf(stderr, "%llu deliver to %d %.8s [%s]\n", (unsigned long long)n->now, p.to, p.b + 16, zs_state_name(n->end[p.to].s));
-			ck_assert_int_eq(zs_receive(n->end[p.to].s, n->now, p.b,
-			    p.len), 0);
-			sim_drain(n, p.to);
-		} else {
-			who = -2 - k;
-			n->end[who].timer_at = 0;
-			if (getenv("SIMTRACE")) fprintf(stderr, "%llu timer %d [%s]\n", (unsigned long long)n->now, who, zs_state_name(n->end[who].s));
-			ck_assert_int_eq(zs_timer(n->end[who].s, n->now), 0);
-			sim_drain(n, who);
-		}
-	}
+	while (!sim_done(n) && sim_step(n, end))
+		;
+}
+
+void
+sim_settle(struct sim *n, uint64_t limit_ms)
+{
+	uint64_t end = n->now + limit_ms;
+
+	sim_drain(n, 0);
+	sim_drain(n, 1);
+	while (sim_step(n, end))
+		;
 }
 
 void

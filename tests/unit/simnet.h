@@ -32,6 +32,7 @@ struct sim_end {
 	char			 sas[ZSAS_TEXT_MAX];
 	int			 sas_verified, cache_mismatch;
 	int			 kex_jobs;
+	int			 clear;
 };
 
 struct sim_pkt {
@@ -60,6 +61,8 @@ void	sim_config(struct zs_config *c, int which);
 void	sim_start(struct sim *n, uint64_t seed);
 /* Run until both ends are secure or failed, or until limit_ms. */
 void	sim_run(struct sim *n, uint64_t limit_ms);
+/* Drain pending actions, then run until nothing is in flight or armed. */
+void	sim_settle(struct sim *n, uint64_t limit_ms);
 void	sim_stop(struct sim *n);
 uint32_t sim_rand(struct sim *n);
 

@@ -81,6 +81,8 @@ usage(int status)
 "                      preference lists, e.g. --kex X255,DH3k --sas B256\n"
 "  --cache FILE        retained-secret cache (SQLite); default: none\n"
 "  --verify-sas        record the SAS as verified in the cache\n"
+"  --preshared         offer Preshared mode; use it when a secret is cached\n"
+"  --allow-clear       accept the peer's GoClear (default: refuse)\n"
 "  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
 "  --ssrc HEX          our SSRC (default random)\n"
 "  --timeout SEC       give up after SEC seconds (default 20)\n"
@@ -438,6 +440,8 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ "sas", required_argument, NULL, 's' },
 		{ "cache", required_argument, NULL, 'C' },
 		{ "verify-sas", no_argument, NULL, 'V' },
+		{ "preshared", no_argument, NULL, 'P' },
+		{ "allow-clear", no_argument, NULL, 'A' },
 		{ "hello-hash", required_argument, NULL, 'z' },
 		{ "ssrc", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -481,6 +485,12 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 			break;
 		case 'V':
 			pr->verify_sas = 1;
+			break;
+		case 'P':
+			c->preshared = 1;
+			break;
+		case 'A':
+			c->allow_clear = 1;
 			break;
 		case 'z':
 			snprintf(c->peer_hello_hash, sizeof(c->peer_hello_hash),

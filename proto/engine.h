@@ -42,6 +42,7 @@ struct zs_config {
 		ZS_PREFER_RESPONDER	/* never Commit: Hello's P flag (§5.2) */
 	}		role_pref;
 	int		allow_clear;	/* A flag: accept GoClear (§4.7.2) */
+	int		preshared;	/* offer and use Prsh mode (§4.4.2) */
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
 	struct zs_timers timers;
 	const uint8_t	*aux_secret;	/* optional, §4.3 */

@@ -116,8 +116,9 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
 
 /*
  * The peer's H0 closes its chain: hash(H0) is the H1 it sent in its DHPart
- * (whose MAC H0 keys), or, in Multistream mode, hash^2(H0) is its Commit's
- * H2 (initiator) or hash^3(H0) its Hello's H3 (responder).
+ * (whose MAC H0 keys), or, in Multistream and Preshared mode, hash^3(H0)
+ * is its Hello's H3 (responder's Confirm1) or hash^2(H0) its Commit's H2
+ * (initiator's Confirm2).
  */
 static int
 zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
@@ -129,7 +130,7 @@ zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 	    zhash(ZHASH_S256, h[0], ZRTP_HASH_IMAGE_LEN, h[1]) != 0 ||
 	    zhash(ZHASH_S256, h[1], ZRTP_HASH_IMAGE_LEN, h[2]) != 0)
 		return ZE_CRYPTO;
-	if (s->mode != ZMODE_MULT)
+	if (s->mode == ZMODE_DH)
 		ok = zct_eq(h[0], s->peer_h1, ZRTP_HASH_IMAGE_LEN) &&
 		    zmsg_mac_check(s->peer_dhpart.b, s->peer_dhpart.len,
 		    h0) == 0;
@@ -169,7 +170,8 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
 
-	if (s->mode == ZMODE_MULT && (r = zs_derive_mult(s)) != 0)
+	if (s->mode != ZMODE_DH && (r = s->mode == ZMODE_MULT ?
+	    zs_derive_mult(s) : zs_derive_prsh(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
 	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
 		return r;

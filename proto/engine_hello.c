@@ -75,7 +75,8 @@ zs_supported(int kind, uint32_t block)
 		return block == ZALGO('H', 'S', '3', '2') ||
 		    block == ZALGO('H', 'S', '8', '0');
 	case ZALGO_KEX:
-		return zalgo_kex(block, &k) == 0 || block == ZKEX_BLOCK_MULT;
+		return zalgo_kex(block, &k) == 0 || block == ZKEX_BLOCK_MULT ||
+		    block == ZKEX_BLOCK_PRSH;
 	case ZALGO_SAS:
 		return zsas_supported(block);
 	default:
@@ -163,9 +164,28 @@ zs_apply_algos(struct zsession *s)
 	if (zalgo_hash(s->algo[ZALGO_HASH], &s->hash) != 0 ||
 	    zalgo_cipher(s->algo[ZALGO_CIPHER], &s->cipher) != 0)
 		return ZE_UNSUPPORTED;
-	if (s->algo[ZALGO_KEX] == ZKEX_BLOCK_MULT)
+	/* Mult and Prsh keep the DH key agreement negotiated for fallback. */
+	if (s->algo[ZALGO_KEX] == ZKEX_BLOCK_MULT ||
+	    s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH)
 		return 0;
 	return zalgo_kex(s->algo[ZALGO_KEX], &s->kex);
+}
+
+/* Our key agreement list, with the non-DH modes we can run appended. */
+static void
+zs_hello_kex(const struct zsession *s, struct zmsg_hello *h)
+{
+	uint32_t extra[2] = { ZKEX_BLOCK_MULT, ZKEX_BLOCK_PRSH };
+	int n = s->cfg.preshared ? 2 : 1, i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < h->count[ZALGO_KEX]; j++)
+			if (h->algo[ZALGO_KEX][j] == extra[i])
+				break;
+		if (j == h->count[ZALGO_KEX] &&
+		    h->count[ZALGO_KEX] < ZRTP_ALGO_MAX)
+			h->algo[ZALGO_KEX][h->count[ZALGO_KEX]++] = extra[i];
+	}
 }
 
 int
@@ -185,6 +205,7 @@ zs_send_hello(struct zsession *s)
 	h->flags = s->cfg.role_pref == ZS_PREFER_RESPONDER ? ZHELLO_FLAG_P : 0;
 	memcpy(h->count, s->cfg.count, sizeof(h->count));
 	memcpy(h->algo, s->cfg.algo, sizeof(h->algo));
+	zs_hello_kex(s, h);
 	/* §5.2: the Hello MAC is keyed by H2. */
 	if ((r = zs_build(s, &m, &s->hello, s->chain.h[2])) != 0)
 		return r;

@@ -81,6 +81,7 @@ struct zsession {
 	struct zs_cache_entry	 cache;
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	struct zkeys		 keys;
+	uint8_t			 psk[ZHASH_MAX_LEN];	/* preshared_key */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;
@@ -155,6 +156,11 @@ int	zs_secret_ids(struct zsession *s, enum zs_role as,
 int	zs_derive_dh(struct zsession *s, const uint8_t *dhresult,
 	    size_t dh_len);
 int	zs_derive_mult(struct zsession *s);
+int	zs_preshared_usable(const struct zsession *s);
+int	zs_prsh_key(struct zsession *s, int with_aux,
+	    uint8_t key_id[ZRTP_KEYID_LEN]);
+int	zs_prsh_match(struct zsession *s);
+int	zs_derive_prsh(struct zsession *s);
 int	zs_cache_update(struct zsession *s);
 int	zs_emit_store(struct zsession *s);
 

@@ -50,11 +50,19 @@ zs_send_commit(struct zsession *s)
 	memcpy(c->h2, s->chain.h[2], ZRTP_HASH_IMAGE_LEN);
 	memcpy(c->zid, s->cfg.zid, ZRTP_ZID_LEN);
 	memcpy(c->algo, s->algo, sizeof(c->algo));
-	if (s->mode == ZMODE_MULT)
+	if (zs_preshared_usable(s)) {
+		s->mode = ZMODE_PRSH;
+		c->algo[ZALGO_KEX] = s->algo[ZALGO_KEX] = ZKEX_BLOCK_PRSH;
+	}
+	if (s->mode != ZMODE_DH)
 		zs_random(s, c->nonce, sizeof(c->nonce));
-	else if ((r = zs_build_dhpart(s, ZMSG_DHPART2)) != 0 ||
+	if (s->mode == ZMODE_PRSH) {
+		if ((r = zs_prsh_key(s, 1, c->key_id)) != 0)
+			return zs_fail(s, r, ZWE_SOFTWARE, "preshared key");
+	} else if (s->mode == ZMODE_DH &&
+	    ((r = zs_build_dhpart(s, ZMSG_DHPART2)) != 0 ||
 	    (r = zhvi_compute(s->hash, s->dhpart.b, s->dhpart.len,
-	    s->peer_hello.b, s->peer_hello.len, c->hvi)) != 0)
+	    s->peer_hello.b, s->peer_hello.len, c->hvi)) != 0))
 		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart2");
 	/* §5.4: the Commit MAC is keyed by H1. */
 	if ((r = zs_build(s, &m, &s->commit, s->chain.h[1])) != 0)
@@ -116,9 +124,6 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 		if (!zs_supported(k, c->algo[k]))
 			return zs_fail(s, ZE_UNSUPPORTED, wire[k],
 			    "Commit chose an algorithm we do not support");
-	if (kex == ZKEX_BLOCK_PRSH)
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
-		    "Preshared Commit: DH mode required");
 	if ((kex == ZKEX_BLOCK_MULT) != (s->mode == ZMODE_MULT))
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
 		    "Multistream Commit without an active session, or DH "
@@ -142,6 +147,9 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	memcpy(s->algo, s->peer_commit_m.algo, sizeof(s->algo));
 	if ((r = zs_apply_algos(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "Commit algorithms");
+	if (s->mode != ZMODE_MULT)
+		s->mode = s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH ? ZMODE_PRSH :
+		    ZMODE_DH;
 	s->commit_pending = 1;
 	if (s->mode != ZMODE_MULT && s->kex_ready && s->kp.alg != s->kex)
 		if ((r = zs_request_keygen(s)) != 0)
@@ -169,12 +177,21 @@ static int
 zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
 {
 	const struct zmsg_commit *ours;
+	int our_prsh, their_prsh;
 	struct zmsg m;
 
 	if (zmsg_decode(s->commit.b, s->commit.len, &m) != 0)
 		return 0;
 	ours = &m.u.commit;
-	if (s->mode == ZMODE_MULT)
+	our_prsh = ours->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH;
+	their_prsh = theirs->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH;
+	/* A DH Commit trumps a Preshared one. */
+	if (our_prsh != their_prsh)
+		return their_prsh;
+	/* Two Preshared Commits: the PBX (M flag) yields to the phone. */
+	if (our_prsh && (s->peer_hello_m.flags & ZHELLO_FLAG_M))
+		return 1;
+	if (s->mode != ZMODE_DH)
 		return memcmp(ours->nonce, theirs->nonce, ZRTP_NONCE_LEN) > 0;
 	/* Equal hvi cannot happen without equal DHPart2s; theirs wins. */
 	return memcmp(ours->hvi, theirs->hvi, ZRTP_HVI_LEN) > 0;
@@ -195,15 +212,22 @@ zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
 	return zs_accept_commit(s, pkt);
 }
 
-/* Responder, inputs ready: DHPart1 (DH) or Confirm1 (Multistream). */
+static int	zs_prsh_fallback(struct zsession *s);
+
+/* Responder, inputs ready: DHPart1 (DH) or Confirm1 (Mult, Prsh). */
 int
 zs_respond(struct zsession *s)
 {
 	int r;
 
 	s->commit_pending = 0;
-	if (s->mode == ZMODE_MULT) {
-		if ((r = zs_derive_mult(s)) != 0)
+	if (s->mode == ZMODE_PRSH && (!s->cfg.preshared ||
+	    zs_prsh_match(s) != 0))
+		return zs_prsh_fallback(s);
+	if (s->mode != ZMODE_DH) {
+		r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
+		    zs_derive_prsh(s);
+		if (r != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
 		return zs_send_confirm(s, ZMSG_CONFIRM1);
 	}
@@ -226,7 +250,7 @@ zs_on_commit_again(struct zsession *s, const struct zpkt *pkt)
 int
 zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
 {
-	const struct zs_msgbuf *first = s->mode == ZMODE_MULT ?
+	const struct zs_msgbuf *first = s->mode != ZMODE_DH ?
 	    &s->peer_commit : &s->peer_dhpart;
 
 	if (pkt->raw_msg.len != first->len ||
@@ -284,7 +308,7 @@ zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
 	uint8_t h2[ZHASH_MAX_LEN];
 	int r;
 
-	if (s->mode == ZMODE_MULT)
+	if (s->mode != ZMODE_DH)
 		return 0;
 	if ((r = zhash(ZHASH_S256, pkt->msg.u.dhpart.h1, ZRTP_HASH_IMAGE_LEN,
 	    h2)) != 0)
@@ -354,4 +378,20 @@ zs_on_agree_r(struct zsession *s, const struct zpkt *pkt)
 	if (r != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
 	return zs_send_confirm(s, ZMSG_CONFIRM1);
+}
+
+/*
+ * §4.4.2.2: no retained secret matches the peer's keyID. The DH Commit
+ * trumps the Preshared one, so we answer with ours; a passive endpoint
+ * cannot and says DH is required.
+ */
+static int
+zs_prsh_fallback(struct zsession *s)
+{
+	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
+		    "Preshared Commit without a matching secret");
+	s->mode = ZMODE_DH;
+	s->algo[ZALGO_KEX] = zalgo_kex_block(s->kex);
+	return zs_send_commit(s);
 }

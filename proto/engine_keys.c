@@ -170,6 +170,89 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	return zkeys_derive(&s->keys, ZMODE_DH);
 }
 
+/* Initiator: Preshared when allowed, offered by both and rs1 is held. */
+int
+zs_preshared_usable(const struct zsession *s)
+{
+	int i;
+
+	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->cache.rs1_valid)
+		return 0;
+	for (i = 0; i < s->peer_hello_m.count[ZALGO_KEX]; i++)
+		if (s->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)
+			return 1;
+	return 0;
+}
+
+/*
+ * §4.4.2.1: preshared_key = hash(len(rs1) || rs1 || len(aux) || aux ||
+ * len(pbx) || pbx), keyID = MAC(preshared_key, "Prsh") truncated to 64
+ * bits. with_aux selects whether our auxsecret takes part.
+ */
+int
+zs_prsh_key(struct zsession *s, int with_aux,
+    uint8_t key_id[ZRTP_KEYID_LEN])
+{
+	struct zsecret rs1 = { s->cache.rs1, ZRTP_RS_LEN };
+	struct zsecret aux = { NULL, 0 }, none = { NULL, 0 };
+	struct zsecret psk;
+	int r;
+
+	if (with_aux && s->cfg.aux_secret != NULL) {
+		aux.p = s->cfg.aux_secret;
+		aux.len = s->cfg.aux_secret_len;
+	}
+	if ((r = zpreshared_key(s->hash, &rs1, &aux, &none, s->psk)) != 0)
+		return r;
+	psk.p = s->psk;
+	psk.len = zhash_len(s->hash);
+	return zsecret_id(s->hash, &psk, "Prsh", 4, key_id);
+}
+
+/* §4.4.2.2: the responder tries rs1 with, then without, auxsecret. */
+int
+zs_prsh_match(struct zsession *s)
+{
+	uint8_t id[ZRTP_KEYID_LEN];
+	int with_aux;
+
+	if (!s->cache.rs1_valid)
+		return ZE_BAD_MAC;
+	for (with_aux = 1; with_aux >= 0; with_aux--) {
+		if (zs_prsh_key(s, with_aux, id) == 0 &&
+		    zct_eq(id, s->peer_commit_m.key_id, ZRTP_KEYID_LEN))
+			return 0;
+	}
+	zwipe(s->psk, sizeof(s->psk));
+	return ZE_BAD_MAC;
+}
+
+/* §4.4.2.3: s0 = KDF(preshared_key, "ZRTP PSK", KDF_Context, hash len). */
+int
+zs_derive_prsh(struct zsession *s)
+{
+	const struct zs_msgbuf *hello_r, *commit;
+	const uint8_t *zid_i, *zid_r;
+	uint8_t total[ZHASH_MAX_LEN];
+	struct zview msgs[2];
+	int r;
+
+	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
+	msgs[0] = zs_view(hello_r);
+	msgs[1] = zs_view(commit);
+	/* The keyID matched, so both hold this rs1: no mismatch. */
+	s->cache_mismatch = 0;
+	s->our_v = s->cache.verified;
+	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) == 0 &&
+	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    zid_i, zid_r, total)) == 0 &&
+	    (r = zkeys_s0_prsh(&s->keys, s->psk)) == 0)
+		r = zkeys_derive(&s->keys, ZMODE_PRSH);
+	/* §4.4.2.3: erased as soon as s0 exists. */
+	zwipe(s->psk, sizeof(s->psk));
+	return r;
+}
+
 /* §4.4.3.2: s0 from the first stream's ZRTPSess. */
 int
 zs_derive_mult(struct zsession *s)
@@ -212,9 +295,13 @@ zs_cache_update(struct zsession *s)
 	a->type = ZSA_CACHE_STORE;
 	memcpy(a->u.store.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	memcpy(a->u.store.rs1, s->keys.rs1_new, ZRTP_RS_LEN);
-	if (s->cache.rs1_valid) {
+	/* §4.6.1: the old rs1 moves to rs2 in DH mode only. */
+	if (s->mode == ZMODE_DH && s->cache.rs1_valid) {
 		a->u.store.rs2_valid = 1;
 		memcpy(a->u.store.rs2, s->cache.rs1, ZRTP_RS_LEN);
+	} else if (s->mode == ZMODE_PRSH && s->cache.rs2_valid) {
+		a->u.store.rs2_valid = 1;
+		memcpy(a->u.store.rs2, s->cache.rs2, ZRTP_RS_LEN);
 	}
 	a->u.store.expiry = expiry;
 	a->u.store.verified = s->our_v;

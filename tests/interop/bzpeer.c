@@ -127,6 +127,7 @@ struct bzpeer {
 	uint64_t	 rng;
 	int		 losspct;
 	unsigned	 dropped;
+	int		 lostack;	/* our last Conf2ACK was dropped */
 
 	/* what bzrtp told us */
 	int		 done;		/* bzrtp_startSrtpSession seen */
@@ -252,10 +253,10 @@ usage(void)
 	    "secure\n"
 	    "  --loss PCT          drop PCT%% of our outgoing ZRTP datagrams\n"
 	    "  --seed N            seed of the loss PRNG (default 1)\n"
-	    "  --linger MS         as responder with no SRTP from the peer, "
-	    "keep answering\n"
-	    "                      ZRTP until it has been quiet this long "
-	    "(default 1000)\n"
+	    "  --linger MS         if --loss dropped our last Conf2ACK, keep "
+	    "answering ZRTP\n"
+	    "                      until the peer is quiet this long "
+	    "(default 5000)\n"
 	    "  --verbose           log every datagram to stderr\n");
 	exit(2);
 }
@@ -488,9 +489,13 @@ cb_send(void *cd, const uint8_t *pkt, uint16_t len)
 	}
 	if (bz.losspct > 0 && rng_next(&bz.rng) % 100 < (uint64_t)bz.losspct) {
 		bz.dropped++;
+		if (strcmp(type, "Conf2ACK") == 0)
+			bz.lostack = 1;
 		vlog("drop %s (%u bytes)", type, len);
 		return 0;
 	}
+	if (strcmp(type, "Conf2ACK") == 0)
+		bz.lostack = 0;
 	vlog("send %s (%u bytes)", type, len);
 	n = sendto(bz.fd, pkt, len, 0, (struct sockaddr *)&bz.remote,
 	    bz.remotelen);
@@ -888,17 +893,17 @@ receive(void)
 
 /*
  * Once secure and the SRTP exchange is complete, is there a reason to
- * stay? A responder whose Conf2ACK was lost must answer the next Confirm2
- * (RFC 6189 §4.6), unless the peer's SRTP shows it is secure already.
+ * stay? A responder whose Conf2ACK --loss dropped must answer the next
+ * Confirm2 (RFC 6189 §4.6), unless the peer's SRTP shows it is secure;
+ * it waits until the peer has been quiet for linger ms. A Conf2ACK that
+ * was sent is taken to arrive: this is loopback.
  */
 static int
 finished(uint64_t now, int linger)
 {
-	int role = bz.role != -1 ? bz.role : bz.wirerole;
-
 	if (bz.nsrtp > 0 && (bz.sent < bz.nsrtp || bz.received < bz.nsrtp))
 		return 0;
-	if (role == BZRTP_ROLE_RESPONDER && bz.received == 0 &&
+	if (bz.lostack && bz.received == 0 &&
 	    now - bz.last_zrtp_rx < (uint64_t)linger)
 		return 0;
 	return 1;
@@ -977,7 +982,7 @@ main(int argc, char **argv)
 	const char *local = NULL, *remote = NULL, *cache = NULL;
 	const char *selfuri = "sip:bz@test", *peeruri = "sip:zrtpd@test";
 	uint64_t deadline, now, tmo;
-	int ch, verify = 0, timeout = 20, linger = 1000, announced = 0, st;
+	int ch, verify = 0, timeout = 20, linger = 5000, announced = 0, st;
 	struct pollfd pfd;
 
 	bz.fd = -1;

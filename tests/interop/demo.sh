@@ -7,7 +7,7 @@ set -eu
 
 b=${1:-.}
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
 
 say() { printf '\n=== %s\n' "$*"; }
 

@@ -8,7 +8,7 @@ set -eu
 
 b=${top_builddir:-.}
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
 n=0
 fails=0
 

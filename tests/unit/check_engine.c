@@ -373,6 +373,57 @@ START_TEST(test_multistream)
 }
 END_TEST
 
+/* §4.4.2: the second call runs Preshared, without DH arithmetic. */
+START_TEST(test_preshared)
+{
+	uint8_t rs1_call1[ZRTP_RS_LEN];
+	int k;
+
+	for (k = 0; k < 2; k++)
+		net.end[k].cfg.preshared = 1;
+	call(70);
+	assert_agree();
+	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
+	memcpy(rs1_call1, net.end[0].cache.e.rs1, ZRTP_RS_LEN);
+	sim_stop(&net);
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	call(71);
+	assert_agree();
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
+	ck_assert(net.end[0].sas_seen && net.end[1].sas_seen);
+	ck_assert(!net.end[0].cache_mismatch && !net.end[1].cache_mismatch);
+	/* One key pair generated up front for fallback, none agreed. */
+	ck_assert_int_le(net.end[0].kex_jobs, 1);
+	ck_assert_int_le(net.end[1].kex_jobs, 1);
+	/* rs1 replaced; §4.6.1: Preshared mode does not move it to rs2. */
+	ck_assert(memcmp(net.end[0].cache.e.rs1, rs1_call1, ZRTP_RS_LEN) != 0);
+	ck_assert_mem_eq(net.end[0].cache.e.rs1, net.end[1].cache.e.rs1,
+	    ZRTP_RS_LEN);
+	ck_assert_int_eq(net.end[0].cache.e.rs2_valid, 0);
+}
+END_TEST
+
+/* §4.4.2.2: a responder without the secret answers with a DH Commit. */
+START_TEST(test_preshared_fallback)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		net.end[k].cfg.preshared = 1;
+	call(72);
+	assert_agree();
+	sim_stop(&net);
+	memset(&net.end[1].cache, 0, sizeof(net.end[1].cache));
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	call(73);
+	assert_agree();
+	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
+	ck_assert_int_eq(zs_role(net.end[1].s), ZS_ROLE_INITIATOR);
+	ck_assert_int_eq(net.end[0].cache_mismatch, 1);
+}
+END_TEST
+
 /* §4.7.2: GoClear only where the peer's Confirm allowed it. */
 START_TEST(test_goclear_accepted)
 {
@@ -439,6 +490,8 @@ main(void)
 	tcase_add_test(tc, test_verified_flag);
 	tcase_add_test(tc, test_multistream);
 	tcase_add_test(tc, test_goclear_accepted);
+	tcase_add_test(tc, test_preshared);
+	tcase_add_test(tc, test_preshared_fallback);
 	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_lossy_link);
 	suite_add_tcase(s, tc);

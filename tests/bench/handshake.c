@@ -1,0 +1,774 @@
+/*
+ * Handshake benchmark: per key agreement, the crypto limit (two key pairs
+ * and two agreements), full DH-mode handshakes between two zrtpd engines and
+ * between two libbzrtp contexts, all in memory in this one process, and the
+ * heap an established session holds. Prints figures; judges none of them.
+ */
+
+/*
+ * `make bench` builds and runs it. By hand, from the top of the tree: gcc
+ * -std=c11 -D_GNU_SOURCE -O2 -Icrypto -Iproto, the .c files of crypto/ and
+ * proto/, this file, $(pkg-config --cflags --libs libgcrypt libbzrtp
+ * bctoolbox). Options: -t SECONDS per figure (default 1.2); -x gives our
+ * engine a xorshift instead of libgcrypt's CSPRNG.
+ */
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bzrtp/bzrtp.h>
+
+#include "algo.h"
+#include "engine.h"
+#include "kex.h"
+#include "zcrypto.h"
+
+#define BENCH_PKT_MAX	3000	/* bzrtp's Hello may outgrow ZRTP_PKT_MAX */
+#define BENCH_QUEUE	64	/* datagrams in flight: a handful at most */
+#define BENCH_MIN_RUNS	3	/* per figure, however slow */
+#define BENCH_MEM_PAIRS	100	/* session pairs kept alive for the heap */
+#define BENCH_IDLE_MAX	64	/* timer rounds without traffic: stalled */
+
+#ifndef BENCH_BZRTP_VERSION	/* libbzrtp.h has no version macro */
+#define BENCH_BZRTP_VERSION	"(pkg-config libbzrtp)"
+#endif
+
+struct bench_kex {
+	const char	*name;
+	enum zkex_alg	 alg;
+	uint8_t		 bz_id;		/* 0: this libbzrtp lacks it */
+};
+
+static const struct bench_kex bench_kexes[] = {
+	{ "DH3k", ZKEX_DH3K, ZRTP_KEYAGREEMENT_DH3k },
+	{ "DH2k", ZKEX_DH2K, ZRTP_KEYAGREEMENT_DH2k },
+	{ "X255", ZKEX_X255, ZRTP_KEYAGREEMENT_X255 },
+	{ "X448", ZKEX_X448, ZRTP_KEYAGREEMENT_X448 },
+	{ "EC25", ZKEX_EC25, 0 },
+	{ "EC38", ZKEX_EC38, 0 },
+};
+#define BENCH_NKEX	(sizeof(bench_kexes) / sizeof(bench_kexes[0]))
+
+/* One in-memory link, FIFO, shared by whichever pair is running. */
+struct bench_pkt {
+	int		to;
+	size_t		len;
+	uint8_t		b[BENCH_PKT_MAX];
+};
+
+struct bench_queue {
+	struct bench_pkt p[BENCH_QUEUE];
+	unsigned	 head, n;
+};
+
+/* What one kind of handshake did, summed over the timed runs. */
+struct bench_stats {
+	unsigned long	handshakes;
+	unsigned long	datagrams;
+	unsigned long	kex_jobs;	/* ours: ZSA_KEX actions */
+	unsigned long	timers;		/* timer events we had to fire */
+	unsigned long	commits;	/* Commit messages sent */
+	unsigned long	rejects;	/* bzrtp_processMessage != 0 */
+};
+
+struct ours_end {
+	struct zsession	*s;
+	int		 secure;
+	uint32_t	 timer_ms;	/* armed interval, 0: none */
+};
+
+struct ours_pair {
+	struct ours_end	 e[2];
+	uint64_t	 now;
+};
+
+struct bz_end {
+	bzrtpContext_t	*ctx;
+	uint32_t	 ssrc;
+	int		 to;
+	int		 done;		/* bzrtp_startSrtpSession seen */
+	uint8_t		 ka;
+};
+
+struct bz_pair {
+	struct bz_end	 e[2];
+	uint64_t	 now;
+};
+
+typedef int	(*bench_fn)(const struct bench_kex *);
+
+static struct bench_queue	 bq;
+static struct bench_stats	*bstats;	/* where the running kind counts */
+static struct zs_config		 ours_cfg[2];
+static double			 bench_secs = 1.2;
+static int			 use_xorshift;
+static const char		*only_kex;	/* -k: one row, for profiling */
+static uint64_t			 xs_state = 0x9E3779B97F4A7C15ull;
+
+static void	 die(const char *, ...)
+		    __attribute__((noreturn, format(printf, 1, 2)));
+static double	 now_s(void);
+static size_t	 heap_used(void);
+static void	 q_push(int, const uint8_t *, size_t);
+static int	 q_pop(struct bench_pkt *);
+static void	 rand_xorshift(void *, void *, size_t);
+static void	 rand_gcrypt(void *, void *, size_t);
+static int	 limit_once(const struct bench_kex *);
+static double	 op_usec(const struct bench_kex *, int);
+static void	 ours_setup(const struct bench_kex *);
+static void	 ours_drain(struct ours_pair *, int);
+static void	 ours_handshake(struct ours_pair *, const struct bench_kex *);
+static void	 ours_free(struct ours_pair *);
+static int	 ours_once(const struct bench_kex *);
+static int	 bz_status(void *, const uint8_t, const uint8_t, const char *);
+static int	 bz_send(void *, const uint8_t *, uint16_t);
+static int	 bz_start(void *, const bzrtpSrtpSecrets_t *, int32_t);
+static int	 bz_has(uint8_t);
+static void	 bz_setup(struct bz_end *, const struct bench_kex *);
+static void	 bz_handshake(struct bz_pair *, const struct bench_kex *);
+static void	 bz_free(struct bz_pair *);
+static int	 bz_once(const struct bench_kex *);
+static double	 bench_rate(bench_fn, const struct bench_kex *,
+		    struct bench_stats *);
+static void	 bench_memory(const struct bench_kex *);
+struct bench_row;
+static void	 bench_table(struct bench_row *, size_t);
+static void	 bench_details(const struct bench_row *, size_t);
+static void	 usage(void) __attribute__((noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("handshake: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		die("clock_gettime: %s", strerror(errno));
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes handed out by malloc: arena chunks and mmap()ed ones. */
+static size_t
+heap_used(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+static void
+q_push(int to, const uint8_t *p, size_t len)
+{
+	struct bench_pkt *q;
+
+	if (bq.n == BENCH_QUEUE)
+		die("link queue full");
+	if (len > sizeof(q->b))
+		die("datagram of %zu bytes", len);
+	q = &bq.p[(bq.head + bq.n++) % BENCH_QUEUE];
+	q->to = to;
+	q->len = len;
+	memcpy(q->b, p, len);
+	bstats->datagrams++;
+	/* RFC 6189 §5: the message type block follows the 12-byte header. */
+	if (len >= 24 && memcmp(p + 16, "Commit  ", 8) == 0)
+		bstats->commits++;
+}
+
+/* Copied out: delivering one datagram may queue others. */
+static int
+q_pop(struct bench_pkt *out)
+{
+	struct bench_pkt *q;
+
+	if (bq.n == 0)
+		return 0;
+	q = &bq.p[bq.head];
+	out->to = q->to;
+	out->len = q->len;
+	memcpy(out->b, q->b, q->len);
+	bq.head = (bq.head + 1) % BENCH_QUEUE;
+	bq.n--;
+	return 1;
+}
+
+/* Fast and deterministic: measures the engine without CSPRNG cost. */
+static void
+rand_xorshift(void *arg, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < len; i++) {
+		xs_state ^= xs_state << 13;
+		xs_state ^= xs_state >> 7;
+		xs_state ^= xs_state << 17;
+		p[i] = (uint8_t)(xs_state >> 24);
+	}
+}
+
+static void
+rand_gcrypt(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	zrand_bytes(buf, len);
+}
+
+/* What one handshake must compute: two key pairs, two agreements. */
+static int
+limit_once(const struct bench_kex *k)
+{
+	struct zkex a, b;
+	uint8_t ra[ZKEX_RESULT_MAX], rb[ZKEX_RESULT_MAX];
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if ((r = zkex_generate(&a, k->alg)) != 0 ||
+	    (r = zkex_generate(&b, k->alg)) != 0 ||
+	    (r = zkex_agree(&a, b.pv, b.pv_len, ra)) != 0 ||
+	    (r = zkex_agree(&b, a.pv, a.pv_len, rb)) != 0)
+		die("%s: key agreement failed: %d", k->name, r);
+	if (memcmp(ra, rb, zkex_result_len(k->alg)) != 0)
+		die("%s: the two DHResults differ", k->name);
+	zkex_clear(&a);
+	zkex_clear(&b);
+	zwipe(ra, sizeof(ra));
+	zwipe(rb, sizeof(rb));
+	bstats->handshakes++;
+	return 0;
+}
+
+/* Mean time of one primitive: 0 generate, 1 agree, 2 check_pv. */
+static double
+op_usec(const struct bench_kex *k, int op)
+{
+	struct zkex a, b;
+	uint8_t out[ZKEX_RESULT_MAX];
+	double t0, t;
+	unsigned long n = 0;
+	int r = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (zkex_generate(&a, k->alg) != 0 || zkex_generate(&b, k->alg) != 0)
+		die("%s: key generation failed", k->name);
+	t0 = now_s();
+	do {
+		if (op == 0) {
+			zkex_clear(&a);
+			r = zkex_generate(&a, k->alg);
+		} else if (op == 1)
+			r = zkex_agree(&a, b.pv, b.pv_len, out);
+		else
+			r = zkex_check_pv(k->alg, b.pv, b.pv_len);
+		if (r != 0)
+			die("%s: operation %d failed: %d", k->name, op, r);
+		n++;
+	} while ((t = now_s() - t0) < bench_secs / 6 || n < BENCH_MIN_RUNS);
+	zkex_clear(&a);
+	zkex_clear(&b);
+	zwipe(out, sizeof(out));
+	return t / (double)n * 1e6;
+}
+
+/*
+ * Both ends offer the same lists: S256, AES1, HS32, the key agreement
+ * under test, B32 (the engine appends the mandatory ones). Roles are fixed
+ * so that no Commit contention costs a second key pair.
+ */
+static void
+ours_setup(const struct bench_kex *k)
+{
+	struct zs_config *c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c = &ours_cfg[i];
+		zs_config_defaults(c);
+		memset(c->zid, i ? 0xb0 : 0xa0, ZRTP_ZID_LEN);
+		c->ssrc = i ? 0x22222222 : 0x11111111;
+		c->count[ZALGO_HASH] = 1;
+		c->algo[ZALGO_HASH][0] = zalgo_hash_block(ZHASH_S256);
+		c->count[ZALGO_CIPHER] = 1;
+		c->algo[ZALGO_CIPHER][0] = zalgo_cipher_block(ZCIPHER_AES1);
+		c->count[ZALGO_AUTH] = 1;
+		c->algo[ZALGO_AUTH][0] = ZALGO('H', 'S', '3', '2');
+		c->count[ZALGO_KEX] = 1;
+		c->algo[ZALGO_KEX][0] = zalgo_kex_block(k->alg);
+		c->count[ZALGO_SAS] = 1;
+		c->algo[ZALGO_SAS][0] = ZSAS_B32;
+		c->role_pref = i ? ZS_PREFER_RESPONDER : ZS_PREFER_INITIATOR;
+	}
+}
+
+static void
+ours_drain(struct ours_pair *p, int who)
+{
+	struct ours_end *e = &p->e[who];
+	struct zs_cache_entry none;
+	struct zs_action a;
+
+	while (zs_next_action(e->s, &a)) {
+		switch (a.type) {
+		case ZSA_SEND:
+			q_push(1 - who, a.u.send.p, a.u.send.len);
+			break;
+		case ZSA_TIMER:
+			e->timer_ms = a.u.timer_ms;
+			break;
+		case ZSA_KEX:
+			bstats->kex_jobs++;
+			zs_kex_run(a.u.kex);
+			if (zs_kex_done(e->s, p->now, a.u.kex) != 0)
+				die("zs_kex_done refused");
+			break;
+		case ZSA_CACHE_LOOKUP:
+			memset(&none, 0, sizeof(none));
+			if (zs_cache_loaded(e->s, p->now, &none) != 0)
+				die("zs_cache_loaded refused");
+			break;
+		case ZSA_SECURE:
+			e->secure = 1;
+			break;
+		case ZSA_FAILED:
+			die("engine %d failed: %s (error %d, wire 0x%x)", who,
+			    a.u.failed.what ? a.u.failed.what : "?",
+			    a.u.failed.error, a.u.failed.wire_code);
+		default:
+			break;
+		}
+	}
+}
+
+/* Deliver until both ends are secure; fire timers only when idle. */
+static void
+ours_handshake(struct ours_pair *p, const struct bench_kex *k)
+{
+	struct zs_env env = { use_xorshift ? rand_xorshift : rand_gcrypt,
+	    NULL };
+	struct bench_pkt pkt;
+	int i, idle = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->now = 1000;
+	bq.n = 0;
+	for (i = 0; i < 2; i++)
+		if ((p->e[i].s = zs_new(&ours_cfg[i], &env)) == NULL)
+			die("zs_new failed");
+	for (i = 0; i < 2; i++) {
+		if (zs_start(p->e[i].s, p->now) != 0)
+			die("zs_start failed");
+		ours_drain(p, i);
+	}
+	while (!(p->e[0].secure && p->e[1].secure)) {
+		p->now++;
+		if (q_pop(&pkt)) {
+			if (zs_receive(p->e[pkt.to].s, p->now, pkt.b,
+			    pkt.len) != 0)
+				die("zs_receive refused");
+			ours_drain(p, pkt.to);
+			continue;
+		}
+		if (++idle > BENCH_IDLE_MAX)
+			die("%s: our handshake stalled in %s/%s", k->name,
+			    zs_state_name(p->e[0].s), zs_state_name(p->e[1].s));
+		for (i = 0; i < 2; i++) {
+			if (p->e[i].timer_ms == 0)
+				continue;
+			p->now += p->e[i].timer_ms;
+			p->e[i].timer_ms = 0;
+			bstats->timers++;
+			if (zs_timer(p->e[i].s, p->now) != 0)
+				die("zs_timer refused");
+			ours_drain(p, i);
+		}
+	}
+	if (!zs_is_secure(p->e[0].s) || !zs_is_secure(p->e[1].s) ||
+	    zs_algo(p->e[0].s, ZALGO_KEX) != zalgo_kex_block(k->alg) ||
+	    zs_role(p->e[0].s) != ZS_ROLE_INITIATOR)
+		die("%s: our handshake ended in the wrong state, key "
+		    "agreement or role", k->name);
+	bstats->handshakes++;
+}
+
+static void
+ours_free(struct ours_pair *p)
+{
+	zs_free(p->e[0].s);
+	zs_free(p->e[1].s);
+	p->e[0].s = p->e[1].s = NULL;
+}
+
+static int
+ours_once(const struct bench_kex *k)
+{
+	struct ours_pair p;
+
+	ours_handshake(&p, k);
+	ours_free(&p);
+	return 0;
+}
+
+static int
+bz_status(void *cd, const uint8_t level, const uint8_t id, const char *msg)
+{
+	(void)cd;
+	if (level == BZRTP_MESSAGE_ERROR)
+		die("bzrtp error 0x%02x: %s", id, msg != NULL ? msg : "");
+	return 0;
+}
+
+static int
+bz_send(void *cd, const uint8_t *pkt, uint16_t len)
+{
+	struct bz_end *e = cd;
+
+	q_push(e->to, pkt, len);
+	return 0;
+}
+
+static int
+bz_start(void *cd, const bzrtpSrtpSecrets_t *s, int32_t verified)
+{
+	struct bz_end *e = cd;
+
+	(void)verified;
+	e->done = 1;
+	e->ka = s->keyAgreementAlgo;
+	return 0;
+}
+
+/* Whether this libbzrtp offers a key agreement at all. */
+static int
+bz_has(uint8_t id)
+{
+	bzrtpContext_t *ctx;
+	uint8_t list[7], n, i;
+
+	if (id == 0)
+		return 0;
+	if ((ctx = bzrtp_createBzrtpContext()) == NULL)
+		die("bzrtp_createBzrtpContext failed");
+	n = bzrtp_getSupportedCryptoTypes(ctx, ZRTP_KEYAGREEMENT_TYPE, list);
+	bzrtp_destroyBzrtpContext(ctx, 0);
+	for (i = 0; i < n; i++)
+		if (list[i] == id)
+			return 1;
+	return 0;
+}
+
+static void
+bz_setup(struct bz_end *e, const struct bench_kex *k)
+{
+	static const uint8_t types[5] = { ZRTP_HASH_TYPE,
+	    ZRTP_CIPHERBLOCK_TYPE, ZRTP_AUTHTAG_TYPE, ZRTP_KEYAGREEMENT_TYPE,
+	    ZRTP_SAS_TYPE };
+	const uint8_t want[5] = { ZRTP_HASH_S256, ZRTP_CIPHER_AES1,
+	    ZRTP_AUTHTAG_HS32, k->bz_id, ZRTP_SAS_B32 };
+	bzrtpCallbacks_t cbs;
+	uint8_t list[7];
+	int t;
+
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.bzrtp_statusMessage = bz_status;
+	cbs.bzrtp_messageLevel = BZRTP_MESSAGE_ERROR;
+	cbs.bzrtp_sendData = bz_send;
+	cbs.bzrtp_startSrtpSession = bz_start;
+	if ((e->ctx = bzrtp_createBzrtpContext()) == NULL ||
+	    bzrtp_setCallbacks(e->ctx, &cbs) != 0)
+		die("bzrtp context set-up failed");
+	/* bzrtp appends the mandatory algorithms after the one given. */
+	for (t = 0; t < 5; t++) {
+		list[0] = want[t];
+		bzrtp_setSupportedCryptoTypes(e->ctx, types[t], list, 1);
+	}
+	if (bzrtp_initBzrtpContext(e->ctx, e->ssrc) != 0 ||
+	    bzrtp_setClientData(e->ctx, e->ssrc, e) != 0)
+		die("bzrtp_initBzrtpContext failed");
+}
+
+/*
+ * bzrtp's pair as it runs by itself: both channels started, each may
+ * Commit and contention decides. Its timers run only when the link is idle
+ * (never, without loss).
+ */
+static void
+bz_handshake(struct bz_pair *p, const struct bench_kex *k)
+{
+	struct bench_pkt pkt;
+	int i, idle = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->now = 1000;
+	bq.n = 0;
+	for (i = 0; i < 2; i++) {
+		p->e[i].ssrc = i ? 0x22222222 : 0x11111111;
+		p->e[i].to = 1 - i;
+		bz_setup(&p->e[i], k);
+	}
+	/* bzrtp sends its first Hello from bzrtp_iterate(), not on start. */
+	for (i = 0; i < 2; i++)
+		if (bzrtp_startChannelEngine(p->e[i].ctx, p->e[i].ssrc) != 0)
+			die("bzrtp_startChannelEngine failed");
+	for (i = 0; i < 2; i++)
+		bzrtp_iterate(p->e[i].ctx, p->e[i].ssrc, p->now);
+	while (!(p->e[0].done && p->e[1].done)) {
+		if (q_pop(&pkt)) {
+			if (bzrtp_processMessage(p->e[pkt.to].ctx,
+			    p->e[pkt.to].ssrc, pkt.b, (uint16_t)pkt.len) != 0)
+				bstats->rejects++;
+			continue;
+		}
+		if (++idle > BENCH_IDLE_MAX)
+			die("%s: bzrtp's handshake stalled", k->name);
+		p->now += 50;	/* RFC 6189 §6: T1 */
+		bstats->timers++;
+		for (i = 0; i < 2; i++)
+			bzrtp_iterate(p->e[i].ctx, p->e[i].ssrc, p->now);
+	}
+	for (i = 0; i < 2; i++)
+		if (bzrtp_getChannelStatus(p->e[i].ctx, p->e[i].ssrc) !=
+		    BZRTP_CHANNEL_SECURE || p->e[i].ka != k->bz_id)
+			die("%s: bzrtp ended in the wrong state or key "
+			    "agreement", k->name);
+	bstats->handshakes++;
+}
+
+static void
+bz_free(struct bz_pair *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		bzrtp_destroyBzrtpContext(p->e[i].ctx, p->e[i].ssrc);
+		p->e[i].ctx = NULL;
+	}
+	bq.n = 0;	/* late datagrams of a finished pair */
+}
+
+static int
+bz_once(const struct bench_kex *k)
+{
+	struct bz_pair p;
+
+	bz_handshake(&p, k);
+	bz_free(&p);
+	return 0;
+}
+
+/* Runs per second over at least bench_secs, after one untimed warm-up. */
+static double
+bench_rate(bench_fn fn, const struct bench_kex *k, struct bench_stats *st)
+{
+	struct bench_stats warm;
+	double t0, t;
+	unsigned long n = 0;
+
+	memset(&warm, 0, sizeof(warm));
+	bstats = &warm;
+	fn(k);
+	memset(st, 0, sizeof(*st));
+	bstats = st;
+	t0 = now_s();
+	do {
+		fn(k);
+		n++;
+	} while ((t = now_s() - t0) < bench_secs || n < BENCH_MIN_RUNS);
+	return (double)n / t;
+}
+
+/*
+ * Heap held by established sessions: BENCH_MEM_PAIRS pairs completed and
+ * kept alive, mallinfo2() before and after, divided by the session count.
+ * libgcrypt's secure memory pool is not malloc's and is not in it.
+ */
+static void
+bench_memory(const struct bench_kex *k)
+{
+	static struct ours_pair op[BENCH_MEM_PAIRS];
+	static struct bz_pair bp[BENCH_MEM_PAIRS];
+	struct bench_stats st;
+	size_t before, after;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	bstats = &st;
+	ours_setup(k);
+	ours_once(k);
+	before = heap_used();
+	for (i = 0; i < BENCH_MEM_PAIRS; i++)
+		ours_handshake(&op[i], k);
+	after = heap_used();
+	printf("  %-5s ours : zs_memory() %zu B; heap %.0f B/session\n",
+	    k->name, zs_memory(op[0].e[0].s),
+	    (double)(after - before) / (2.0 * BENCH_MEM_PAIRS));
+	for (i = 0; i < BENCH_MEM_PAIRS; i++)
+		ours_free(&op[i]);
+	if (!bz_has(k->bz_id))
+		return;
+	bz_once(k);
+	before = heap_used();
+	for (i = 0; i < BENCH_MEM_PAIRS; i++) {
+		bz_handshake(&bp[i], k);
+		bq.n = 0;
+	}
+	after = heap_used();
+	printf("  %-5s bzrtp: heap %.0f B/session (context + channel)\n",
+	    k->name, (double)(after - before) / (2.0 * BENCH_MEM_PAIRS));
+	for (i = 0; i < BENCH_MEM_PAIRS; i++)
+		bz_free(&bp[i]);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: handshake [-x] [-k kex] [-t seconds]\n");
+	exit(2);
+}
+
+/* One row of the table and what the details need from it. */
+struct bench_row {
+	const struct bench_kex	*k;
+	double			 lim, ours, bz;	/* handshakes/s, bz 0: n/a */
+	struct bench_stats	 sl, so, sb;
+};
+
+static void
+bench_table(struct bench_row *rows, size_t nrows)
+{
+	struct bench_row *r;
+	size_t i;
+
+	printf("%-5s | %17s | %10s | %13s | %10s | %15s\n", "kex",
+	    "crypto limit hs/s", "ours hs/s", "ours/limit %", "bzrtp hs/s",
+	    "ours/bzrtp");
+	printf("------+-------------------+------------+---------------+"
+	    "------------+----------------\n");
+	for (i = 0; i < nrows; i++) {
+		r = &rows[i];
+		r->lim = bench_rate(limit_once, r->k, &r->sl);
+		ours_setup(r->k);
+		r->ours = bench_rate(ours_once, r->k, &r->so);
+		r->bz = bz_has(r->k->bz_id) ? bench_rate(bz_once, r->k,
+		    &r->sb) : 0;
+		printf("%-5s | %17.1f | %10.1f | %12.1f%% | ", r->k->name,
+		    r->lim, r->ours, 100.0 * r->ours / r->lim);
+		if (r->bz > 0)
+			printf("%10.1f | %14.2fx\n", r->bz, r->ours / r->bz);
+		else
+			printf("%10s | %15s\n", "n/a", "n/a");
+		fflush(stdout);
+	}
+}
+
+/* Where the time goes: the primitives alone, and what each pair did. */
+static void
+bench_details(const struct bench_row *rows, size_t nrows)
+{
+	const struct bench_row *r;
+	size_t i;
+
+	printf("\nper operation and per handshake (means):\n");
+	printf("%-5s | %8s %8s %8s | %9s %10s %6s | %9s %9s\n", "kex",
+	    "gen us", "agree us", "check us", "ours jobs", "ours extra",
+	    "dgrams", "bz dgrams", "bz Commit");
+	for (i = 0; i < nrows; i++) {
+		r = &rows[i];
+		printf("%-5s | %8.0f %8.0f %8.0f | %9.2f %8.2fms %6.1f | ",
+		    r->k->name, op_usec(r->k, 0), op_usec(r->k, 1),
+		    op_usec(r->k, 2),
+		    (double)r->so.kex_jobs / r->so.handshakes,
+		    1e3 / r->ours - 1e3 / r->lim,
+		    (double)r->so.datagrams / r->so.handshakes);
+		if (r->bz > 0)
+			printf("%9.1f %9.2f\n",
+			    (double)r->sb.datagrams / r->sb.handshakes,
+			    (double)r->sb.commits / r->sb.handshakes);
+		else
+			printf("%9s %9s\n", "n/a", "n/a");
+		if (r->so.timers != 0 || r->sb.timers != 0)
+			printf("      (timers fired: ours %lu, bzrtp %lu)\n",
+			    r->so.timers, r->sb.timers);
+	}
+	printf("gen/agree: zkex_generate/zkex_agree; check: zkex_check_pv; "
+	    "ours jobs: ZSA_KEX per\nhandshake; ours extra: ms per "
+	    "handshake above the crypto limit.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct bench_row rows[BENCH_NKEX];
+	size_t i, nrows = 0;
+	double t0;
+	char *ep;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "k:t:x")) != -1) {
+		switch (ch) {
+		case 'k':
+			only_kex = optarg;
+			break;
+		case 't':
+			bench_secs = strtod(optarg, &ep);
+			if (*ep != '\0' || bench_secs <= 0 || bench_secs > 60)
+				usage();
+			break;
+		case 'x':
+			use_xorshift = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	for (i = 0; i < BENCH_NKEX; i++)
+		if (only_kex == NULL ||
+		    strcasecmp(only_kex, bench_kexes[i].name) == 0)
+			rows[nrows++].k = &bench_kexes[i];
+	if (nrows == 0)
+		usage();
+	if (zcrypto_init(0) != 0)
+		die("libgcrypt initialisation failed");
+	t0 = now_s();
+
+	printf("zrtpd handshake benchmark: S256 AES1 HS32 B32, in memory, "
+	    "one thread, >= %.1f s per figure\n", bench_secs);
+	printf("ours: role_pref initiator/responder, env.random = %s; "
+	    "bzrtp %s: both may Commit\n\n", use_xorshift ?
+	    "xorshift64 (deterministic)" : "zrand_bytes (libgcrypt CSPRNG)",
+	    BENCH_BZRTP_VERSION);
+	bench_table(rows, nrows);
+	bench_details(rows, nrows);
+	printf("\nmemory per established session (%d pairs kept alive, "
+	    "mallinfo2 delta / %d):\n", BENCH_MEM_PAIRS, 2 * BENCH_MEM_PAIRS);
+	for (i = 0; i < nrows; i++)
+		if (rows[i].k->alg == ZKEX_DH3K || rows[i].k->alg == ZKEX_X255)
+			bench_memory(rows[i].k);
+	printf("goal: <= 16 KiB per session\n");
+	printf("\ntotal %.1f s\n", now_s() - t0);
+	return 0;
+}

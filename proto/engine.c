@@ -556,6 +556,13 @@ zs_exported_key(const struct zsession *s, size_t *len)
 	return s->keys.exported_key;
 }
 
+const uint8_t *
+zs_commit_nonce(const struct zsession *s)
+{
+	return s->mode != ZMODE_DH && s->role != ZS_ROLE_NONE ? s->nonce :
+	    NULL;
+}
+
 const char *
 zs_hello_hash(const struct zsession *s)
 {

@@ -52,6 +52,9 @@ struct zs_config {
 	/* Multistream: the first stream's ZRTPSess; NULL for DH streams. */
 	const uint8_t	*zrtp_sess;
 	size_t		 zrtp_sess_len;
+	/* §4.4.3.1: nonces of this call's other streams; reuse is fatal. */
+	const uint8_t	(*used_nonces)[ZRTP_NONCE_LEN];
+	size_t		 used_nonces_len;
 	enum zhash_alg	 mult_hash;	/* the first stream's hash */
 };
 
@@ -186,6 +189,8 @@ uint32_t	 zs_algo(const struct zsession *s, enum zalgo_kind kind);
 /* This stream's ZRTPSess and ExportedKey once secure (DH/Prsh only). */
 const uint8_t	*zs_zrtp_sess(const struct zsession *s, size_t *len);
 const uint8_t	*zs_exported_key(const struct zsession *s, size_t *len);
+/* The nonce of this stream's surviving Multistream/Preshared Commit. */
+const uint8_t	*zs_commit_nonce(const struct zsession *s);
 /* Our Hello's a=zrtp-hash value ("1.10 <hex>"), once started. */
 const char	*zs_hello_hash(const struct zsession *s);
 size_t		 zs_memory(const struct zsession *s);

@@ -82,6 +82,7 @@ struct zsession {
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	struct zkeys		 keys;
 	uint8_t			 psk[ZHASH_MAX_LEN];	/* preshared_key */
+	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;

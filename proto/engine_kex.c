@@ -54,8 +54,10 @@ zs_send_commit(struct zsession *s)
 		s->mode = ZMODE_PRSH;
 		c->algo[ZALGO_KEX] = s->algo[ZALGO_KEX] = ZKEX_BLOCK_PRSH;
 	}
-	if (s->mode != ZMODE_DH)
+	if (s->mode != ZMODE_DH) {
 		zs_random(s, c->nonce, sizeof(c->nonce));
+		memcpy(s->nonce, c->nonce, sizeof(s->nonce));
+	}
 	if (s->mode == ZMODE_PRSH) {
 		if ((r = zs_prsh_key(s, 1, c->key_id)) != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "preshared key");
@@ -110,6 +112,18 @@ zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 	    "dropped");
 }
 
+/* §4.4.3.1: a nonce already used by another stream of this call. */
+static int
+zs_nonce_used(const struct zsession *s, const uint8_t *nonce)
+{
+	size_t i;
+	int used = 0;
+
+	for (i = 0; i < s->cfg.used_nonces_len; i++)
+		used |= zct_eq(s->cfg.used_nonces[i], nonce, ZRTP_NONCE_LEN);
+	return used;
+}
+
 /* §4.1.2, §5.4: every chosen algorithm must be one we offered. */
 static int
 zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
@@ -128,6 +142,9 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
 		    "Multistream Commit without an active session, or DH "
 		    "Commit on a Multistream stream");
+	if (kex == ZKEX_BLOCK_MULT && zs_nonce_used(s, c->nonce))
+		return zs_fail(s, ZE_BAD_FIELD, ZWE_NONCE_REUSE,
+		    "Multistream Commit reuses another stream's nonce");
 	return 0;
 }
 
@@ -150,6 +167,7 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	if (s->mode != ZMODE_MULT)
 		s->mode = s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH ? ZMODE_PRSH :
 		    ZMODE_DH;
+	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
 	s->commit_pending = 1;
 	if (s->mode != ZMODE_MULT && s->kex_ready && s->kp.alg != s->kex)
 		if ((r = zs_request_keygen(s)) != 0)

@@ -424,6 +424,66 @@ START_TEST(test_preshared_fallback)
 }
 END_TEST
 
+/* §4.4.3.1: a Multistream Commit reusing a nonce ends the exchange. */
+START_TEST(test_nonce_reuse)
+{
+	uint8_t sess[2][ZHASH_MAX_LEN], nonce[1][ZRTP_NONCE_LEN];
+	const uint8_t *p;
+	size_t len;
+	int k;
+
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1].cfg.role_pref = ZS_PREFER_RESPONDER;
+	call(80);
+	assert_agree();
+	for (k = 0; k < 2; k++) {
+		p = zs_zrtp_sess(net.end[k].s, &len);
+		memcpy(sess[k], p, len);
+		net.end[k].cfg.zrtp_sess = sess[k];
+		net.end[k].cfg.zrtp_sess_len = len;
+	}
+	sim_stop(&net);
+	call(81);
+	assert_agree();
+	p = zs_commit_nonce(net.end[1].s);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_mem_eq(p, zs_commit_nonce(net.end[0].s), ZRTP_NONCE_LEN);
+	memcpy(nonce[0], p, ZRTP_NONCE_LEN);
+	sim_stop(&net);
+	/* The same seed makes the initiator draw the same nonce again. */
+	net.end[1].cfg.used_nonces = (const uint8_t (*)[ZRTP_NONCE_LEN])nonce;
+	net.end[1].cfg.used_nonces_len = 1;
+	call(81);
+	ck_assert(!net.end[0].secure && !net.end[1].secure);
+	ck_assert_uint_eq(net.end[1].fail_wire, ZWE_NONCE_REUSE);
+}
+END_TEST
+
+/*
+ * §4.6.1: the initiator stored the new rs1 but the responder never did.
+ * Next call the initiator's rs2 (the old rs1) still matches.
+ */
+START_TEST(test_lost_update_recovered)
+{
+	struct sim_cache before;
+
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	call(90);
+	assert_agree();
+	sim_stop(&net);
+	before = net.end[1].cache;
+	call(91);
+	assert_agree();
+	sim_stop(&net);
+	net.end[1].cache = before;	/* B's update was lost */
+	call(92);
+	assert_agree();
+	ck_assert(!net.end[0].cache_mismatch && !net.end[1].cache_mismatch);
+	ck_assert_mem_eq(net.end[0].cache.e.rs1, net.end[1].cache.e.rs1,
+	    ZRTP_RS_LEN);
+}
+END_TEST
+
 /* §4.7.2: GoClear only where the peer's Confirm allowed it. */
 START_TEST(test_goclear_accepted)
 {
@@ -491,6 +551,8 @@ main(void)
 	tcase_add_test(tc, test_multistream);
 	tcase_add_test(tc, test_goclear_accepted);
 	tcase_add_test(tc, test_preshared);
+	tcase_add_test(tc, test_nonce_reuse);
+	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);
 	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_lossy_link);

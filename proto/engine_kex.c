@@ -230,7 +230,21 @@ zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
 	return zs_accept_commit(s, pkt);
 }
 
-static int	zs_prsh_fallback(struct zsession *s);
+/*
+ * §4.4.2.2: no retained secret matches the peer's keyID. The DH Commit
+ * trumps the Preshared one, so we answer with ours; a passive endpoint
+ * cannot and says DH is required.
+ */
+static int
+zs_prsh_fallback(struct zsession *s)
+{
+	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
+		    "Preshared Commit without a matching secret");
+	s->mode = ZMODE_DH;
+	s->algo[ZALGO_KEX] = zalgo_kex_block(s->kex);
+	return zs_send_commit(s);
+}
 
 /* Responder, inputs ready: DHPart1 (DH) or Confirm1 (Mult, Prsh). */
 int
@@ -341,12 +355,12 @@ zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
 	return zs_request_agree(s, ZS_WAIT_AGREE_I);
 }
 
-int
-zs_on_agree_i(struct zsession *s, const struct zpkt *pkt)
+/* DHResult is in: s0 and every key, then the result is wiped. */
+static int
+zs_agreed(struct zsession *s)
 {
 	int r;
 
-	(void)pkt;
 	if (s->job.status != 0)
 		return zs_fail(s, s->job.status, s->job.status == ZE_BAD_PV ?
 		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
@@ -354,6 +368,17 @@ zs_on_agree_i(struct zsession *s, const struct zpkt *pkt)
 	zwipe(s->job.result, sizeof(s->job.result));
 	if (r != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+	return 0;
+}
+
+int
+zs_on_agree_i(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	(void)pkt;
+	if ((r = zs_agreed(s)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
 	zs_set_state(s, ZS_DHPART2_SENT);
 	zs_retransmit_start(s, &s->dhpart, 0);
 	return zs_send(s, &s->dhpart);
@@ -388,28 +413,7 @@ zs_on_agree_r(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	(void)pkt;
-	if (s->job.status != 0)
-		return zs_fail(s, s->job.status, s->job.status == ZE_BAD_PV ?
-		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
-	r = zs_derive_dh(s, s->job.result, zkex_result_len(s->kex));
-	zwipe(s->job.result, sizeof(s->job.result));
-	if (r != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+	if ((r = zs_agreed(s)) != 0 || s->state >= ZS_ERROR_SENT)
+		return r;
 	return zs_send_confirm(s, ZMSG_CONFIRM1);
-}
-
-/*
- * §4.4.2.2: no retained secret matches the peer's keyID. The DH Commit
- * trumps the Preshared one, so we answer with ours; a passive endpoint
- * cannot and says DH is required.
- */
-static int
-zs_prsh_fallback(struct zsession *s)
-{
-	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
-		    "Preshared Commit without a matching secret");
-	s->mode = ZMODE_DH;
-	s->algo[ZALGO_KEX] = zalgo_kex_block(s->kex);
-	return zs_send_commit(s);
 }

@@ -227,9 +227,13 @@ zs_prsh_match(struct zsession *s)
 	return ZE_BAD_MAC;
 }
 
-/* §4.4.2.3: s0 = KDF(preshared_key, "ZRTP PSK", KDF_Context, hash len). */
-int
-zs_derive_prsh(struct zsession *s)
+/*
+ * Multistream (§4.4.3.2) and Preshared (§4.4.2.3) modes: total_hash =
+ * hash(Hello_r || Commit), s0 = KDF(ZRTPSess or preshared_key, "ZRTP MSK"
+ * or "ZRTP PSK", KDF_Context, hash length).
+ */
+static int
+zs_derive_nodh(struct zsession *s, enum zmode mode)
 {
 	const struct zs_msgbuf *hello_r, *commit;
 	const uint8_t *zid_i, *zid_r;
@@ -240,40 +244,35 @@ zs_derive_prsh(struct zsession *s)
 	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
 	msgs[0] = zs_view(hello_r);
 	msgs[1] = zs_view(commit);
+	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) != 0 ||
+	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    zid_i, zid_r, total)) != 0)
+		return r;
+	r = mode == ZMODE_MULT ? zkeys_s0_mult(&s->keys, s->cfg.zrtp_sess) :
+	    zkeys_s0_prsh(&s->keys, s->psk);
+	return r != 0 ? r : zkeys_derive(&s->keys, mode);
+}
+
+int
+zs_derive_prsh(struct zsession *s)
+{
+	int r;
+
 	/* The keyID matched, so both hold this rs1: no mismatch. */
 	s->cache_mismatch = 0;
 	s->our_v = s->cache.verified;
-	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) == 0 &&
-	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
-	    zid_i, zid_r, total)) == 0 &&
-	    (r = zkeys_s0_prsh(&s->keys, s->psk)) == 0)
-		r = zkeys_derive(&s->keys, ZMODE_PRSH);
+	r = zs_derive_nodh(s, ZMODE_PRSH);
 	/* §4.4.2.3: erased as soon as s0 exists. */
 	zwipe(s->psk, sizeof(s->psk));
 	return r;
 }
 
-/* §4.4.3.2: s0 from the first stream's ZRTPSess. */
 int
 zs_derive_mult(struct zsession *s)
 {
-	const struct zs_msgbuf *hello_r, *commit;
-	const uint8_t *zid_i, *zid_r;
-	uint8_t total[ZHASH_MAX_LEN];
-	struct zview msgs[2];
-	int r;
-
-	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
-	msgs[0] = zs_view(hello_r);
-	msgs[1] = zs_view(commit);
 	if (s->cfg.zrtp_sess_len != zhash_len(s->hash))
 		return ZE_INVAL;
-	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) != 0 ||
-	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
-	    zid_i, zid_r, total)) != 0 ||
-	    (r = zkeys_s0_mult(&s->keys, s->cfg.zrtp_sess)) != 0)
-		return r;
-	return zkeys_derive(&s->keys, ZMODE_MULT);
+	return zs_derive_nodh(s, ZMODE_MULT);
 }
 
 /*

@@ -11,7 +11,7 @@
  *	SRC="$SRC $(dpkg-query -W -f='${Version}' libbzrtp0)"
  *	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 \
  *	    -DBZCAPTURE_SOURCE="\"$SRC\"" -o /tmp/bzcapture \
- *	    tests/interop/bzcapture.c \
+ *	    tests/interop/bzcapture.c tests/interop/bzcommon.c \
  *	    $(pkg-config --cflags --libs libbzrtp bctoolbox) -lsqlite3
  * BZCAPTURE_SOURCE only labels the output; it may be left out.
  */
@@ -36,6 +36,8 @@
 #include <sqlite3.h>
 #include <bzrtp/bzrtp.h>
 
+#include "bzcommon.h"
+
 #ifndef BZCAPTURE_SOURCE
 #define BZCAPTURE_SOURCE "libbzrtp (version unknown: built without " \
 	"-DBZCAPTURE_SOURCE)"
@@ -47,52 +49,6 @@
 #define MAXPKT		3000
 #define POLL_MS		10
 
-struct algo {
-	const char	*name;
-	uint8_t		 type;
-	uint8_t		 id;
-};
-
-static const struct algo algos[] = {
-	{ "S256", ZRTP_HASH_TYPE, ZRTP_HASH_S256 },
-	{ "S384", ZRTP_HASH_TYPE, ZRTP_HASH_S384 },
-	{ "N256", ZRTP_HASH_TYPE, ZRTP_HASH_N256 },
-	{ "N384", ZRTP_HASH_TYPE, ZRTP_HASH_N384 },
-	{ "AES1", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES1 },
-	{ "AES2", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES2 },
-	{ "AES3", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES3 },
-	{ "2FS1", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS1 },
-	{ "2FS2", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS2 },
-	{ "2FS3", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS3 },
-	{ "HS32", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_HS32 },
-	{ "HS80", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_HS80 },
-	{ "SK32", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_SK32 },
-	{ "SK64", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_SK64 },
-	{ "DH2k", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_DH2k },
-	{ "X255", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_X255 },
-	{ "EC25", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC25 },
-	{ "X448", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_X448 },
-	{ "DH3k", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_DH3k },
-	{ "EC38", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC38 },
-	{ "EC52", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC52 },
-	{ "Prsh", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_Prsh },
-	{ "Mult", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_Mult },
-	{ "B32", ZRTP_SAS_TYPE, ZRTP_SAS_B32 },
-	{ "B256", ZRTP_SAS_TYPE, ZRTP_SAS_B256 },
-};
-#define NALGOS	(sizeof(algos) / sizeof(algos[0]))
-
-static const struct {
-	uint8_t		 type;
-	const char	*label;
-} algotypes[] = {
-	{ ZRTP_HASH_TYPE, "hash" },
-	{ ZRTP_CIPHERBLOCK_TYPE, "cipher" },
-	{ ZRTP_AUTHTAG_TYPE, "auth" },
-	{ ZRTP_KEYAGREEMENT_TYPE, "keyagreement" },
-	{ ZRTP_SAS_TYPE, "sas" },
-};
-#define NTYPES	(sizeof(algotypes) / sizeof(algotypes[0]))
 
 struct party;
 
@@ -106,12 +62,9 @@ struct chan {
 	int		 started;
 	int		 done;		/* bzrtp_startSrtpSession seen */
 	int		 verified;
-	uint8_t		 selfkey[64], selfsalt[64];
-	uint8_t		 peerkey[64], peersalt[64];
-	size_t		 selfkeylen, selfsaltlen, peerkeylen, peersaltlen;
-	int		 haveself, havepeer;
+	struct bzc_keys	 tx, rx;	/* self, peer SRTP key and salt */
 	char		 sas[64];
-	uint8_t		 hash, cipher, auth, ka, sasalgo;
+	struct bzc_suite suite;
 	int		 cachemismatch;
 	int		 role;		/* BZRTP_ROLE_*, -1 if not told */
 };
@@ -121,8 +74,7 @@ struct party {
 	const char	*dir;		/* direction of what this party sends */
 	const char	*uri;
 	bzrtpContext_t	*ctx;
-	sqlite3		*db;
-	bctbx_mutex_t	 dbmutex;
+	struct bzc_cache cache;
 	int		 cachestate;
 	char		 cachebefore[512], cacheafter[512];
 	struct chan	 ch[NCHAN];
@@ -138,28 +90,19 @@ static struct record	*recs;
 static size_t		 nrecs, recsalloc;
 static int		 sendfailed;
 
-static void		 die(const char *, ...)
-			    __attribute__((noreturn, format(printf, 1, 2)));
 static void		 usage(void) __attribute__((noreturn));
-static uint64_t		 now_ms(void);
-static const struct algo *algo_byname(uint8_t, const char *);
-static const char	*algo_name(uint8_t, uint8_t);
-static uint8_t		 available(uint8_t, uint8_t[7]);
 static void		 list_algos(void);
-static int		 cb_status(void *, const uint8_t, const uint8_t,
-			    const char *);
-static int		 cb_send(void *, const uint8_t *, uint16_t);
-static int		 cb_secrets(void *, const bzrtpSrtpSecrets_t *,
-			    uint8_t);
-static int		 cb_start(void *, const bzrtpSrtpSecrets_t *, int32_t);
-static int		 cb_exported(void *, int, uint8_t);
-static const char	*role_name(struct chan *);
+static bzc_status_fn	 cb_status;
+static bzc_send_fn	 cb_send;
+static bzc_secrets_fn	 cb_secrets;
+static bzc_start_fn	 cb_start;
+static bzc_exported_fn	 cb_exported;
 static void		 open_socket(struct chan *);
 static void		 open_cache(struct party *, const char *, const char *);
 static void		 cache_secrets(struct party *, const char *, char *,
 			    size_t);
 static void		 setup_party(struct party *,
-			    const struct algo *[NTYPES]);
+			    const struct bzc_algo *[BZC_NTYPES]);
 static void		 start_chan(struct chan *, int);
 static int		 chan_secure(struct chan *);
 static void		 pump(struct party *, struct party *, int);
@@ -168,9 +111,8 @@ static uint32_t		 crc32c(const uint8_t *, size_t);
 static void		 crc_order(size_t *, size_t *, size_t *);
 static void		 write_output(const char *, int, char **,
 			    struct party *, struct party *, int);
-static void		 put_hex(FILE *, const uint8_t *, size_t);
 
-static void
+void
 die(const char *fmt, ...)
 {
 	va_list ap;
@@ -206,53 +148,6 @@ usage(void)
 	exit(2);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static const struct algo *
-algo_byname(uint8_t type, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NALGOS; i++)
-		if (algos[i].type == type &&
-		    strcasecmp(algos[i].name, name) == 0)
-			return &algos[i];
-	return NULL;
-}
-
-static const char *
-algo_name(uint8_t type, uint8_t id)
-{
-	size_t i;
-
-	for (i = 0; i < NALGOS; i++)
-		if (algos[i].type == type && algos[i].id == id)
-			return algos[i].name;
-	return "?";
-}
-
-/* What this libbzrtp offers by default (a fresh context lists them all). */
-static uint8_t
-available(uint8_t type, uint8_t out[7])
-{
-	bzrtpContext_t *ctx;
-	uint8_t n;
-
-	if ((ctx = bzrtp_createBzrtpContext()) == NULL)
-		die("bzrtp_createBzrtpContext failed");
-	n = bzrtp_getSupportedCryptoTypes(ctx, type, out);
-	bzrtp_destroyBzrtpContext(ctx, 0);
-	return n;
-}
-
 static void
 list_algos(void)
 {
@@ -260,11 +155,12 @@ list_algos(void)
 	size_t t;
 
 	printf("%s\n", BZCAPTURE_SOURCE);
-	for (t = 0; t < NTYPES; t++) {
-		n = available(algotypes[t].type, ids);
-		printf("%-13s", algotypes[t].label);
+	for (t = 0; t < BZC_NTYPES; t++) {
+		n = bzc_available(NULL, bzc_algotypes[t].type, ids);
+		printf("%-13s", bzc_algotypes[t].label);
 		for (i = 0; i < n; i++)
-			printf(" %s", algo_name(algotypes[t].type, ids[i]));
+			printf(" %s", bzc_algo_name(bzc_algotypes[t].type,
+			    ids[i]));
 		printf("\n");
 	}
 }
@@ -317,27 +213,11 @@ static int
 cb_secrets(void *cd, const bzrtpSrtpSecrets_t *s, uint8_t part)
 {
 	struct chan *c = cd;
+	int toolong;
 
-	if ((part & ZRTP_SRTP_SECRETS_FOR_SENDER) != 0) {
-		if (s->selfSrtpKeyLength > sizeof(c->selfkey) ||
-		    s->selfSrtpSaltLength > sizeof(c->selfsalt))
-			die("self SRTP key too long");
-		memcpy(c->selfkey, s->selfSrtpKey, s->selfSrtpKeyLength);
-		memcpy(c->selfsalt, s->selfSrtpSalt, s->selfSrtpSaltLength);
-		c->selfkeylen = s->selfSrtpKeyLength;
-		c->selfsaltlen = s->selfSrtpSaltLength;
-		c->haveself = 1;
-	}
-	if ((part & ZRTP_SRTP_SECRETS_FOR_RECEIVER) != 0) {
-		if (s->peerSrtpKeyLength > sizeof(c->peerkey) ||
-		    s->peerSrtpSaltLength > sizeof(c->peersalt))
-			die("peer SRTP key too long");
-		memcpy(c->peerkey, s->peerSrtpKey, s->peerSrtpKeyLength);
-		memcpy(c->peersalt, s->peerSrtpSalt, s->peerSrtpSaltLength);
-		c->peerkeylen = s->peerSrtpKeyLength;
-		c->peersaltlen = s->peerSrtpSaltLength;
-		c->havepeer = 1;
-	}
+	if ((toolong = bzc_secrets_take(&c->tx, &c->rx, s, part)) != 0)
+		die("%s SRTP key too long",
+		    toolong == ZRTP_SRTP_SECRETS_FOR_SENDER ? "self" : "peer");
 	return 0;
 }
 
@@ -348,11 +228,7 @@ cb_start(void *cd, const bzrtpSrtpSecrets_t *s, int32_t verified)
 
 	c->done = 1;
 	c->verified = verified;
-	c->hash = s->hashAlgo;
-	c->cipher = s->cipherAlgo;
-	c->auth = s->authTagAlgo;
-	c->ka = s->keyAgreementAlgo;
-	c->sasalgo = s->sasAlgo;
+	bzc_suite_take(&c->suite, s);
 	if (s->cacheMismatch)
 		c->cachemismatch = 1;
 	if (s->sas != NULL)
@@ -371,16 +247,6 @@ cb_exported(void *cd, int zuid, uint8_t role)
 	(void)zuid;
 	c->role = role;
 	return 0;
-}
-
-static const char *
-role_name(struct chan *c)
-{
-	if (c->role == BZRTP_ROLE_INITIATOR)
-		return "initiator";
-	if (c->role == BZRTP_ROLE_RESPONDER)
-		return "responder";
-	return "unknown";
 }
 
 static void
@@ -404,22 +270,11 @@ static void
 open_cache(struct party *p, const char *dir, const char *peeruri)
 {
 	char path[4096];
-	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s.sqlite", dir,
 	    p->dir[0] == 'A' ? "alice" : "bob");
-	if (sqlite3_open_v2(path, &p->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		die("sqlite3_open %s: %s", path, sqlite3_errmsg(p->db));
-	bctbx_mutex_init(&p->dbmutex, NULL);
-	rc = bzrtp_initCache_lock(p->db, &p->dbmutex);
-	if (rc != 0 && rc != BZRTP_CACHE_SETUP && rc != BZRTP_CACHE_UPDATE)
-		die("bzrtp_initCache_lock %s: 0x%x", path, rc);
-	p->cachestate = rc;
-	rc = bzrtp_setZIDCache_lock(p->ctx, p->db, p->uri, peeruri,
-	    &p->dbmutex);
-	if (rc != 0 && rc != BZRTP_CACHE_SETUP)
-		die("bzrtp_setZIDCache_lock %s: 0x%x", path, rc);
+	p->cachestate = bzc_cache_open(&p->cache, p->ctx, path, p->uri,
+	    peeruri);
 }
 
 /*
@@ -435,12 +290,12 @@ cache_secrets(struct party *p, const char *peeruri, char *out, size_t len)
 	size_t off = 0;
 	int i, j, n;
 
-	if (sqlite3_prepare_v2(p->db,
+	if (sqlite3_prepare_v2(p->cache.db,
 	    "SELECT u.zid, z.rs1, z.rs2, z.pvs FROM ziduri u "
 	    "LEFT JOIN zrtp z ON z.zuid = u.zuid "
 	    "WHERE u.selfuri = ?1 AND u.peeruri = ?2 "
 	    "ORDER BY u.active DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		die("sqlite3_prepare_v2: %s", sqlite3_errmsg(p->db));
+		die("sqlite3_prepare_v2: %s", sqlite3_errmsg(p->cache.db));
 	sqlite3_bind_text(st, 1, p->uri, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, peeruri, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -465,20 +320,12 @@ cache_secrets(struct party *p, const char *peeruri, char *out, size_t len)
 }
 
 static void
-setup_party(struct party *p, const struct algo *want[NTYPES])
+setup_party(struct party *p, const struct bzc_algo *want[BZC_NTYPES])
 {
-	bzrtpCallbacks_t cbs;
-	uint8_t list[7];
 	size_t t;
 
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.bzrtp_statusMessage = cb_status;
-	cbs.bzrtp_messageLevel = BZRTP_MESSAGE_WARNING;
-	cbs.bzrtp_sendData = cb_send;
-	cbs.bzrtp_srtpSecretsAvailable = cb_secrets;
-	cbs.bzrtp_startSrtpSession = cb_start;
-	cbs.bzrtp_contextReadyForExportedKeys = cb_exported;
-	if (bzrtp_setCallbacks(p->ctx, &cbs) != 0)
+	if (bzc_set_callbacks(p->ctx, cb_status, cb_send, cb_secrets,
+	    cb_start, cb_exported) != 0)
 		die("%s: bzrtp_setCallbacks failed", p->name);
 
 	/*
@@ -487,11 +334,8 @@ setup_party(struct party *p, const struct algo *want[NTYPES])
 	 * the same lists, so the requested one should be negotiated; main()
 	 * checks that it was.
 	 */
-	for (t = 0; t < NTYPES; t++) {
-		list[0] = want[t]->id;
-		bzrtp_setSupportedCryptoTypes(p->ctx, algotypes[t].type,
-		    list, 1);
-	}
+	for (t = 0; t < BZC_NTYPES; t++)
+		bzc_offer_only(p->ctx, bzc_algotypes[t].type, want[t]->id);
 }
 
 static void
@@ -574,7 +418,7 @@ pump(struct party *a, struct party *b, int timeout)
 				    n >= 24 ? (char *)buf + 16 : "?", rc);
 		}
 	}
-	t = now_ms();
+	t = bzc_now_ms();
 	for (i = 0; i < nfd; i++)
 		bzrtp_iterate(map[i]->party->ctx, map[i]->ssrc, t);
 	if (sendfailed)
@@ -586,21 +430,23 @@ check_chan(struct chan *c)
 {
 	struct chan *o = c->peer;
 
-	if (!c->haveself || !c->havepeer)
+	if (!c->tx.have || !c->rx.have)
 		die("%s/%08x: SRTP secrets not delivered", c->party->name,
 		    c->ssrc);
-	if (c->selfkeylen != o->peerkeylen ||
-	    memcmp(c->selfkey, o->peerkey, c->selfkeylen) != 0 ||
-	    c->selfsaltlen != o->peersaltlen ||
-	    memcmp(c->selfsalt, o->peersalt, c->selfsaltlen) != 0)
+	if (c->tx.keylen != o->rx.keylen ||
+	    memcmp(c->tx.key, o->rx.key, c->tx.keylen) != 0 ||
+	    c->tx.saltlen != o->rx.saltlen ||
+	    memcmp(c->tx.salt, o->rx.salt, c->tx.saltlen) != 0)
 		die("%s's self SRTP key/salt != %s's peer SRTP key/salt "
 		    "(ssrc %08x)", c->party->name, o->party->name, c->ssrc);
 	if (strcmp(c->sas, o->sas) != 0)
 		die("SAS mismatch on ssrc %08x/%08x: %s says \"%s\", "
 		    "%s says \"%s\"", c->ssrc, o->ssrc, c->party->name,
 		    c->sas, o->party->name, o->sas);
-	if (c->hash != o->hash || c->cipher != o->cipher ||
-	    c->auth != o->auth || c->ka != o->ka || c->sasalgo != o->sasalgo)
+	if (c->suite.hash != o->suite.hash ||
+	    c->suite.cipher != o->suite.cipher ||
+	    c->suite.auth != o->suite.auth || c->suite.ka != o->suite.ka ||
+	    c->suite.sasalgo != o->suite.sasalgo)
 		die("negotiated algorithms differ between the two sides");
 }
 
@@ -649,15 +495,6 @@ crc_order(size_t *be, size_t *le, size_t *none)
 }
 
 static void
-put_hex(FILE *fp, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		fprintf(fp, "%02x", p[i]);
-}
-
-static void
 write_output(const char *path, int argc, char **argv, struct party *a,
     struct party *b, int nch)
 {
@@ -688,29 +525,30 @@ write_output(const char *path, int argc, char **argv, struct party *a,
 		fprintf(fp, "# stream %d: ssrc A=%08x B=%08x "
 		    "ka=%s hash=%s cipher=%s auth=%s sas=%s\n", k,
 		    c->ssrc, c->peer->ssrc,
-		    algo_name(ZRTP_KEYAGREEMENT_TYPE, c->ka),
-		    algo_name(ZRTP_HASH_TYPE, c->hash),
-		    algo_name(ZRTP_CIPHERBLOCK_TYPE, c->cipher),
-		    algo_name(ZRTP_AUTHTAG_TYPE, c->auth),
-		    algo_name(ZRTP_SAS_TYPE, c->sasalgo));
+		    bzc_algo_name(ZRTP_KEYAGREEMENT_TYPE, c->suite.ka),
+		    bzc_algo_name(ZRTP_HASH_TYPE, c->suite.hash),
+		    bzc_algo_name(ZRTP_CIPHERBLOCK_TYPE, c->suite.cipher),
+		    bzc_algo_name(ZRTP_AUTHTAG_TYPE, c->suite.auth),
+		    bzc_algo_name(ZRTP_SAS_TYPE, c->suite.sasalgo));
 		fprintf(fp, "# stream %d: SAS Alice=\"%s\" Bob=\"%s\" "
 		    "verified A=%d B=%d cache-mismatch A=%d B=%d\n", k,
 		    c->sas, c->peer->sas, c->verified, c->peer->verified,
 		    c->cachemismatch, c->peer->cachemismatch);
 		if (k == 0)	/* bzrtp tells the role on stream 0 only */
 			fprintf(fp, "# stream %d: role Alice=%s Bob=%s\n", k,
-			    role_name(c), role_name(c->peer));
+			    bzc_role_name(c->role),
+			    bzc_role_name(c->peer->role));
 		fprintf(fp, "# stream %d: Alice SRTP key ", k);
-		put_hex(fp, c->selfkey, c->selfkeylen);
+		bzc_put_hex(fp, c->tx.key, c->tx.keylen);
 		fprintf(fp, " salt ");
-		put_hex(fp, c->selfsalt, c->selfsaltlen);
+		bzc_put_hex(fp, c->tx.salt, c->tx.saltlen);
 		fprintf(fp, "\n# stream %d: Bob SRTP key ", k);
-		put_hex(fp, c->peer->selfkey, c->peer->selfkeylen);
+		bzc_put_hex(fp, c->peer->tx.key, c->peer->tx.keylen);
 		fprintf(fp, " salt ");
-		put_hex(fp, c->peer->selfsalt, c->peer->selfsaltlen);
+		bzc_put_hex(fp, c->peer->tx.salt, c->peer->tx.saltlen);
 		fprintf(fp, "\n");
 	}
-	if (a->db != NULL) {
+	if (a->cache.db != NULL) {
 		fprintf(fp, "# cache: sqlite, Alice %s, Bob %s\n",
 		    a->cachestate == BZRTP_CACHE_SETUP ? "created" : "reused",
 		    b->cachestate == BZRTP_CACHE_SETUP ? "created" : "reused");
@@ -727,7 +565,7 @@ write_output(const char *path, int argc, char **argv, struct party *a,
 	    "format: <dir> <hex of UDP payload>\n", nrecs);
 	for (i = 0; i < nrecs; i++) {
 		fprintf(fp, "%s ", recs[i].dir);
-		put_hex(fp, recs[i].buf, recs[i].len);
+		bzc_put_hex(fp, recs[i].buf, recs[i].len);
 		fputc('\n', fp);
 	}
 	if (fclose(fp) == EOF)
@@ -752,39 +590,29 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	/* indexed like algotypes[] */
-	const char *names[NTYPES] = { "S256", "AES1", "HS32", "DH3k", "B32" };
-	const struct algo *want[NTYPES];
+	/* indexed like bzc_algotypes[] */
+	const char *names[BZC_NTYPES] = {
+		"S256", "AES1", "HS32", "DH3k", "B32"
+	};
+	const struct bzc_algo *want[BZC_NTYPES];
 	struct party alice, bob;
 	struct party *p;
 	struct chan *c;
 	const char *output = NULL, *cachedir = NULL;
-	uint8_t avail[7], na, i;
 	uint64_t deadline, t0;
 	size_t t, be, le, none;
-	int ch, multi = 0, verify = 0, timeout = 10, nch, k, phase;
+	int ch, multi = 0, verify = 0, timeout = 10, nch, k, phase, at;
 	char *ep;
 
 	while ((ch = getopt_long(argc, argv, "o:k:H:c:a:s:mC:Vt:lh",
 	    longopts, NULL)) != -1) {
+		if ((at = bzc_algotype_byopt(ch)) != -1) {
+			names[at] = optarg;
+			continue;
+		}
 		switch (ch) {
 		case 'o':
 			output = optarg;
-			break;
-		case 'H':
-			names[0] = optarg;
-			break;
-		case 'c':
-			names[1] = optarg;
-			break;
-		case 'a':
-			names[2] = optarg;
-			break;
-		case 'k':
-			names[3] = optarg;
-			break;
-		case 's':
-			names[4] = optarg;
 			break;
 		case 'm':
 			multi = 1;
@@ -810,19 +638,9 @@ main(int argc, char **argv)
 	if (output == NULL || optind != argc)
 		usage();
 
-	for (t = 0; t < NTYPES; t++) {
-		want[t] = algo_byname(algotypes[t].type, names[t]);
-		if (want[t] == NULL)
-			die("unknown %s algorithm \"%s\"", algotypes[t].label,
-			    names[t]);
-		na = available(algotypes[t].type, avail);
-		for (i = 0; i < na; i++)
-			if (avail[i] == want[t]->id)
-				break;
-		if (i == na)
-			die("%s algorithm %s is not supported by this libbzrtp "
-			    "(see -l)", algotypes[t].label, want[t]->name);
-	}
+	for (t = 0; t < BZC_NTYPES; t++)
+		want[t] = bzc_algo_want(NULL, t, bzc_algotypes[t].label,
+		    names[t], " (see -l)");
 
 	memset(&alice, 0, sizeof(alice));
 	memset(&bob, 0, sizeof(bob));
@@ -862,13 +680,13 @@ main(int argc, char **argv)
 			die("%s: bzrtp_initBzrtpContext failed", p->name);
 	}
 
-	t0 = now_ms();
+	t0 = bzc_now_ms();
 	deadline = t0 + (uint64_t)timeout * 1000;
 	start_chan(&alice.ch[0], 0);
 	start_chan(&bob.ch[0], 0);
 	phase = 0;
 	for (;;) {
-		if (now_ms() > deadline)
+		if (bzc_now_ms() > deadline)
 			die("timeout after %d s: stream %d status Alice=0x%x "
 			    "Bob=0x%x (0x1004 is secure)", timeout, phase,
 			    bzrtp_getChannelStatus(alice.ctx,
@@ -905,38 +723,35 @@ main(int argc, char **argv)
 		    sizeof(bob.cacheafter));
 	}
 	c = &alice.ch[0];
-	if (c->hash != want[0]->id || c->cipher != want[1]->id ||
-	    c->auth != want[2]->id || c->ka != want[3]->id ||
-	    c->sasalgo != want[4]->id)
+	if (c->suite.hash != want[0]->id || c->suite.cipher != want[1]->id ||
+	    c->suite.auth != want[2]->id || c->suite.ka != want[3]->id ||
+	    c->suite.sasalgo != want[4]->id)
 		die("negotiated %s %s %s %s %s, not what was asked for",
-		    algo_name(ZRTP_HASH_TYPE, c->hash),
-		    algo_name(ZRTP_CIPHERBLOCK_TYPE, c->cipher),
-		    algo_name(ZRTP_AUTHTAG_TYPE, c->auth),
-		    algo_name(ZRTP_KEYAGREEMENT_TYPE, c->ka),
-		    algo_name(ZRTP_SAS_TYPE, c->sasalgo));
+		    bzc_algo_name(ZRTP_HASH_TYPE, c->suite.hash),
+		    bzc_algo_name(ZRTP_CIPHERBLOCK_TYPE, c->suite.cipher),
+		    bzc_algo_name(ZRTP_AUTHTAG_TYPE, c->suite.auth),
+		    bzc_algo_name(ZRTP_KEYAGREEMENT_TYPE, c->suite.ka),
+		    bzc_algo_name(ZRTP_SAS_TYPE, c->suite.sasalgo));
 	write_output(output, argc, argv, &alice, &bob, nch);
 
 	crc_order(&be, &le, &none);
 	c = &alice.ch[0];
 	printf("OK %s %s %s %s %s SAS \"%s\"%s %zu datagrams in %llu ms, "
 	    "CRC trailer BE/LE/none %zu/%zu/%zu -> %s\n",
-	    algo_name(ZRTP_KEYAGREEMENT_TYPE, c->ka),
-	    algo_name(ZRTP_HASH_TYPE, c->hash),
-	    algo_name(ZRTP_CIPHERBLOCK_TYPE, c->cipher),
-	    algo_name(ZRTP_AUTHTAG_TYPE, c->auth),
-	    algo_name(ZRTP_SAS_TYPE, c->sasalgo), c->sas,
+	    bzc_algo_name(ZRTP_KEYAGREEMENT_TYPE, c->suite.ka),
+	    bzc_algo_name(ZRTP_HASH_TYPE, c->suite.hash),
+	    bzc_algo_name(ZRTP_CIPHERBLOCK_TYPE, c->suite.cipher),
+	    bzc_algo_name(ZRTP_AUTHTAG_TYPE, c->suite.auth),
+	    bzc_algo_name(ZRTP_SAS_TYPE, c->suite.sasalgo), c->sas,
 	    multi ? " +Mult stream" : "", nrecs,
-	    (unsigned long long)(now_ms() - t0), be, le, none, output);
+	    (unsigned long long)(bzc_now_ms() - t0), be, le, none, output);
 
 	for (p = &alice; p != NULL; p = (p == &alice ? &bob : NULL)) {
 		for (k = nch - 1; k >= 0; k--)
 			bzrtp_destroyBzrtpContext(p->ctx, p->ch[k].ssrc);
 		for (k = 0; k < nch; k++)
 			close(p->ch[k].fd);
-		if (p->db != NULL) {
-			sqlite3_close(p->db);
-			bctbx_mutex_destroy(&p->dbmutex);
-		}
+		bzc_cache_close(&p->cache);
 	}
 	return 0;
 }

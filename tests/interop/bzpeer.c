@@ -8,14 +8,15 @@
 /*
  * Build (standalone, from the top of the tree):
  *	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o /tmp/bzpeer \
- *	    tests/interop/bzpeer.c \
+ *	    tests/interop/bzpeer.c tests/interop/bzcommon.c \
  *	    $(pkg-config --cflags --libs libbzrtp bctoolbox libsrtp2) -lsqlite3
  *
  * stdout, one flushed JSON object a line:
  *	{"event":"bound","port":N}
  *	{"event":"secure","role":...,"sas":...,"verified":0|1,
  *	    "cache_mismatch":0|1,"hash":...,"cipher":...,"auth":...,"ka":...,
- *	    "sas_type":...,"tx_key":hex,"tx_salt":hex,"rx_key":hex,"rx_salt":hex}
+ *	    "sas_type":...,"tx_key":hex,"tx_salt":hex,"rx_key":hex,
+ *	    "rx_salt":hex}
  *	{"event":"srtp","sent":N,"received":M,"bad":K}	(only with --srtp)
  *	{"event":"error","what":"..."}			(then exit 1)
  * stderr: bzrtp's warnings and errors, and diagnostics, prefixed "bzpeer:".
@@ -36,13 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 #include <bzrtp/bzrtp.h>
 #include <srtp2/srtp.h>
+
+#include "bzcommon.h"
 
 #define MAXPKT		3000
 #define POLL_MS		10
@@ -50,61 +50,7 @@
 #define RTP_HDRLEN	12
 #define RTP_PAYLEN	160
 #define QMAX		256	/* SRTP datagrams held until we are secure */
-#define KEYMAX		64
 
-struct algo {
-	const char	*name;
-	uint8_t		 type;
-	uint8_t		 id;
-};
-
-static const struct algo algos[] = {
-	{ "S256", ZRTP_HASH_TYPE, ZRTP_HASH_S256 },
-	{ "S384", ZRTP_HASH_TYPE, ZRTP_HASH_S384 },
-	{ "N256", ZRTP_HASH_TYPE, ZRTP_HASH_N256 },
-	{ "N384", ZRTP_HASH_TYPE, ZRTP_HASH_N384 },
-	{ "AES1", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES1 },
-	{ "AES2", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES2 },
-	{ "AES3", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_AES3 },
-	{ "2FS1", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS1 },
-	{ "2FS2", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS2 },
-	{ "2FS3", ZRTP_CIPHERBLOCK_TYPE, ZRTP_CIPHER_2FS3 },
-	{ "HS32", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_HS32 },
-	{ "HS80", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_HS80 },
-	{ "SK32", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_SK32 },
-	{ "SK64", ZRTP_AUTHTAG_TYPE, ZRTP_AUTHTAG_SK64 },
-	{ "DH2k", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_DH2k },
-	{ "X255", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_X255 },
-	{ "EC25", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC25 },
-	{ "X448", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_X448 },
-	{ "DH3k", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_DH3k },
-	{ "EC38", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC38 },
-	{ "EC52", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_EC52 },
-	{ "Prsh", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_Prsh },
-	{ "Mult", ZRTP_KEYAGREEMENT_TYPE, ZRTP_KEYAGREEMENT_Mult },
-	{ "B32", ZRTP_SAS_TYPE, ZRTP_SAS_B32 },
-	{ "B256", ZRTP_SAS_TYPE, ZRTP_SAS_B256 },
-};
-#define NALGOS	(sizeof(algos) / sizeof(algos[0]))
-
-/* Indexed like the --hash, --cipher, --auth, --ka, --sas options. */
-static const struct {
-	uint8_t		 type;
-	const char	*label;
-} algotypes[] = {
-	{ ZRTP_HASH_TYPE, "hash" },
-	{ ZRTP_CIPHERBLOCK_TYPE, "cipher" },
-	{ ZRTP_AUTHTAG_TYPE, "auth" },
-	{ ZRTP_KEYAGREEMENT_TYPE, "ka" },
-	{ ZRTP_SAS_TYPE, "sas" },
-};
-#define NTYPES	(sizeof(algotypes) / sizeof(algotypes[0]))
-
-struct srtp_keys {
-	uint8_t		 key[KEYMAX], salt[KEYMAX];
-	size_t		 keylen, saltlen;
-	int		 have;
-};
 
 struct held {
 	uint8_t		*buf;
@@ -115,11 +61,10 @@ struct bzpeer {
 	int		 fd;
 	struct sockaddr_storage remote;
 	socklen_t	 remotelen;
-	int		 strangers;	/* datagrams from elsewhere, logged once */
+	int		 strangers;	/* datagrams not from --remote */
 	uint32_t	 ssrc;
 	bzrtpContext_t	*ctx;
-	sqlite3		*db;
-	bctbx_mutex_t	 dbmutex;
+	struct bzc_cache cache;
 	int		 verbose;
 	uint64_t	 t0;
 
@@ -134,9 +79,9 @@ struct bzpeer {
 	int		 verified, cachemismatch;
 	int		 role;		/* BZRTP_ROLE_*, -1 if not told */
 	int		 wirerole;	/* from the DHPart/Confirm we sent */
-	uint8_t		 hash, cipher, auth, ka, sasalgo;
+	struct bzc_suite suite;
 	char		 sas[64];
-	struct srtp_keys tx, rx;
+	struct bzc_keys	 tx, rx;
 	char		 failure[256];	/* an error-level status message */
 
 	/* --srtp */
@@ -149,42 +94,39 @@ struct bzpeer {
 	uint64_t	 last_zrtp_rx;
 };
 
+struct opts {
+	const char	*names[BZC_NTYPES]; /* indexed like bzc_algotypes[] */
+	const char	*local, *remote, *cache, *selfuri, *peeruri;
+	int		 verify, timeout, linger;
+};
+
 static struct bzpeer	 bz;
 
-static void		 die(const char *, ...)
-			    __attribute__((noreturn, format(printf, 1, 2)));
+static void		 emit_error(const char *);
 static void		 fail(const char *, ...)
 			    __attribute__((noreturn, format(printf, 1, 2)));
 static void		 usage(void) __attribute__((noreturn));
 static void		 vlog(const char *, ...)
 			    __attribute__((format(printf, 1, 2)));
-static uint64_t		 now_ms(void);
 static uint64_t		 rng_next(uint64_t *);
-static const struct algo *algo_byname(uint8_t, const char *);
-static const char	*algo_name(uint8_t, uint8_t);
 static void		 parse_hostport(const char *, struct sockaddr_storage *,
 			    socklen_t *);
 static void		 open_socket(const char *, const char *);
-static void		 open_cache(const char *, const char *, const char *);
-static void		 set_algos(const char *[NTYPES]);
+static void		 set_algos(const char *[BZC_NTYPES]);
 static long		 number(const char *, int, long, long);
-static void		 keep_keys(struct srtp_keys *, const uint8_t *, size_t,
-			    const uint8_t *, size_t);
-static int		 cb_status(void *, const uint8_t, const uint8_t,
-			    const char *);
-static int		 cb_send(void *, const uint8_t *, uint16_t);
-static int		 cb_secrets(void *, const bzrtpSrtpSecrets_t *,
-			    uint8_t);
-static int		 cb_start(void *, const bzrtpSrtpSecrets_t *, int32_t);
-static int		 cb_exported(void *, int, uint8_t);
-static void		 setup_bzrtp(const char *[NTYPES]);
+static bzc_status_fn	 cb_status;
+static bzc_send_fn	 cb_send;
+static bzc_secrets_fn	 cb_secrets;
+static bzc_start_fn	 cb_start;
+static bzc_exported_fn	 cb_exported;
+static void		 setup_bzrtp(const char *[BZC_NTYPES]);
 static const char	*role_name(void);
 static void		 put_json_str(const char *);
-static void		 put_hex(const uint8_t *, size_t);
+static void		 put_json_hex(const uint8_t *, size_t);
 static void		 emit_secure(void);
 static void		 emit_srtp(void);
 static int		 is_zrtp(const uint8_t *, size_t);
-static void		 srtp_session(srtp_t *, struct srtp_keys *, int);
+static void		 srtp_session(srtp_t *, struct bzc_keys *, int);
 static void		 srtp_begin(void);
 static void		 srtp_send_one(void);
 static void		 srtp_input(uint8_t *, size_t);
@@ -193,21 +135,34 @@ static int		 same_addr(const struct sockaddr_storage *);
 static void		 receive(void);
 static int		 finished(uint64_t, int);
 static void		 cleanup(void);
+static void		 parse_opts(int, char **, struct opts *);
+static int		 run(const struct opts *, uint64_t);
 
 static void
-die(const char *fmt, ...)
+emit_error(const char *what)
 {
-	va_list ap;
-
-	fputs("bzpeer: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
+	fprintf(stderr, "bzpeer: %s\n", what);
+	fputs("{\"event\":\"error\",\"what\":", stdout);
+	put_json_str(what);
+	fputs("}\n", stdout);
+	fflush(stdout);
 }
 
-/* A failure of the exchange: one error event on stdout, exit 1. */
+/* Setup failed, or a callback cannot go on: no cleanup inside bzrtp. */
+void
+die(const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	emit_error(what);
+	exit(1);
+}
+
+/* The exchange failed: one error event on stdout, exit 1. */
 static void
 fail(const char *fmt, ...)
 {
@@ -217,11 +172,7 @@ fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "bzpeer: %s\n", what);
-	fputs("{\"event\":\"error\",\"what\":", stdout);
-	put_json_str(what);
-	fputs("}\n", stdout);
-	fflush(stdout);
+	emit_error(what);
 	cleanup();
 	exit(1);
 }
@@ -269,21 +220,11 @@ vlog(const char *fmt, ...)
 	if (!bz.verbose)
 		return;
 	fprintf(stderr, "bzpeer: %6llu ms: ",
-	    (unsigned long long)(now_ms() - bz.t0));
+	    (unsigned long long)(bzc_now_ms() - bz.t0));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* splitmix64: deterministic for a given --seed. */
@@ -296,29 +237,6 @@ rng_next(uint64_t *s)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
-}
-
-static const struct algo *
-algo_byname(uint8_t type, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NALGOS; i++)
-		if (algos[i].type == type &&
-		    strcasecmp(algos[i].name, name) == 0)
-			return &algos[i];
-	return NULL;
-}
-
-static const char *
-algo_name(uint8_t type, uint8_t id)
-{
-	size_t i;
-
-	for (i = 0; i < NALGOS; i++)
-		if (algos[i].type == type && algos[i].id == id)
-			return algos[i].name;
-	return "?";
 }
 
 /* "127.0.0.1:5004", "[::1]:5004" or "::1:5004"; numeric only. */
@@ -391,54 +309,23 @@ open_socket(const char *local, const char *remote)
 	fflush(stdout);
 }
 
-/* Must run before bzrtp_initBzrtpContext: that is when bzrtp reads it. */
-static void
-open_cache(const char *path, const char *selfuri, const char *peeruri)
-{
-	int rc;
-
-	if (sqlite3_open_v2(path, &bz.db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		die("sqlite3_open %s: %s", path, sqlite3_errmsg(bz.db));
-	bctbx_mutex_init(&bz.dbmutex, NULL);
-	rc = bzrtp_initCache_lock(bz.db, &bz.dbmutex);
-	if (rc != 0 && rc != BZRTP_CACHE_SETUP && rc != BZRTP_CACHE_UPDATE)
-		die("bzrtp_initCache_lock %s: 0x%x", path, rc);
-	rc = bzrtp_setZIDCache_lock(bz.ctx, bz.db, selfuri, peeruri,
-	    &bz.dbmutex);
-	if (rc != 0 && rc != BZRTP_CACHE_SETUP)
-		die("bzrtp_setZIDCache_lock %s: 0x%x", path, rc);
-}
-
 /*
  * Offer only the requested algorithm of a type; bzrtp appends its
  * mandatory ones (S256, AES1, HS32/HS80, DH3k, B32). A type not asked for
  * keeps bzrtp's whole default list.
  */
 static void
-set_algos(const char *names[NTYPES])
+set_algos(const char *names[BZC_NTYPES])
 {
-	const struct algo *a;
-	uint8_t avail[7], list[7], n, i;
+	const struct bzc_algo *a;
 	size_t t;
 
-	for (t = 0; t < NTYPES; t++) {
+	for (t = 0; t < BZC_NTYPES; t++) {
 		if (names[t] == NULL)
 			continue;
-		if ((a = algo_byname(algotypes[t].type, names[t])) == NULL)
-			die("unknown %s algorithm \"%s\"", algotypes[t].label,
-			    names[t]);
-		n = bzrtp_getSupportedCryptoTypes(bz.ctx, algotypes[t].type,
-		    avail);
-		for (i = 0; i < n; i++)
-			if (avail[i] == a->id)
-				break;
-		if (i == n)
-			die("%s algorithm %s is not supported by this libbzrtp",
-			    algotypes[t].label, a->name);
-		list[0] = a->id;
-		bzrtp_setSupportedCryptoTypes(bz.ctx, algotypes[t].type,
-		    list, 1);
+		a = bzc_algo_want(bz.ctx, t, bzc_algotypes[t].opt, names[t],
+		    "");
+		bzc_offer_only(bz.ctx, bzc_algotypes[t].type, a->id);
 	}
 }
 
@@ -505,19 +392,6 @@ cb_send(void *cd, const uint8_t *pkt, uint16_t len)
 	return 0;
 }
 
-static void
-keep_keys(struct srtp_keys *k, const uint8_t *key, size_t keylen,
-    const uint8_t *salt, size_t saltlen)
-{
-	if (keylen > sizeof(k->key) || saltlen > sizeof(k->salt))
-		die("SRTP key or salt too long");
-	memcpy(k->key, key, keylen);
-	memcpy(k->salt, salt, saltlen);
-	k->keylen = keylen;
-	k->saltlen = saltlen;
-	k->have = 1;
-}
-
 static int
 cb_secrets(void *cd, const bzrtpSrtpSecrets_t *s, uint8_t part)
 {
@@ -525,12 +399,8 @@ cb_secrets(void *cd, const bzrtpSrtpSecrets_t *s, uint8_t part)
 	vlog("srtpSecretsAvailable part %s%s",
 	    part & ZRTP_SRTP_SECRETS_FOR_SENDER ? "S" : "",
 	    part & ZRTP_SRTP_SECRETS_FOR_RECEIVER ? "R" : "");
-	if ((part & ZRTP_SRTP_SECRETS_FOR_SENDER) != 0)
-		keep_keys(&bz.tx, s->selfSrtpKey, s->selfSrtpKeyLength,
-		    s->selfSrtpSalt, s->selfSrtpSaltLength);
-	if ((part & ZRTP_SRTP_SECRETS_FOR_RECEIVER) != 0)
-		keep_keys(&bz.rx, s->peerSrtpKey, s->peerSrtpKeyLength,
-		    s->peerSrtpSalt, s->peerSrtpSaltLength);
+	if (bzc_secrets_take(&bz.tx, &bz.rx, s, part) != 0)
+		die("SRTP key or salt too long");
 	return 0;
 }
 
@@ -541,11 +411,7 @@ cb_start(void *cd, const bzrtpSrtpSecrets_t *s, int32_t verified)
 	vlog("startSrtpSession verified %d", (int)verified);
 	bz.done = 1;
 	bz.verified = verified != 0;
-	bz.hash = s->hashAlgo;
-	bz.cipher = s->cipherAlgo;
-	bz.auth = s->authTagAlgo;
-	bz.ka = s->keyAgreementAlgo;
-	bz.sasalgo = s->sasAlgo;
+	bzc_suite_take(&bz.suite, s);
 	if (s->cacheMismatch)
 		bz.cachemismatch = 1;
 	snprintf(bz.sas, sizeof(bz.sas), "%s", s->sas != NULL ? s->sas : "");
@@ -564,19 +430,12 @@ cb_exported(void *cd, int zuid, uint8_t role)
 }
 
 static void
-setup_bzrtp(const char *names[NTYPES])
+setup_bzrtp(const char *names[BZC_NTYPES])
 {
-	bzrtpCallbacks_t cbs;
 	int rc;
 
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.bzrtp_statusMessage = cb_status;
-	cbs.bzrtp_messageLevel = BZRTP_MESSAGE_WARNING;
-	cbs.bzrtp_sendData = cb_send;
-	cbs.bzrtp_srtpSecretsAvailable = cb_secrets;
-	cbs.bzrtp_startSrtpSession = cb_start;
-	cbs.bzrtp_contextReadyForExportedKeys = cb_exported;
-	if (bzrtp_setCallbacks(bz.ctx, &cbs) != 0)
+	if (bzc_set_callbacks(bz.ctx, cb_status, cb_send, cb_secrets, cb_start,
+	    cb_exported) != 0)
 		die("bzrtp_setCallbacks failed");
 	set_algos(names);
 	if ((rc = bzrtp_initBzrtpContext(bz.ctx, bz.ssrc)) != 0)
@@ -590,13 +449,7 @@ setup_bzrtp(const char *names[NTYPES])
 static const char *
 role_name(void)
 {
-	int role = bz.role != -1 ? bz.role : bz.wirerole;
-
-	if (role == BZRTP_ROLE_INITIATOR)
-		return "initiator";
-	if (role == BZRTP_ROLE_RESPONDER)
-		return "responder";
-	return "unknown";
+	return bzc_role_name(bz.role != -1 ? bz.role : bz.wirerole);
 }
 
 static void
@@ -617,13 +470,10 @@ put_json_str(const char *s)
 }
 
 static void
-put_hex(const uint8_t *p, size_t len)
+put_json_hex(const uint8_t *p, size_t len)
 {
-	size_t i;
-
 	putchar('"');
-	for (i = 0; i < len; i++)
-		printf("%02x", p[i]);
+	bzc_put_hex(stdout, p, len);
 	putchar('"');
 }
 
@@ -635,18 +485,18 @@ emit_secure(void)
 	printf(",\"verified\":%d,\"cache_mismatch\":%d,\"hash\":\"%s\","
 	    "\"cipher\":\"%s\",\"auth\":\"%s\",\"ka\":\"%s\","
 	    "\"sas_type\":\"%s\",\"tx_key\":", bz.verified, bz.cachemismatch,
-	    algo_name(ZRTP_HASH_TYPE, bz.hash),
-	    algo_name(ZRTP_CIPHERBLOCK_TYPE, bz.cipher),
-	    algo_name(ZRTP_AUTHTAG_TYPE, bz.auth),
-	    algo_name(ZRTP_KEYAGREEMENT_TYPE, bz.ka),
-	    algo_name(ZRTP_SAS_TYPE, bz.sasalgo));
-	put_hex(bz.tx.key, bz.tx.keylen);
+	    bzc_algo_name(ZRTP_HASH_TYPE, bz.suite.hash),
+	    bzc_algo_name(ZRTP_CIPHERBLOCK_TYPE, bz.suite.cipher),
+	    bzc_algo_name(ZRTP_AUTHTAG_TYPE, bz.suite.auth),
+	    bzc_algo_name(ZRTP_KEYAGREEMENT_TYPE, bz.suite.ka),
+	    bzc_algo_name(ZRTP_SAS_TYPE, bz.suite.sasalgo));
+	put_json_hex(bz.tx.key, bz.tx.keylen);
 	fputs(",\"tx_salt\":", stdout);
-	put_hex(bz.tx.salt, bz.tx.saltlen);
+	put_json_hex(bz.tx.salt, bz.tx.saltlen);
 	fputs(",\"rx_key\":", stdout);
-	put_hex(bz.rx.key, bz.rx.keylen);
+	put_json_hex(bz.rx.key, bz.rx.keylen);
 	fputs(",\"rx_salt\":", stdout);
-	put_hex(bz.rx.salt, bz.rx.saltlen);
+	put_json_hex(bz.rx.salt, bz.rx.saltlen);
 	fputs("}\n", stdout);
 	fflush(stdout);
 }
@@ -672,7 +522,7 @@ is_zrtp(const uint8_t *p, size_t len)
  * key and the 112-bit master salt in one buffer.
  */
 static void
-srtp_session(srtp_t *sp, struct srtp_keys *k, int inbound)
+srtp_session(srtp_t *sp, struct bzc_keys *k, int inbound)
 {
 	static const struct {
 		uint8_t	 cipher, auth;
@@ -693,17 +543,18 @@ srtp_session(srtp_t *sp, struct srtp_keys *k, int inbound)
 		    srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
 	};
 	srtp_policy_t pol;
-	uint8_t master[2 * KEYMAX];
+	uint8_t master[2 * BZC_KEYMAX];
 	srtp_err_status_t st;
 	size_t i;
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].cipher == bz.cipher && map[i].auth == bz.auth)
+		if (map[i].cipher == bz.suite.cipher &&
+		    map[i].auth == bz.suite.auth)
 			break;
 	if (i == sizeof(map) / sizeof(map[0]))
 		fail("no libsrtp2 policy for %s/%s",
-		    algo_name(ZRTP_CIPHERBLOCK_TYPE, bz.cipher),
-		    algo_name(ZRTP_AUTHTAG_TYPE, bz.auth));
+		    bzc_algo_name(ZRTP_CIPHERBLOCK_TYPE, bz.suite.cipher),
+		    bzc_algo_name(ZRTP_AUTHTAG_TYPE, bz.suite.auth));
 	if (!k->have || k->keylen != map[i].keylen || k->saltlen != 14)
 		fail("%s SRTP key/salt of %zu/%zu bytes, expected %zu/14",
 		    inbound ? "peer" : "self", k->keylen, k->saltlen,
@@ -731,7 +582,7 @@ srtp_begin(void)
 
 	srtp_session(&bz.srtp_tx, &bz.tx, 0);
 	srtp_session(&bz.srtp_rx, &bz.rx, 1);
-	bz.next_send = now_ms();
+	bz.next_send = bzc_now_ms();
 	for (i = 0; i < bz.nheld; i++) {
 		srtp_input(bz.held[i].buf, bz.held[i].len);
 		free(bz.held[i].buf);
@@ -880,7 +731,7 @@ receive(void)
 				srtp_input(buf, (size_t)n);
 			continue;
 		}
-		bz.last_zrtp_rx = now_ms();
+		bz.last_zrtp_rx = bzc_now_ms();
 		vlog("recv %.8s (%zd bytes)", n >= 24 ?
 		    (char *)buf + 16 : "?", n);
 		rc = bzrtp_processMessage(bz.ctx, bz.ssrc, buf, (uint16_t)n);
@@ -927,11 +778,7 @@ cleanup(void)
 	bz.nheld = 0;
 	free(bz.seen);
 	bz.seen = NULL;
-	if (bz.db != NULL) {
-		sqlite3_close(bz.db);
-		bctbx_mutex_destroy(&bz.dbmutex);
-		bz.db = NULL;
-	}
+	bzc_cache_close(&bz.cache);
 	explicit_bzero(&bz.tx, sizeof(bz.tx));
 	explicit_bzero(&bz.rx, sizeof(bz.rx));
 	if (bz.fd != -1)
@@ -952,9 +799,9 @@ number(const char *s, int base, long min, long max)
 	return v;
 }
 
-/* Long: the option table, then one loop. */
-int
-main(int argc, char **argv)
+/* Long only for the option table and its switch. */
+static void
+parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "local", required_argument, NULL, 'l' },
@@ -978,59 +825,38 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *names[NTYPES] = { NULL, NULL, NULL, NULL, NULL };
-	const char *local = NULL, *remote = NULL, *cache = NULL;
-	const char *selfuri = "sip:bz@test", *peeruri = "sip:zrtpd@test";
-	uint64_t deadline, now, tmo;
-	int ch, verify = 0, timeout = 20, linger = 5000, announced = 0, st;
-	struct pollfd pfd;
+	int ch, at;
 
-	bz.fd = -1;
-	bz.ssrc = 0x22222222u;
-	bz.role = bz.wirerole = -1;
-	bz.rng = 1;
 	while ((ch = getopt_long(argc, argv, "l:r:H:c:a:k:s:C:U:P:VS:t:n:L:"
 	    "e:g:vh", longopts, NULL)) != -1) {
+		if ((at = bzc_algotype_byopt(ch)) != -1) {
+			o->names[at] = optarg;
+			continue;
+		}
 		switch (ch) {
 		case 'l':
-			local = optarg;
+			o->local = optarg;
 			break;
 		case 'r':
-			remote = optarg;
-			break;
-		case 'H':
-			names[0] = optarg;
-			break;
-		case 'c':
-			names[1] = optarg;
-			break;
-		case 'a':
-			names[2] = optarg;
-			break;
-		case 'k':
-			names[3] = optarg;
-			break;
-		case 's':
-			names[4] = optarg;
+			o->remote = optarg;
 			break;
 		case 'C':
-			cache = optarg;
+			o->cache = optarg;
 			break;
 		case 'U':
-			selfuri = optarg;
+			o->selfuri = optarg;
 			break;
 		case 'P':
-			peeruri = optarg;
+			o->peeruri = optarg;
 			break;
 		case 'V':
-			verify = 1;
+			o->verify = 1;
 			break;
 		case 'S':
-			bz.ssrc = (uint32_t)number(optarg, 16, 0,
-			    0xffffffffL);
+			bz.ssrc = (uint32_t)number(optarg, 16, 0, 0xffffffffL);
 			break;
 		case 't':
-			timeout = (int)number(optarg, 10, 1, 3600);
+			o->timeout = (int)number(optarg, 10, 1, 3600);
 			break;
 		case 'n':
 			bz.nsrtp = (int)number(optarg, 10, 0, 30000);
@@ -1042,7 +868,7 @@ main(int argc, char **argv)
 			bz.rng = (uint64_t)number(optarg, 10, 0, 0x7fffffffL);
 			break;
 		case 'g':
-			linger = (int)number(optarg, 10, 0, 60000);
+			o->linger = (int)number(optarg, 10, 0, 60000);
 			break;
 		case 'v':
 			bz.verbose = 1;
@@ -1051,30 +877,25 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (remote == NULL || optind != argc)
+	if (o->remote == NULL || optind != argc)
 		usage();
+}
 
-	bz.t0 = now_ms();
-	deadline = bz.t0 + (uint64_t)timeout * 1000;
-	if (bz.nsrtp > 0) {
-		if (srtp_init() != srtp_err_status_ok)
-			die("srtp_init failed");
-		if ((bz.seen = calloc((size_t)bz.nsrtp + 1, 1)) == NULL)
-			die("out of memory");
-	}
-	open_socket(local, remote);
-	if ((bz.ctx = bzrtp_createBzrtpContext()) == NULL)
-		die("bzrtp_createBzrtpContext failed");
-	if (cache != NULL)
-		open_cache(cache, selfuri, peeruri);
-	setup_bzrtp(names);
+/*
+ * Feed bzrtp what arrives and its clock every POLL_MS at most; once it is
+ * secure, announce it and pace the SRTP packets. Returns whether we got
+ * there before the deadline.
+ */
+static int
+run(const struct opts *o, uint64_t deadline)
+{
+	struct pollfd pfd;
+	uint64_t now, tmo;
+	int announced = 0, st;
 
 	pfd.fd = bz.fd;
 	pfd.events = POLLIN;
-	for (;;) {
-		now = now_ms();
-		if (now >= deadline)
-			break;
+	while ((now = bzc_now_ms()) < deadline) {
 		tmo = POLL_MS;
 		if (announced && bz.sent < bz.nsrtp)
 			tmo = bz.next_send <= now ? 0 :
@@ -1084,7 +905,7 @@ main(int argc, char **argv)
 			die("poll: %s", strerror(errno));
 		if (pfd.revents & POLLIN)
 			receive();
-		now = now_ms();
+		now = bzc_now_ms();
 		bzrtp_iterate(bz.ctx, bz.ssrc, now);
 		if (bz.failure[0] != '\0')
 			fail("%s", bz.failure);
@@ -1094,7 +915,7 @@ main(int argc, char **argv)
 		if (!announced && bz.done && st == BZRTP_CHANNEL_SECURE) {
 			announced = 1;
 			emit_secure();
-			if (verify)
+			if (o->verify)
 				bzrtp_SASVerified(bz.ctx);
 			if (bz.nsrtp > 0)
 				srtp_begin();
@@ -1103,16 +924,53 @@ main(int argc, char **argv)
 			srtp_send_one();
 			bz.next_send = now + SRTP_GAP_MS;
 		}
-		if (announced && finished(now, linger))
+		if (announced && finished(now, o->linger))
 			break;
 	}
+	return announced;
+}
 
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+		.selfuri = "sip:bz@test",
+		.peeruri = "sip:zrtpd@test",
+		.timeout = 20,
+		.linger = 5000,
+	};
+	uint64_t deadline;
+	int secure;
+
+	bz.fd = -1;
+	bz.ssrc = 0x22222222u;
+	bz.role = bz.wirerole = -1;
+	bz.rng = 1;
+	parse_opts(argc, argv, &o);
+
+	bz.t0 = bzc_now_ms();
+	deadline = bz.t0 + (uint64_t)o.timeout * 1000;
+	if (bz.nsrtp > 0) {
+		if (srtp_init() != srtp_err_status_ok)
+			die("srtp_init failed");
+		if ((bz.seen = calloc((size_t)bz.nsrtp + 1, 1)) == NULL)
+			die("out of memory");
+	}
+	open_socket(o.local, o.remote);
+	if ((bz.ctx = bzrtp_createBzrtpContext()) == NULL)
+		die("bzrtp_createBzrtpContext failed");
+	if (o.cache != NULL)
+		bzc_cache_open(&bz.cache, bz.ctx, o.cache, o.selfuri,
+		    o.peeruri);
+	setup_bzrtp(o.names);
+
+	secure = run(&o, deadline);
 	if (bz.dropped > 0)
 		fprintf(stderr, "bzpeer: --loss dropped %u of our ZRTP "
 		    "datagrams\n", bz.dropped);
-	if (!announced)
+	if (!secure)
 		fail("timeout after %d s: not secure (channel status 0x%x)",
-		    timeout, bzrtp_getChannelStatus(bz.ctx, bz.ssrc));
+		    o.timeout, bzrtp_getChannelStatus(bz.ctx, bz.ssrc));
 	if (bz.nsrtp > 0) {
 		emit_srtp();
 		if (bz.overflow > 0)
@@ -1120,7 +978,7 @@ main(int argc, char **argv)
 			    "discarded\n", bz.overflow);
 		if (bz.received < bz.nsrtp)
 			fail("timeout after %d s: received %d of %d SRTP "
-			    "packets", timeout, bz.received, bz.nsrtp);
+			    "packets", o.timeout, bz.received, bz.nsrtp);
 		if (bz.bad > 0)
 			fail("%d SRTP packets failed verification", bz.bad);
 	}

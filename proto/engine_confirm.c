@@ -170,6 +170,9 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
 
+	/* DH: no keys exist before DHPart1, so this Confirm1 is forged. */
+	if (s->mode == ZMODE_DH && s->state == ZS_COMMIT_SENT)
+		return 0;
 	if (s->mode != ZMODE_DH && (r = s->mode == ZMODE_MULT ?
 	    zs_derive_mult(s) : zs_derive_prsh(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");

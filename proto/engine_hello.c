@@ -320,18 +320,25 @@ zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 	const struct zmsg_hello *h = &pkt->msg.u.hello;
 	int r;
 
-	/* §4.1.1: only the first three octets of the version count. */
-	if (memcmp(h->version, "1.1", 3) != 0) {
-		if (memcmp(h->version, "1.1", 3) < 0)
-			return zs_fail(s, ZE_UNSUPPORTED, ZWE_VERSION,
-			    "peer speaks an older ZRTP version");
-		return 0;	/* a newer peer will offer 1.10 next */
+	/*
+	 * Only the Hello we negotiate from is judged; later ones are just
+	 * acknowledged (§5.3), so an unauthenticated Hello cannot end the
+	 * exchange or a secure call once the peer's Hello is in hand.
+	 */
+	if (s->peer_hello.len == 0) {
+		/* §4.1.1: only the first three octets of the version count. */
+		if (memcmp(h->version, "1.1", 3) != 0) {
+			if (memcmp(h->version, "1.1", 3) < 0)
+				return zs_fail(s, ZE_UNSUPPORTED, ZWE_VERSION,
+				    "peer speaks an older ZRTP version");
+			return 0;	/* a newer peer offers 1.10 next */
+		}
+		if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
+			return zs_fail(s, ZE_BAD_FIELD, ZWE_EQUAL_ZID,
+			    "peer uses our ZID");
+		if ((r = zs_first_hello(s, pkt)) != 0)
+			return r;
 	}
-	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
-		return zs_fail(s, ZE_BAD_FIELD, ZWE_EQUAL_ZID,
-		    "peer uses our ZID");
-	if (s->peer_hello.len == 0 && (r = zs_first_hello(s, pkt)) != 0)
-		return r;
 	if (s->state >= ZS_ERROR_SENT)
 		return 0;
 	/* §5.3: a Commit stands in for our HelloACK when we initiate. */

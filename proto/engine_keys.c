@@ -170,13 +170,19 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	return zkeys_derive(&s->keys, ZMODE_DH);
 }
 
-/* Initiator: Preshared when allowed, offered by both and rs1 is held. */
+/*
+ * Initiator: Preshared when allowed, offered by both and rs1 is held; never
+ * in answer to a peer's Preshared Commit whose keyID we could not match
+ * (§4.4.2.2): that answer must be a DH Commit, or both sides keep sending
+ * Preshared Commits neither can use.
+ */
 int
 zs_preshared_usable(const struct zsession *s)
 {
 	int i;
 
-	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->cache.rs1_valid)
+	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->cache.rs1_valid ||
+	    s->peer_commit.len != 0)
 		return 0;
 	for (i = 0; i < s->peer_hello_m.count[ZALGO_KEX]; i++)
 		if (s->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)

@@ -25,16 +25,23 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
  *   FE_TIMER	fire A's timer if it is armed
  *   FE_VERDICT	one octet: the user's SAS verdict is bit 0
  *   FE_ADVANCE	one octet: the clock moves 1 + 8 * octet ms
+ *   FE_GOCLEAR	the user asks to go clear (§4.7.2)
+ *   FE_REDELIVER	index, offset (2 octets), xor: an earlier datagram of
+ *		this script again, one octet changed unless xor is 0
+ *		(duplicates, reordering and late tampering come cheap)
  */
 #define FE_SETUP_ROLE	0x03	/* % 3: any, initiator, responder */
-#define FE_SETUP_DH2K	0x04	/* X255 when clear */
+#define FE_SETUP_DH2K	0x04	/* else X255 */
 #define FE_SETUP_MULT	0x08	/* Multistream with a fixed ZRTPSess */
 #define FE_SETUP_NOCACHE 0x10	/* cache_expiry 0: nothing is retained */
 #define FE_SETUP_CLEAR	0x20	/* allow_clear */
 #define FE_SETUP_AUX	0x40	/* a fixed auxsecret */
 #define FE_SETUP_HASH	0x80	/* an a=zrtp-hash no Hello matches */
 
-/* Cache octet % FE_CACHE_COUNT; (octet / FE_CACHE_COUNT) & 1: rich lists. */
+/*
+ * The cache octet % FE_CACHE_COUNT is the entry answered to ZSA_CACHE_LOOKUP;
+ * octet / FE_CACHE_COUNT holds FE_CACHE_RICH and FE_CACHE_PRSH.
+ */
 enum fe_cache {
 	FE_CACHE_NONE,
 	FE_CACHE_RS1,
@@ -43,12 +50,16 @@ enum fe_cache {
 	FE_CACHE_RS2,		/* rs1 expired */
 	FE_CACHE_COUNT
 };
+#define FE_CACHE_RICH	0x1	/* longer algorithm lists, S384 first */
+#define FE_CACHE_PRSH	0x2	/* Preshared mode allowed (§4.4.2) */
 
 enum fe_op {
 	FE_DELIVER,
 	FE_TIMER,
 	FE_VERDICT,
 	FE_ADVANCE,
+	FE_GOCLEAR,
+	FE_REDELIVER,
 	FE_OP_COUNT
 };
 
@@ -73,8 +84,13 @@ struct fe {
 	uint64_t	 timer_at;
 	int		 have_peer;
 	uint8_t		 peer_zid[ZRTP_ZID_LEN];
-	int		 secure, failed, sas_seen, mismatch, verified;
+	int		 secure, failed, clear, sas_seen, mismatch, verified;
 	int		 stores;
+	char		 sas[ZSAS_TEXT_MAX];
+	/* Datagrams delivered so far, as views into the input. */
+	const uint8_t	*past[FE_OPS_MAX];
+	size_t		 past_len[FE_OPS_MAX];
+	size_t		 npast;
 	/* The seed generator's tap on A's datagrams; NULL when fuzzing. */
 	void		(*tap)(void *arg, const uint8_t *p, size_t len);
 	void		*tap_arg;
@@ -112,13 +128,14 @@ fe_config(struct zs_config *c, uint8_t setup, uint8_t cache_octet, int which)
 	c->role_pref = (enum zs_role_pref)((setup & FE_SETUP_ROLE) % 3);
 	fe_prefer(c, ZALGO_KEX, (setup & FE_SETUP_DH2K) ?
 	    ZALGO('D', 'H', '2', 'k') : ZALGO('X', '2', '5', '5'));
-	if ((cache_octet / FE_CACHE_COUNT) & 1) {
+	if ((cache_octet / FE_CACHE_COUNT) & FE_CACHE_RICH) {
 		fe_prefer(c, ZALGO_HASH, ZALGO('S', '3', '8', '4'));
 		fe_prefer(c, ZALGO_CIPHER, ZALGO('A', 'E', 'S', '3'));
 		fe_prefer(c, ZALGO_CIPHER, ZALGO('2', 'F', 'S', '1'));
 		fe_prefer(c, ZALGO_AUTH, ZALGO('H', 'S', '8', '0'));
 		fe_prefer(c, ZALGO_SAS, ZSAS_B256);
 	}
+	c->preshared = ((cache_octet / FE_CACHE_COUNT) & FE_CACHE_PRSH) != 0;
 	if (setup & FE_SETUP_MULT) {
 		c->zrtp_sess = fe_zrtp_sess;
 		c->zrtp_sess_len = sizeof(fe_zrtp_sess);
@@ -184,15 +201,18 @@ fe_in(const uint32_t *list, size_t n, uint32_t block)
 	return 0;
 }
 
-/* §4.1.2: every negotiated block is one A offered, mandatory ones implied. */
+/*
+ * §4.1.2: every negotiated block is one A offered, mandatory ones implied;
+ * Multistream and Preshared only when configured.
+ */
 static void
 fe_check_algos(const struct fe *f)
 {
-	static const uint32_t mandatory[ZALGO_KIND_COUNT][2] = {
+	static const uint32_t mandatory[ZALGO_KIND_COUNT][3] = {
 		{ ZALGO('S', '2', '5', '6'), 0 },
 		{ ZALGO('A', 'E', 'S', '1'), 0 },
 		{ ZALGO('H', 'S', '3', '2'), ZALGO('H', 'S', '8', '0') },
-		{ ZALGO('D', 'H', '3', 'k'), ZKEX_BLOCK_MULT },
+		{ ZALGO('D', 'H', '3', 'k'), ZKEX_BLOCK_MULT, ZKEX_BLOCK_PRSH },
 		{ ZSAS_B32, 0 },
 	};
 	uint32_t b;
@@ -200,12 +220,13 @@ fe_check_algos(const struct fe *f)
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
 		b = zs_algo(f->s, (enum zalgo_kind)k);
-		if (!fe_in(mandatory[k], 2, b) &&
+		if (!fe_in(mandatory[k], 3, b) &&
 		    !fe_in(f->cfg.algo[k], f->cfg.count[k], b))
 			abort();
 	}
-	if ((zs_algo(f->s, ZALGO_KEX) == ZKEX_BLOCK_MULT) !=
-	    (f->cfg.zrtp_sess != NULL))
+	b = zs_algo(f->s, ZALGO_KEX);
+	if ((b == ZKEX_BLOCK_MULT) != (f->cfg.zrtp_sess != NULL) ||
+	    (b == ZKEX_BLOCK_PRSH && !f->cfg.preshared))
 		abort();
 }
 
@@ -218,6 +239,7 @@ fe_check_sas(struct fe *f, const struct zs_action *a)
 	    !zsas_supported(a->u.sas.scheme) || f->cfg.zrtp_sess != NULL)
 		abort();
 	f->mismatch = a->u.sas.cache_mismatch;
+	memcpy(f->sas, a->u.sas.text, sizeof(f->sas));
 }
 
 static void
@@ -226,7 +248,7 @@ fe_check_secure(struct fe *f, const struct zs_action *a)
 	const struct zs_srtp_keys *k = &a->u.secure;
 	enum zcipher_alg c;
 
-	if (f->secure++ || f->failed || k->key_len == 0 ||
+	if (f->secure++ || f->failed || f->clear || k->key_len == 0 ||
 	    k->key_len > ZCIPHER_KEY_MAX ||
 	    zalgo_cipher(k->cipher, &c) != 0 ||
 	    (k->auth != ZALGO('H', 'S', '3', '2') &&
@@ -236,8 +258,10 @@ fe_check_secure(struct fe *f, const struct zs_action *a)
 	fe_check_algos(f);
 }
 
-/* §4.6.1: stored after secure, for the peer, never after an unverified
- * cache mismatch (§4.6.1.1), never when caching is off. */
+/*
+ * §4.6.1: stored after secure, for the peer, never after a cache mismatch
+ * the user has not verified (§4.6.1.1), never when caching is off.
+ */
 static void
 fe_check_store(struct fe *f, const struct zs_action *a)
 {
@@ -299,6 +323,11 @@ fe_drain(struct fe *f)
 			if (a.u.alert == NULL)
 				abort();
 			break;
+		case ZSA_CLEAR:
+			/* §4.7.2: once, and only from secure. */
+			if (!f->secure || f->failed || f->clear++)
+				abort();
+			break;
 		case ZSA_FAILED:
 			/* Once secure, only the peer's Error ends the call. */
 			if (a.u.failed.what == NULL || f->failed++ ||
@@ -324,9 +353,11 @@ fe_begin(struct fe *f, uint8_t setup, uint8_t cache_octet)
 		ready = 1;
 	}
 	memset(f->peer_zid, 0, sizeof(f->peer_zid));
-	f->have_peer = f->secure = f->failed = f->sas_seen = 0;
+	memset(f->sas, 0, sizeof(f->sas));
+	f->have_peer = f->secure = f->failed = f->clear = f->sas_seen = 0;
 	f->mismatch = f->verified = f->stores = 0;
 	f->timer_armed = 0;
+	f->npast = 0;
 	f->rng = FE_SEED_A;
 	f->now = FE_START_MS;
 	f->cache_octet = cache_octet;
@@ -347,22 +378,50 @@ fe_end(struct fe *f)
 	f->s = NULL;
 }
 
-/* The bytes in a buffer of exactly their size, so ASan sees overreads. */
+/*
+ * The bytes in a buffer of exactly their size, so ASan sees overreads;
+ * when xor is not 0 it changes the octet at off % len first.
+ */
 static void
-fe_deliver(struct fe *f, const uint8_t *p, size_t len)
+fe_deliver_changed(struct fe *f, const uint8_t *p, size_t len, size_t off,
+    uint8_t xor)
 {
 	uint8_t *pkt;
 
 	if ((pkt = malloc(len > 0 ? len : 1)) == NULL)
 		abort();
-	if (len > 0)
+	if (len > 0) {
 		memcpy(pkt, p, len);
+		pkt[off % len] ^= xor;
+	}
 	if (len >= ZRTP_PKT_OVERHEAD && zpkt_seal_crc(pkt, len) != 0)
 		abort();
 	if (zs_receive(f->s, f->now, pkt, len) != 0)
 		abort();
 	free(pkt);
 	fe_drain(f);
+}
+
+static void
+fe_deliver(struct fe *f, const uint8_t *p, size_t len)
+{
+	if (f->npast < FE_OPS_MAX) {
+		f->past[f->npast] = p;
+		f->past_len[f->npast++] = len;
+	}
+	fe_deliver_changed(f, p, len, 0, 0);
+}
+
+static void
+fe_redeliver(struct fe *f, const uint8_t *op, size_t n)
+{
+	size_t i;
+
+	if (f->npast == 0 || n < 4)
+		return;
+	i = op[0] % f->npast;
+	fe_deliver_changed(f, f->past[i], f->past_len[i],
+	    (size_t)op[1] << 8 | op[2], op[3]);
 }
 
 static void
@@ -385,8 +444,25 @@ fe_verdict(struct fe *f, int verified)
 
 	if ((zs_sas_verdict(f->s, f->now, verified) == 0) != want_ok)
 		abort();
-	if (want_ok)
-		f->verified = verified != 0;
+	/* Once verified, rs1 may be written; a later "not verified" only
+	 * rewrites the V flag. */
+	if (want_ok && verified)
+		f->verified = 1;
+	fe_drain(f);
+}
+
+/*
+ * §4.7.2: refused but for a secure DH or Preshared call whose peer allowed
+ * it (A flag); then A sends GoClear.
+ */
+static void
+fe_go_clear(struct fe *f)
+{
+	int was_secure = zs_is_secure(f->s), r;
+
+	r = zs_go_clear(f->s, f->now);
+	if ((r != 0 && r != ZE_INVAL) || (r == 0 && !was_secure))
+		abort();
 	fe_drain(f);
 }
 
@@ -420,6 +496,13 @@ fe_script(struct fe *f, const uint8_t *data, size_t size)
 			break;
 		case FE_ADVANCE:
 			f->now += 1 + 8 * (uint64_t)(off < size ? data[off++] : 0);
+			break;
+		case FE_GOCLEAR:
+			fe_go_clear(f);
+			break;
+		case FE_REDELIVER:
+			fe_redeliver(f, data + off, size - off);
+			off += size - off < 4 ? size - off : 4;
 			break;
 		}
 	}

@@ -3,8 +3,9 @@
  * a second engine "B" plays a call against the harness's own session A,
  * and what A is given (B's datagrams, its timer firings, a SAS verdict)
  * is written in the target's script format. Each script is then replayed
- * through the harness alone and must end as meant: secure with B's SAS, or
- * failed. Without DIR it writes nothing and only checks that.
+ * through the harness alone and must end as meant: secure with B's SAS,
+ * clear, or failed. Without DIR it writes nothing and only checks that, so
+ * it doubles as a test of the engine against itself.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -25,7 +26,8 @@
 
 enum gen_want {
 	GEN_SECURE,	/* A secure, with B's SAS, never failed */
-	GEN_FAILED	/* A failed (possibly after being secure) */
+	GEN_FAILED,	/* A failed (possibly after being secure) */
+	GEN_CLEAR	/* A secure, then clear (§4.7.2) */
 };
 
 struct gen_pkt {
@@ -54,6 +56,7 @@ struct scenario {
 #define GEN_NO_B	0x1	/* A alone: nobody answers */
 #define GEN_SAME_ZID	0x2	/* B's Hello carries A's ZID */
 #define GEN_SAME_SSRC	0x4	/* B sends from A's SSRC */
+#define GEN_OTHER_RS1	0x8	/* B's rs1 is A's rs2: no keyID matches */
 
 struct gen {
 	const struct scenario	*sc;
@@ -65,6 +68,7 @@ struct gen {
 	uint64_t		 b_timer_at;
 	int			 b_secure, b_failed;
 	char			 b_sas[ZSAS_TEXT_MAX];
+	struct gen_pkt		 b_hello;	/* B's first Hello to A */
 	uint16_t		 inject_seq;
 	unsigned		 sent, to_a_count;
 	struct gen_pkt		 q[GEN_QUEUE_MAX];
@@ -111,7 +115,8 @@ gen_deliver_a(struct gen *g, const uint8_t *p, size_t len)
 	gen_append(g, hdr, 2);
 	gen_append(g, p, len);
 	g->a.now = g->now;
-	fe_deliver(&g->a, p, len);
+	/* From the script, as fe_script would: the harness keeps a view. */
+	fe_deliver(&g->a, g->script + g->len - len, len);
 }
 
 static void
@@ -124,6 +129,15 @@ gen_fire_a(struct gen *g)
 }
 
 static void
+gen_go_clear_a(struct gen *g)
+{
+	if (gen_op(g, FE_GOCLEAR) != 0)
+		return;
+	g->a.now = g->now;
+	fe_go_clear(&g->a);
+}
+
+static void
 gen_verdict_a(struct gen *g, int verified)
 {
 	uint8_t b = (uint8_t)verified;
@@ -133,6 +147,14 @@ gen_verdict_a(struct gen *g, int verified)
 	gen_append(g, &b, 1);
 	g->a.now = g->now;
 	fe_verdict(&g->a, verified);
+}
+
+static int
+gen_type(const uint8_t *p, size_t len)
+{
+	struct zpkt pkt;
+
+	return zpkt_decode(p, len, &pkt) == 0 ? (int)pkt.msg.type : -1;
 }
 
 static void
@@ -165,6 +187,10 @@ gen_send(struct gen *g, int to_a, const uint8_t *p, size_t len)
 	}
 	memcpy(buf, p, len);
 	g->to_a_count++;
+	if (g->b_hello.len == 0 && gen_type(p, len) == ZMSG_HELLO) {
+		memcpy(g->b_hello.b, p, len);
+		g->b_hello.len = len;
+	}
 	if (g->sc->to_a != NULL && g->sc->to_a(g, buf, &len) != 0)
 		return;
 	gen_push(g, 1, buf, len);
@@ -199,6 +225,8 @@ gen_drain_b(struct gen *g)
 			break;
 		case ZSA_CACHE_LOOKUP:
 			fe_cache_entry(g->sc->cache_b, &e);
+			if (g->sc->flags & GEN_OTHER_RS1)
+				memcpy(e.rs1, fe_rs2, ZRTP_RS_LEN);
 			if (zs_cache_loaded(g->b, g->now, &e) != 0)
 				abort();
 			break;
@@ -234,14 +262,24 @@ gen_start_b(struct gen *g)
 	gen_drain_b(g);
 }
 
+/*
+ * Secure: both ends are. Failed: A is, and has its ErrorACK or can get no
+ * more datagrams.
+ */
 static int
 gen_done(const struct gen *g)
 {
-	int a = g->a.secure || g->a.failed;
+	int b_done = g->b == NULL || g->b_secure || g->b_failed, i;
 
-	if (g->b == NULL)
-		return g->a.failed && !g->a.timer_armed;
-	return a && (g->b_secure || g->b_failed);
+	if (g->a.failed) {
+		if (strcmp(zs_state_name(g->a.s), "failed") == 0)
+			return 1;
+		for (i = 0; i < g->nq; i++)
+			if (g->q[i].to_a)
+				return 0;
+		return b_done && (g->b != NULL || !g->a.timer_armed);
+	}
+	return g->a.secure && b_done;
 }
 
 /* The earliest event: a datagram (index), -1 A's timer, -2 B's; or -3. */
@@ -268,14 +306,20 @@ gen_next(const struct gen *g, uint64_t *t)
 	return k;
 }
 
+static int
+gen_quiet(const struct gen *g)
+{
+	return g->nq == 0;
+}
+
 static void
-gen_run(struct gen *g)
+gen_run(struct gen *g, int (*stop)(const struct gen *))
 {
 	struct gen_pkt p;
 	uint64_t t;
 	int k;
 
-	while (!g->full && !gen_done(g) && (k = gen_next(g, &t)) != -3 &&
+	while (!g->full && !stop(g) && (k = gen_next(g, &t)) != -3 &&
 	    t <= FE_START_MS + GEN_LIMIT_MS) {
 		g->now = t;
 		if (k == -1) {
@@ -290,9 +334,9 @@ gen_run(struct gen *g)
 			memmove(&g->q[k], &g->q[k + 1],
 			    (size_t)(g->nq - k - 1) * sizeof(g->q[0]));
 			g->nq--;
-			if (p.to_a)
+			if (p.to_a) {
 				gen_deliver_a(g, p.b, p.len);
-			else {
+			} else {
 				if (zs_receive(g->b, g->now, p.b, p.len) != 0)
 					abort();
 				gen_drain_b(g);
@@ -311,14 +355,6 @@ gen_encode(struct gen *g, const struct zmsg *m, uint8_t *out)
 	    &len) != 0)
 		abort();
 	return len;
-}
-
-static int
-gen_type(const uint8_t *p, size_t len)
-{
-	struct zpkt pkt;
-
-	return zpkt_decode(p, len, &pkt) == 0 ? (int)pkt.msg.type : -1;
 }
 
 /* Hooks for the failure and noise seeds. */
@@ -341,20 +377,20 @@ to_a_error(struct gen *g, uint8_t *p, size_t *len)
 	return 0;
 }
 
-/* Dropped without effect: not ZRTP, short, cut, wrong cookie. */
+/* Dropped without effect: not ZRTP, too short, wrong cookie, RTP. */
 static int
 to_a_noise(struct gen *g, uint8_t *p, size_t *len)
 {
 	uint8_t junk[96];
 	size_t i;
 
+	(void)len;
 	if (g->to_a_count > 2)
 		return 0;
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)(i * 37 + g->to_a_count);
 	gen_push(g, 1, junk, sizeof(junk));
 	gen_push(g, 1, p, 15);
-	gen_push(g, 1, p, *len - 9);
 	memcpy(junk, p, 16);
 	junk[5] ^= 0x20;
 	gen_push(g, 1, junk, sizeof(junk));
@@ -421,6 +457,28 @@ to_a_bad_hvi(struct gen *g, uint8_t *p, size_t *len)
 	return 0;
 }
 
+/*
+ * A forged Confirm1 just before DHPart1: the initiator, whose keys do not
+ * exist yet, must drop it.
+ */
+static int
+to_a_forged_confirm1(struct gen *g, uint8_t *p, size_t *len)
+{
+	uint8_t out[ZRTP_PKT_MAX], sealed[40];
+	struct zmsg m;
+
+	if (gen_type(p, *len) != ZMSG_DHPART1)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_CONFIRM1;
+	memset(m.u.confirm.mac, 0xc1, ZRTP_MAC_LEN);
+	memset(sealed, 0x5e, sizeof(sealed));
+	m.u.confirm.sealed.p = sealed;
+	m.u.confirm.sealed.len = sizeof(sealed);
+	gen_push(g, 1, out, gen_encode(g, &m, out));
+	return 0;
+}
+
 /* After a call: the verdict, and what a secure session must shrug off. */
 static void
 after_verdict(struct gen *g)
@@ -449,6 +507,43 @@ after_noise(struct gen *g)
 	gen_verdict_a(g, 1);
 }
 
+/* The user on A asks to go clear; B allows it. */
+static void
+after_clear_a(struct gen *g)
+{
+	gen_go_clear_a(g);
+	gen_run(g, gen_quiet);
+}
+
+/* B's user asks to go clear; A allows it. */
+static void
+after_clear_b(struct gen *g)
+{
+	if (zs_go_clear(g->b, g->now) != 0)
+		abort();
+	gen_drain_b(g);
+	gen_run(g, gen_quiet);
+}
+
+/* B's Hello again, then as an older version and with A's ZID (§5.3). */
+static void
+after_hellos(struct gen *g)
+{
+	struct gen_pkt *h = &g->b_hello;
+	size_t zid = ZRTP_PKT_HDR_LEN + ZRTP_MSG_HDR_LEN + ZRTP_VERSION_LEN +
+	    ZRTP_CID_LEN + ZRTP_HASH_IMAGE_LEN;
+
+	if (h->len < zid + ZRTP_ZID_LEN)
+		abort();
+	gen_deliver_a(g, h->b, h->len);
+	memcpy(h->b + ZRTP_PKT_HDR_LEN + ZRTP_MSG_HDR_LEN, "1.01", 4);
+	gen_deliver_a(g, h->b, h->len);
+	memcpy(h->b + ZRTP_PKT_HDR_LEN + ZRTP_MSG_HDR_LEN, "1.10", 4);
+	memcpy(h->b + zid, g->a.cfg.zid, ZRTP_ZID_LEN);
+	gen_deliver_a(g, h->b, h->len);
+	gen_verdict_a(g, 1);
+}
+
 static void
 after_error(struct gen *g)
 {
@@ -457,7 +552,7 @@ after_error(struct gen *g)
 
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERROR;
-	m.u.error.code = ZWE_GOCLEAR;
+	m.u.error.code = ZWE_UNAVAILABLE;
 	gen_deliver_a(g, out, gen_encode(g, &m, out));
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERRORACK;
@@ -469,7 +564,8 @@ after_error(struct gen *g)
 #define ANY	0
 #define INI	1
 #define RSP	2
-#define RICH	FE_CACHE_COUNT
+#define RICH	(FE_CACHE_RICH * FE_CACHE_COUNT)
+#define PRSH	(FE_CACHE_PRSH * FE_CACHE_COUNT)
 
 static const struct scenario gen_scenarios[] = {
 	{ "init-x255", INI | X, 0, RSP | X, 0, 1, GEN_SECURE, 0, 0, NULL,
@@ -524,8 +620,30 @@ static const struct scenario gen_scenarios[] = {
 	    NULL },
 	{ "lossy-resp", RSP | X, 0, INI | X, 0, 24, GEN_SECURE, 4, 0, NULL,
 	    NULL },
+	/* Preshared (§4.4.2): both hold rs1; or only A does, so DH. */
+	{ "prsh-init", INI | X, FE_CACHE_RS1 + PRSH, RSP | X,
+	    FE_CACHE_RS1 + PRSH, 40, GEN_SECURE, 0, 0, NULL, after_verdict },
+	{ "prsh-resp-aux", RSP | X | FE_SETUP_AUX, FE_CACHE_RS1_RS2 + PRSH,
+	    INI | X | FE_SETUP_AUX, FE_CACHE_RS1 + PRSH, 41, GEN_SECURE, 0,
+	    0, NULL, after_verdict },
+	{ "prsh-fallback", INI | X, FE_CACHE_RS1 + PRSH, ANY | X,
+	    FE_CACHE_NONE + PRSH, 42, GEN_SECURE, 0, 0, NULL, NULL },
+	{ "prsh-mismatch", ANY | X, FE_CACHE_RS1 + PRSH, INI | X,
+	    FE_CACHE_RS1 + PRSH, 46, GEN_SECURE, 0, GEN_OTHER_RS1, NULL,
+	    NULL },
+	{ "prsh-any", ANY | D, FE_CACHE_VERIFIED + PRSH, ANY | D,
+	    FE_CACHE_VERIFIED + PRSH, 43, GEN_SECURE, 0, 0, NULL, NULL },
+	/* GoClear (§4.7.2), asked for by A's user or by B's. */
+	{ "clear-by-a", INI | X, 0, RSP | X | FE_SETUP_CLEAR, 0, 44,
+	    GEN_CLEAR, 0, 0, NULL, after_clear_a },
+	{ "clear-by-b", RSP | X | FE_SETUP_CLEAR, 0, INI | X | FE_SETUP_CLEAR,
+	    0, 45, GEN_CLEAR, 0, 0, NULL, after_clear_b },
 	{ "noise-init", INI | X, 0, RSP | X, 0, 25, GEN_SECURE, 0, 0,
 	    to_a_noise, after_noise },
+	{ "hellos-after-secure", RSP | X, 0, INI | X, 0, 48, GEN_SECURE, 0, 0,
+	    NULL, after_hellos },
+	{ "forged-confirm1-init", INI | D, 0, RSP | D, 0, 47, GEN_SECURE, 0, 0,
+	    to_a_forged_confirm1, NULL },
 	/* Failures. */
 	{ "err-peer-error", ANY | X, 0, ANY | X, 0, 26, GEN_FAILED, 0, 0,
 	    to_a_error, NULL },
@@ -589,9 +707,12 @@ gen_verify(const struct gen *g)
 			how = "does not end secure";
 		else if (strcmp(r.sas, g->b_sas) != 0)
 			how = "ends with a SAS unlike B's";
+	} else if (g->sc->want == GEN_CLEAR) {
+		if (!r.secure || !r.clear || r.failed)
+			how = "does not end clear";
 	} else if (!r.failed)
 		how = "does not end failed";
-	if (how == NULL && (r.secure != g->a.secure ||
+	if (how == NULL && (r.secure != g->a.secure || r.clear != g->a.clear ||
 	    r.failed != g->a.failed || r.stores != g->a.stores))
 		how = "replays unlike the generating run";
 	if (how != NULL)
@@ -618,7 +739,7 @@ gen_one(const struct scenario *sc, const char *dir)
 	fe_begin(&g->a, sc->setup_a, sc->cache_a);
 	if (!(sc->flags & GEN_NO_B))
 		gen_start_b(g);
-	gen_run(g);
+	gen_run(g, gen_done);
 	if (sc->after != NULL)
 		sc->after(g);
 	if ((rc = gen_verify(g)) == 0 && dir != NULL)

@@ -6,7 +6,7 @@ set -u
 
 srcdir=${srcdir:-.}
 status=0
-for target in packet body; do
+for target in packet body engine; do
 	corpus="$srcdir/tests/fuzz/corpus/$target"
 	prog=./tests/fuzz/replay_$target
 	if [ ! -d "$corpus" ]; then

@@ -152,7 +152,6 @@ zs_config_defaults(struct zs_config *c)
 	memcpy(c->client_id, "zrtpd 0.1       ", ZRTP_CID_LEN);
 	c->cache_expiry = 0xffffffff;
 	c->timers = t;
-	c->mult_hash = ZHASH_S256;
 }
 
 struct zsession *
@@ -291,6 +290,27 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 	return zs_send(s, s->retx);
 }
 
+/* The key pair goes now, or when an outstanding job comes back. */
+void
+zs_drop_key_pair(struct zsession *s)
+{
+	if (!s->job_pending)
+		zkex_clear(&s->kp);
+}
+
+/* One key-agreement job at a time; it owns s->kp until zs_kex_done(). */
+int
+zs_push_job(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if (s->job_pending || (a = zs_push(s, ZSA_KEX)) == NULL)
+		return ZE_INVAL;
+	a->u.kex = &s->job;
+	s->job_pending = 1;
+	return 0;
+}
+
 void
 zs_alert(struct zsession *s, const char *what)
 {
@@ -316,7 +336,7 @@ zs_fail(struct zsession *s, int err, uint32_t wire, const char *what)
 		a->u.failed.wire_code = wire;
 		a->u.failed.what = what;
 	}
-	zkex_clear(&s->kp);
+	zs_drop_key_pair(s);
 	zkeys_clear(&s->keys);
 	if (wire == 0) {
 		zs_set_state(s, ZS_FAILED);
@@ -415,7 +435,7 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		a->u.failed.from_peer = 1;
 		a->u.failed.what = "peer sent Error";
 	}
-	zkex_clear(&s->kp);
+	zs_drop_key_pair(s);
 	zkeys_clear(&s->keys);
 	zs_set_state(s, ZS_FAILED);
 	return 0;
@@ -485,8 +505,15 @@ int
 zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
 {
 	(void)now_ms;
-	if (job != &s->job)
+	if (job != &s->job || !s->job_pending)
 		return ZE_INVAL;
+	s->job_pending = 0;
+	if (s->state >= ZS_ERROR_SENT) {
+		/* The session ended while the job ran: discard its work. */
+		zkex_clear(&s->kp);
+		zwipe(&s->job, sizeof(s->job));
+		return 0;
+	}
 	return zs_fsm_step(s, ZEV_KEX_DONE, NULL);
 }
 

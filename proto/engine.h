@@ -55,7 +55,6 @@ struct zs_config {
 	/* §4.4.3.1: nonces of this call's other streams; reuse is fatal. */
 	const uint8_t	(*used_nonces)[ZRTP_NONCE_LEN];
 	size_t		 used_nonces_len;
-	enum zhash_alg	 mult_hash;	/* the first stream's hash */
 };
 
 void	zs_config_defaults(struct zs_config *c);
@@ -87,7 +86,11 @@ struct zs_kex_job {
 	int		 status;	/* filled by zs_kex_run() */
 };
 
-/* Run a job synchronously (from any thread). */
+/*
+ * Run a job synchronously, from any thread. The engine issues one job at a
+ * time and does not touch the key pair until zs_kex_done(); a session must
+ * not be freed while its job runs.
+ */
 void	zs_kex_run(struct zs_kex_job *job);
 
 enum zs_action_type {

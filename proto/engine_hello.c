@@ -84,6 +84,23 @@ zs_supported(int kind, uint32_t block)
 	}
 }
 
+/*
+ * A block our Hello offered: in our list or implied as mandatory, or a
+ * non-DH mode our Hello listed (zs_hello_kex()).
+ */
+int
+zs_offered(const struct zsession *s, int kind, uint32_t block)
+{
+	uint32_t ours[ZRTP_ALGO_MAX + 2];
+	size_t n;
+
+	if (kind == ZALGO_KEX && (block == ZKEX_BLOCK_MULT ||
+	    (block == ZKEX_BLOCK_PRSH && s->cfg.preshared)))
+		return 1;
+	n = zs_full_list(s->cfg.count, s->cfg.algo, kind, ours);
+	return zs_in_list(ours, n, block) && zs_supported(kind, block);
+}
+
 /* Common list in the order of list a. */
 static size_t
 zs_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
@@ -255,8 +272,8 @@ zs_request_inputs(struct zsession *s)
 int
 zs_request_keygen(struct zsession *s)
 {
-	struct zs_action *a;
-
+	if (s->job_pending)
+		return ZE_INVAL;
 	zkex_clear(&s->kp);
 	s->kex_ready = 0;
 	s->kp.alg = s->kex;
@@ -266,10 +283,7 @@ zs_request_keygen(struct zsession *s)
 	/* The secret comes from the engine's random source (sans-I/O). */
 	s->job.sv_len = zkex_sv_len(s->kex);
 	zs_random(s, s->job.sv, s->job.sv_len);
-	if ((a = zs_push(s, ZSA_KEX)) == NULL)
-		return ZE_NOSPACE;
-	a->u.kex = &s->job;
-	return 0;
+	return zs_push_job(s);
 }
 
 static void
@@ -378,6 +392,9 @@ zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
 	if (s->job.status != 0)
 		return zs_fail(s, s->job.status, ZWE_SOFTWARE,
 		    "key pair generation failed");
+	/* A Commit chose another key agreement while this one ran. */
+	if (s->kp.alg != s->kex)
+		return zs_request_keygen(s);
 	s->kex_ready = 1;
 	return zs_progress(s, pkt);
 }

@@ -69,6 +69,7 @@ struct zsession {
 	struct zview		 peer_pv;	/* into peer_dhpart */
 
 	int			 hello_acked, cache_loaded, kex_ready;
+	int			 job_pending;	/* ZSA_KEX out, not done */
 	int			 commit_pending;	/* peer Commit waiting */
 	uint32_t		 algo[ZALGO_KIND_COUNT];	/* negotiated */
 	enum zhash_alg		 hash;
@@ -107,6 +108,8 @@ void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 void	zs_retransmit_stop(struct zsession *s);
 int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
 void	zs_alert(struct zsession *s, const char *what);
+void	zs_drop_key_pair(struct zsession *s);
+int	zs_push_job(struct zsession *s);
 void	zs_random(struct zsession *s, void *buf, size_t len);
 
 /* Message building: encode m into mb; seal the chain MAC when key != 0. */
@@ -143,6 +146,7 @@ int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
 int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
 
 int	zs_supported(int kind, uint32_t block);
+int	zs_offered(const struct zsession *s, int kind, uint32_t block);
 int	zs_negotiate(struct zsession *s);
 int	zs_apply_algos(struct zsession *s);
 int	zs_request_keygen(struct zsession *s);

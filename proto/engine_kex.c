@@ -135,9 +135,9 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 	int k;
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++)
-		if (!zs_supported(k, c->algo[k]))
+		if (!zs_offered(s, k, c->algo[k]))
 			return zs_fail(s, ZE_UNSUPPORTED, wire[k],
-			    "Commit chose an algorithm we do not support");
+			    "Commit chose an algorithm our Hello did not offer");
 	if ((kex == ZKEX_BLOCK_MULT) != (s->mode == ZMODE_MULT))
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
 		    "Multistream Commit without an active session, or DH "
@@ -319,17 +319,14 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 static int
 zs_request_agree(struct zsession *s, enum zs_state waiting)
 {
-	struct zs_action *a;
-
 	memset(&s->job, 0, sizeof(s->job));
 	s->job.op = ZS_KEX_AGREE;
 	s->job.kp = &s->kp;
 	memcpy(s->job.peer_pv, s->peer_pv.p, s->peer_pv.len);
 	s->job.peer_pv_len = s->peer_pv.len;
 	zs_set_state(s, waiting);
-	if ((a = zs_push(s, ZSA_KEX)) == NULL)
-		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE, "action queue");
-	a->u.kex = &s->job;
+	if (zs_push_job(s) != 0)
+		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
 	return 0;
 }
 

@@ -12,6 +12,9 @@
 #include "kex.h"
 #include "zcrypto.h"
 
+/* The shortest DH exponent we use: 256 bits (§5.1.5, AES-128). */
+#define KEX_DH_SV_MIN	32
+
 /* Attempts at drawing an in-range EC scalar before giving up. */
 #define KEX_DRAWS	16
 
@@ -58,14 +61,13 @@ static const char modp3072_hex[] =
 	"08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
 
 /*
- * RFC 6189 §5.1.5: the DH secret SHOULD be twice the AES key length. The
- * cipher is not known when a key pair is precomputed, so DH2k (which SHOULD
- * use AES-128) gets 256 bits and DH3k 512 bits, enough for AES-256. EC and
+ * RFC 6189 §5.1.5: the DH secret SHOULD be twice the AES key length; sv_len
+ * here is the largest (AES-256), zkex_sv_len() picks by cipher. EC and
  * X25519/X448 scalars are the size of the group order / RFC 7748 scalar.
  * Table 5 gives pv lengths; §4.4.1.4 and §5.1.5 the DHResult lengths.
  */
 static const struct kex_desc kex_descs[ZKEX_COUNT] = {
-	[ZKEX_DH2K] = { KEX_FFDH, modp2048_hex, NULL, 0, 32, 256, 256 },
+	[ZKEX_DH2K] = { KEX_FFDH, modp2048_hex, NULL, 0, 64, 256, 256 },
 	[ZKEX_DH3K] = { KEX_FFDH, modp3072_hex, NULL, 0, 64, 384, 384 },
 	[ZKEX_EC25] = { KEX_NIST, NULL, "NIST P-256", 0, 32, 64, 32 },
 	[ZKEX_EC38] = { KEX_NIST, NULL, "NIST P-384", 0, 48, 96, 48 },
@@ -463,11 +465,20 @@ kex_public(struct zkex *k, const struct kex_desc *d)
 
 /* k is overwritten, not freed: a used pair is zkex_clear()ed first. */
 size_t
-zkex_sv_len(enum zkex_alg alg)
+zkex_sv_len(enum zkex_alg alg, size_t cipher_key_len)
 {
 	const struct kex_desc *d = kex_desc(alg);
+	size_t n;
 
-	return d != NULL ? d->sv_len : 0;
+	if (d == NULL)
+		return 0;
+	if (d->kind != KEX_FFDH)
+		return d->sv_len;
+	/* §5.1.5: twice the AES key length, never under 256 bits. */
+	n = 2 * cipher_key_len;
+	if (n < KEX_DH_SV_MIN)
+		n = KEX_DH_SV_MIN;
+	return n > d->sv_len ? d->sv_len : n;
 }
 
 int
@@ -481,7 +492,9 @@ zkex_from_secret(struct zkex *k, enum zkex_alg alg, const uint8_t *sv,
 	memset(&t, 0, sizeof(t));
 	if (d == NULL)
 		return ZE_UNSUPPORTED;
-	if (k == NULL || sv == NULL || sv_len != d->sv_len)
+	if (k == NULL || sv == NULL || (d->kind == KEX_FFDH ?
+	    sv_len < KEX_DH_SV_MIN || sv_len > d->sv_len :
+	    sv_len != d->sv_len))
 		return ZE_INVAL;
 	if ((r = kex_setup()) != 0)
 		return r;

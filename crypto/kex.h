@@ -38,8 +38,12 @@ size_t zkex_pv_len(enum zkex_alg alg);
 /* Length of DHResult: DH p-sized, EC the x coordinate, X25519/X448 32/56. */
 size_t zkex_result_len(enum zkex_alg alg);
 
-/* Length of the secret value zkex_from_secret() takes. */
-size_t zkex_sv_len(enum zkex_alg alg);
+/*
+ * Length of the secret for a session whose cipher key is cipher_key_len
+ * bytes: DH takes twice that (§5.1.5, 32 to 64 bytes), curves their scalar
+ * size. zkex_from_secret() accepts it.
+ */
+size_t zkex_sv_len(enum zkex_alg alg, size_t cipher_key_len);
 /* Fresh key pair with a random secret of the size §5.1.5 asks for. */
 int zkex_generate(struct zkex *k, enum zkex_alg alg);
 /*

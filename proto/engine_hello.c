@@ -269,6 +269,14 @@ zs_request_inputs(struct zsession *s)
 	return zs_request_keygen(s);
 }
 
+/* The key pair matches the key agreement and cipher now chosen. */
+int
+zs_key_pair_fits(const struct zsession *s)
+{
+	return s->kp.alg == s->kex && s->kp.sv_len ==
+	    zkex_sv_len(s->kex, zcipher_key_len(s->cipher));
+}
+
 int
 zs_request_keygen(struct zsession *s)
 {
@@ -281,7 +289,7 @@ zs_request_keygen(struct zsession *s)
 	s->job.op = ZS_KEX_GENERATE;
 	s->job.kp = &s->kp;
 	/* The secret comes from the engine's random source (sans-I/O). */
-	s->job.sv_len = zkex_sv_len(s->kex);
+	s->job.sv_len = zkex_sv_len(s->kex, zcipher_key_len(s->cipher));
 	zs_random(s, s->job.sv, s->job.sv_len);
 	return zs_push_job(s);
 }
@@ -392,8 +400,8 @@ zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
 	if (s->job.status != 0)
 		return zs_fail(s, s->job.status, ZWE_SOFTWARE,
 		    "key pair generation failed");
-	/* A Commit chose another key agreement while this one ran. */
-	if (s->kp.alg != s->kex)
+	/* A Commit chose another key agreement or cipher meanwhile. */
+	if (!zs_key_pair_fits(s))
 		return zs_request_keygen(s);
 	s->kex_ready = 1;
 	return zs_progress(s, pkt);

@@ -150,6 +150,7 @@ int	zs_offered(const struct zsession *s, int kind, uint32_t block);
 int	zs_negotiate(struct zsession *s);
 int	zs_apply_algos(struct zsession *s);
 int	zs_request_keygen(struct zsession *s);
+int	zs_key_pair_fits(const struct zsession *s);
 int	zs_send_commit(struct zsession *s);
 int	zs_respond(struct zsession *s);
 int	zs_send_confirm(struct zsession *s, enum zmsg_type type);

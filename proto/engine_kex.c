@@ -169,7 +169,7 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 		    ZMODE_DH;
 	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
 	s->commit_pending = 1;
-	if (s->mode != ZMODE_MULT && s->kex_ready && s->kp.alg != s->kex)
+	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))
 		if ((r = zs_request_keygen(s)) != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "key pair");
 	return zs_progress(s, NULL);
@@ -291,7 +291,12 @@ zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
 	return zs_send(s, &s->confirm);
 }
 
-/* Keep a peer DHPart whose pv has the negotiated length. */
+/*
+ * Keep a peer DHPart whose pv has the negotiated length. The value itself
+ * is checked by zkex_agree() in the key-agreement job (§4.4.1.2/3: 0, 1,
+ * p-1, off-curve, low order), which fails the session with 0x61; checking
+ * here too would cost X25519/X448 a scalar multiplication on the loop.
+ */
 static int
 zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 {
@@ -301,9 +306,6 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 	if (d->pv.len != zkex_pv_len(s->kex))
 		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
 		    "DHPart public value has the wrong length");
-	if ((r = zkex_check_pv(s->kex, d->pv.p, d->pv.len)) != 0)
-		return zs_fail(s, r, ZWE_BAD_PV, "peer's DH public value "
-		    "refused");
 	if ((r = zs_keep(&s->peer_dhpart, &pkt->raw_msg)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "DHPart");
 	memcpy(s->peer_h1, d->h1, ZRTP_HASH_IMAGE_LEN);

@@ -31,28 +31,54 @@ zhash_len(enum zhash_alg alg)
 	return zhash_size[alg];
 }
 
+/*
+ * One libgcrypt handle per hash and kind (plain, HMAC) per thread, opened
+ * once: opening costs more than hashing a ZRTP message. After each use the
+ * handle is reset, and an HMAC handle is rekeyed with an empty key, so no
+ * key-derived state outlives the call.
+ */
+static _Thread_local gcry_md_hd_t zmd_cache[2][ZHASH_COUNT];
+
+static int
+zmd_handle(enum zhash_alg alg, int hmac, gcry_md_hd_t *h)
+{
+	gcry_md_hd_t *slot = &zmd_cache[hmac][alg];
+
+	if (*slot == NULL && gcry_md_open(slot, zhash_gcry[alg],
+	    hmac ? GCRY_MD_FLAG_HMAC | GCRY_MD_FLAG_SECURE : 0) != 0) {
+		*slot = NULL;
+		return ZE_CRYPTO;
+	}
+	*h = *slot;
+	return 0;
+}
+
 /* One md run over iov, keyed (HMAC) when key != NULL. */
 static int
 zmd_run(enum zhash_alg alg, const uint8_t *key, size_t key_len,
     const struct ziov *iov, size_t n, uint8_t *out)
 {
+	static const uint8_t empty;
 	gcry_md_hd_t h;
 	size_t i;
+	int r = 0;
 
 	if ((unsigned)alg >= ZHASH_COUNT)
 		return ZE_UNSUPPORTED;
-	if (gcry_md_open(&h, zhash_gcry[alg],
-	    key != NULL ? GCRY_MD_FLAG_HMAC | GCRY_MD_FLAG_SECURE : 0) != 0)
+	if (zmd_handle(alg, key != NULL, &h) != 0)
 		return ZE_CRYPTO;
-	if (key != NULL && gcry_md_setkey(h, key, key_len) != 0) {
-		gcry_md_close(h);
-		return ZE_CRYPTO;
+	gcry_md_reset(h);
+	if (key != NULL && gcry_md_setkey(h, key, key_len) != 0)
+		r = ZE_CRYPTO;
+	if (r == 0) {
+		for (i = 0; i < n; i++)
+			gcry_md_write(h, iov[i].p, iov[i].len);
+		memcpy(out, gcry_md_read(h, 0), zhash_size[alg]);
 	}
-	for (i = 0; i < n; i++)
-		gcry_md_write(h, iov[i].p, iov[i].len);
-	memcpy(out, gcry_md_read(h, 0), zhash_size[alg]);
-	gcry_md_close(h);
-	return 0;
+	gcry_md_reset(h);
+	if (key != NULL)
+		gcry_md_setkey(h, &empty, 0);
+	return r;
 }
 
 int

@@ -428,6 +428,15 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		zs_alert(s, "peer refused to go clear: media stays SRTP");
 		return 0;
 	}
+	if (s->state == ZS_SECURE || s->state == ZS_CLEAR) {
+		/*
+		 * §4.7.1: Error ends an exchange in progress. It carries no
+		 * MAC, so after both sides confirmed it is only reported.
+		 */
+		zs_alert(s, "Error received after the call went secure: "
+		    "ignored");
+		return 0;
+	}
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
 		a->u.failed.error = ZE_OK;
@@ -482,15 +491,16 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 		/* §5: a CRC failure is dropped silently; so is non-ZRTP. */
 		if (r == ZE_BAD_CRC || r == ZE_BAD_COOKIE ||
 		    r == ZE_BAD_HEADER || r == ZE_TRUNCATED ||
-		    s->state == ZS_SECURE || s->state >= ZS_ERROR_SENT)
+		    s->state >= ZS_SECURE)
 			return 0;
 		return zs_fail(s, r, ZWE_MALFORMED, "malformed ZRTP message");
 	}
+	/* Once the peer's SSRC is known, other sources are not the peer. */
+	if (s->have_peer_ssrc && pkt.ssrc != s->peer_ssrc)
+		return 0;
 	if (pkt.ssrc == s->cfg.ssrc && s->state < ZS_SECURE)
 		return zs_fail(s, ZE_BAD_FIELD, ZWE_SSRC_COLLISION,
 		    "peer uses our SSRC");
-	if (s->have_peer_ssrc && pkt.ssrc != s->peer_ssrc)
-		return 0;
 	return zs_fsm_step(s, (int)pkt.msg.type, &pkt);
 }
 

@@ -10,6 +10,8 @@
 #include "zerr.h"
 
 #define ZS_CONFIRM_BODY_MAX	40	/* we send no signature */
+/* H0, flags word, expiry, and a signature of up to 511 words. */
+#define ZS_CONFIRM_PLAIN_MAX	(ZS_CONFIRM_BODY_MAX + 4 * ZRTP_SIG_LEN_MAX)
 
 static const struct zs_msgbuf zs_conf2ack = {
 	{ 0x50, 0x5a, 0x00, 0x03, 'C', 'o', 'n', 'f', '2', 'A', 'C', 'K' }, 12
@@ -81,10 +83,14 @@ out:
 	return 0;
 }
 
-/* Check the peer's confirm_mac, then decrypt and decode its body. */
+/*
+ * Check the peer's confirm_mac first, then decrypt and decode its body.
+ * plain holds the largest region a Confirm can carry (a 511-word
+ * signature), so only a forged message can fail before the MAC does.
+ */
 static int
 zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
-    struct zconfirm_body *body, uint8_t *plain, size_t cap)
+    struct zconfirm_body *body, uint8_t plain[ZS_CONFIRM_PLAIN_MAX])
 {
 	const struct zmsg_sealed *c = &pkt->msg.u.confirm;
 	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
@@ -94,23 +100,20 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
 	uint8_t mac[ZRTP_MAC_LEN];
 	int r;
 
-	if (c->sealed.len > cap)
-		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
-		    "Confirm too long");
 	if ((r = zs_confirm_mac(s, mackey, c->sealed.p, c->sealed.len,
 	    mac)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "MAC");
 	if (!zct_eq(mac, c->mac, ZRTP_MAC_LEN))
 		return zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
 		    "Confirm MAC does not verify");
+	if (c->sealed.len > ZS_CONFIRM_PLAIN_MAX)
+		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
+		    "Confirm longer than any signature allows");
 	if ((r = zcfb_decrypt(s->cipher, key, c->iv, c->sealed.p, plain,
 	    c->sealed.len)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "decrypt");
 	if ((r = zconfirm_body_decode(plain, c->sealed.len, body)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "Confirm body");
-	s->peer_v = (body->flags & ZCONFIRM_FLAG_V) != 0;
-	s->peer_a = (body->flags & ZCONFIRM_FLAG_A) != 0;
-	s->peer_expiry = body->cache_expiry;
 	return 0;
 }
 
@@ -147,21 +150,28 @@ zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 	return ok ? 0 : ZE_BAD_MAC;
 }
 
+/* Authenticate, decrypt, close the chain; only then keep the flags. */
 static int
 zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 {
-	uint8_t plain[ZS_MSG_MAX];
+	uint8_t plain[ZS_CONFIRM_PLAIN_MAX];
 	struct zconfirm_body body;
 	int r;
 
-	if ((r = zs_open_confirm(s, pkt, &body, plain, sizeof(plain))) != 0 ||
+	if ((r = zs_open_confirm(s, pkt, &body, plain)) != 0 ||
 	    s->state >= ZS_ERROR_SENT)
 		goto out;
-	if (zs_check_h0(s, body.h0) != 0)
+	if (zs_check_h0(s, body.h0) != 0) {
 		r = zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
 		    "peer's H0 does not close its hash chain");
+		goto out;
+	}
+	s->peer_v = (body.flags & ZCONFIRM_FLAG_V) != 0;
+	s->peer_a = (body.flags & ZCONFIRM_FLAG_A) != 0;
+	s->peer_expiry = body.cache_expiry;
 out:
 	zwipe(plain, sizeof(plain));
+	zwipe(&body, sizeof(body));
 	return r;
 }
 

@@ -2,6 +2,7 @@
  * Discovery (RFC 6189 §4.1): our Hello, the peer's Hello and HelloACK,
  * version and algorithm negotiation, and the moment a Commit can go out.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "algo.h"
@@ -27,6 +28,8 @@ static const enum zkex_alg zs_kex_speed[] = {
 static const uint8_t zs_helloack_msg[] = {
 	0x50, 0x5a, 0x00, 0x03, 'H', 'e', 'l', 'l', 'o', 'A', 'C', 'K'
 };
+
+static int	zs_send_helloack(struct zsession *);
 
 /* A list with the mandatory algorithms appended when missing. */
 static size_t
@@ -234,21 +237,27 @@ zs_send_hello(struct zsession *s)
 	return zs_send(s, &s->hello);
 }
 
-/* §8.1: a Hello hash from signalling must match the Hello on the wire. */
+/*
+ * §8.1: a Hello hash from signalling must match the Hello on the wire.
+ * Hex digits compare in either case; a "1.10 " prefix is optional.
+ */
 static int
-zs_check_hello_hash(struct zsession *s)
+zs_check_hello_hash(const struct zsession *s, const struct zview *hello)
 {
-	char hex[ZRTP_HELLO_HASH_HEX];
-	const char *want = s->cfg.peer_hello_hash;
+	char hex[ZRTP_HELLO_HASH_HEX], want[ZRTP_HELLO_HASH_HEX];
+	const char *w = s->cfg.peer_hello_hash;
+	size_t i;
 
-	if (want[0] == '\0')
+	if (w[0] == '\0')
 		return 0;
-	if (strncmp(want, "1.10 ", 5) == 0)
-		want += 5;
-	if (zhello_hash_hex(s->peer_hello.b, s->peer_hello.len, hex) != 0 ||
-	    strlen(want) != 64 || !zct_eq(hex, want, 64))
+	if (strncmp(w, "1.10 ", 5) == 0)
+		w += 5;
+	if (strlen(w) != 64 ||
+	    zhello_hash_hex(hello->p, hello->len, hex) != 0)
 		return ZE_BAD_MAC;
-	return 0;
+	for (i = 0; i < 64; i++)
+		want[i] = (char)tolower((unsigned char)w[i]);
+	return zct_eq(hex, want, 64) ? 0 : ZE_BAD_MAC;
 }
 
 /* Ask for what the exchange needs: retained secrets and a key pair. */
@@ -314,17 +323,17 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	struct zmsg m;
 	int r;
 
+	/* Not the Hello signalling announced: dropped, nothing kept. */
+	if (zs_check_hello_hash(s, &pkt->raw_msg) != 0) {
+		zs_alert(s, "a Hello that does not match a=zrtp-hash: dropped");
+		return 0;
+	}
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "peer Hello");
 	s->peer_hello_m = m.u.hello;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
-	if (zs_check_hello_hash(s) != 0) {
-		zs_alert(s, "peer Hello does not match a=zrtp-hash");
-		return zs_fail(s, ZE_BAD_MAC, 0,
-		    "Hello hash from signalling mismatch");
-	}
 	zs_report_peer(s);
 	if ((r = zs_negotiate(s)) != 0 || s->state != ZS_DISCOVERY)
 		return r;
@@ -361,21 +370,32 @@ zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 		if ((r = zs_first_hello(s, pkt)) != 0)
 			return r;
 	}
-	if (s->state >= ZS_ERROR_SENT)
+	if (s->state >= ZS_ERROR_SENT || s->peer_hello.len == 0)
 		return 0;
-	/* §5.3: a Commit stands in for our HelloACK when we initiate. */
+	/*
+	 * §5.3: when we initiate, our Commit stands in for the HelloACK; the
+	 * ACK is owed until then and zs_progress() pays it if the Commit
+	 * cannot go first (the peer withholds its ACK the same way).
+	 */
 	if (s->cfg.role_pref == ZS_PREFER_INITIATOR &&
-	    s->state == ZS_DISCOVERY)
+	    s->state == ZS_DISCOVERY) {
+		s->ack_owed = 1;
 		return zs_progress(s, NULL);
-	{
-		struct zs_msgbuf ack;
-
-		memcpy(ack.b, zs_helloack_msg, sizeof(zs_helloack_msg));
-		ack.len = sizeof(zs_helloack_msg);
-		if ((r = zs_send(s, &ack)) != 0)
-			return r;
 	}
+	if ((r = zs_send_helloack(s)) != 0)
+		return r;
 	return s->state == ZS_DISCOVERY ? zs_progress(s, NULL) : 0;
+}
+
+static int
+zs_send_helloack(struct zsession *s)
+{
+	struct zs_msgbuf ack;
+
+	memcpy(ack.b, zs_helloack_msg, sizeof(zs_helloack_msg));
+	ack.len = sizeof(zs_helloack_msg);
+	s->ack_owed = 0;
+	return zs_send(s, &ack);
 }
 
 int
@@ -421,8 +441,11 @@ zs_progress(struct zsession *s, const struct zpkt *pkt)
 		return 0;
 	if (s->commit_pending)
 		return zs_respond(s);
-	if (s->state != ZS_DISCOVERY || !s->hello_acked ||
-	    s->cfg.role_pref == ZS_PREFER_RESPONDER)
+	if (s->state != ZS_DISCOVERY)
 		return 0;
-	return zs_send_commit(s);
+	if (s->hello_acked && s->cfg.role_pref != ZS_PREFER_RESPONDER) {
+		s->ack_owed = 0;	/* the Commit acknowledges */
+		return zs_send_commit(s);
+	}
+	return s->ack_owed ? zs_send_helloack(s) : 0;
 }

@@ -69,6 +69,7 @@ struct zsession {
 	struct zview		 peer_pv;	/* into peer_dhpart */
 
 	int			 hello_acked, cache_loaded, kex_ready;
+	int			 ack_owed;	/* HelloACK withheld (§5.3) */
 	int			 job_pending;	/* ZSA_KEX out, not done */
 	int			 commit_pending;	/* peer Commit waiting */
 	uint32_t		 algo[ZALGO_KIND_COUNT];	/* negotiated */

@@ -321,6 +321,8 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 static int
 zs_request_agree(struct zsession *s, enum zs_state waiting)
 {
+	if (s->job_pending)
+		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
 	memset(&s->job, 0, sizeof(s->job));
 	s->job.op = ZS_KEX_AGREE;
 	s->job.kp = &s->kp;

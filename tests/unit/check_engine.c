@@ -145,6 +145,18 @@ START_TEST(test_lossy_link)
 }
 END_TEST
 
+/* Both want to initiate: the withheld HelloACKs must not deadlock. */
+START_TEST(test_both_prefer_initiator)
+{
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1].cfg.role_pref = ZS_PREFER_INITIATOR;
+	prefer(&net.end[0].cfg, ZALGO_KEX, blk("X255"));
+	prefer(&net.end[1].cfg, ZALGO_KEX, blk("X255"));
+	call(_i + 200);
+	assert_agree();
+}
+END_TEST
+
 /* A dead link exhausts the Hello schedule into a timeout error. */
 START_TEST(test_timeout)
 {
@@ -543,6 +555,7 @@ main(void)
 	    2 * (int)(sizeof(combos) / sizeof(combos[0])));
 	tcase_add_loop_test(tc, test_simultaneous_commits, 0, 8);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_loop_test(tc, test_both_prefer_initiator, 0, 4);
 	tcase_add_loop_test(tc, test_tamper, 0,
 	    (int)(sizeof(tampers) / sizeof(tampers[0])));
 	tcase_add_test(tc, test_cache_continuity);

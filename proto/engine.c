@@ -593,6 +593,20 @@ zs_exported_key(const struct zsession *s, size_t *len)
 	return s->keys.exported_key;
 }
 
+int
+zs_multistream_config(const struct zsession *first, struct zs_config *c,
+    uint8_t sess[ZHASH_MAX_LEN])
+{
+	if (first->state != ZS_SECURE || first->mode == ZMODE_MULT)
+		return ZE_INVAL;
+	memcpy(sess, first->keys.zrtp_sess, first->keys.hash_len);
+	c->zrtp_sess = sess;
+	c->zrtp_sess_len = first->keys.hash_len;
+	memcpy(c->first_algo, first->algo, sizeof(c->first_algo));
+	memcpy(c->first_peer_zid, first->peer_hello_m.zid, ZRTP_ZID_LEN);
+	return 0;
+}
+
 const uint8_t *
 zs_commit_nonce(const struct zsession *s)
 {

@@ -49,9 +49,17 @@ struct zs_config {
 	size_t		 aux_secret_len;
 	/* §8.1: the peer's Hello hash from signalling, "" when none. */
 	char		 peer_hello_hash[65];
-	/* Multistream: the first stream's ZRTPSess; NULL for DH streams. */
+	/*
+	 * Multistream (§4.4.3): the first stream's ZRTPSess (NULL for a DH
+	 * stream), its negotiated algorithm blocks (this stream commits with
+	 * them; a Commit with another hash is refused) and its peer's ZID
+	 * (this stream's peer must use the same). zs_multistream_config()
+	 * fills all three from a secure first stream.
+	 */
 	const uint8_t	*zrtp_sess;
 	size_t		 zrtp_sess_len;
+	uint32_t	 first_algo[ZALGO_KIND_COUNT];
+	uint8_t		 first_peer_zid[ZRTP_ZID_LEN];
 	/* §4.4.3.1: nonces of this call's other streams; reuse is fatal. */
 	const uint8_t	(*used_nonces)[ZRTP_NONCE_LEN];
 	size_t		 used_nonces_len;
@@ -192,6 +200,13 @@ uint32_t	 zs_algo(const struct zsession *s, enum zalgo_kind kind);
 /* This stream's ZRTPSess and ExportedKey once secure (DH/Prsh only). */
 const uint8_t	*zs_zrtp_sess(const struct zsession *s, size_t *len);
 const uint8_t	*zs_exported_key(const struct zsession *s, size_t *len);
+/*
+ * Prepare c for a Multistream stream of the same call as first (secure, DH
+ * or Preshared): copies ZRTPSess into sess (which must outlive the new
+ * session), the algorithms and the peer's ZID. ZE_INVAL otherwise.
+ */
+int	zs_multistream_config(const struct zsession *first,
+	    struct zs_config *c, uint8_t sess[ZHASH_MAX_LEN]);
 /* The nonce of this stream's surviving Multistream/Preshared Commit. */
 const uint8_t	*zs_commit_nonce(const struct zsession *s);
 /* Our Hello's a=zrtp-hash value ("1.10 <hex>"), once started. */

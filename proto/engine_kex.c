@@ -142,6 +142,12 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
 		    "Multistream Commit without an active session, or DH "
 		    "Commit on a Multistream stream");
+	/* ZRTPSess is only meaningful under the hash that made it. */
+	if (kex == ZKEX_BLOCK_MULT &&
+	    c->algo[ZALGO_HASH] != s->cfg.first_algo[ZALGO_HASH])
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_HASH,
+		    "Multistream Commit with another hash than the first "
+		    "stream's");
 	if (kex == ZKEX_BLOCK_MULT && zs_nonce_used(s, c->nonce))
 		return zs_fail(s, ZE_BAD_FIELD, ZWE_NONCE_REUSE,
 		    "Multistream Commit reuses another stream's nonce");

@@ -137,8 +137,15 @@ fe_config(struct zs_config *c, uint8_t setup, uint8_t cache_octet, int which)
 	}
 	c->preshared = ((cache_octet / FE_CACHE_COUNT) & FE_CACHE_PRSH) != 0;
 	if (setup & FE_SETUP_MULT) {
+		/* As if the first stream ran S256/AES1/HS32 with the other. */
 		c->zrtp_sess = fe_zrtp_sess;
 		c->zrtp_sess_len = sizeof(fe_zrtp_sess);
+		c->first_algo[ZALGO_HASH] = ZALGO('S', '2', '5', '6');
+		c->first_algo[ZALGO_CIPHER] = ZALGO('A', 'E', 'S', '1');
+		c->first_algo[ZALGO_AUTH] = ZALGO('H', 'S', '3', '2');
+		c->first_algo[ZALGO_SAS] = ZSAS_B32;
+		memset(c->first_peer_zid, which ? 0xa0 : 0xb0, ZRTP_ZID_LEN);
+		c->first_peer_zid[11] = (uint8_t)(1 - which);
 	}
 	if (setup & FE_SETUP_NOCACHE)
 		c->cache_expiry = 0;

@@ -266,6 +266,8 @@ zs_retransmit_stop(struct zsession *s)
 int
 zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 {
+	int r;
+
 	(void)pkt;
 	if (s->retx == NULL)
 		return 0;
@@ -287,7 +289,9 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 	s->retx_ms = s->retx_ms * 2 > s->retx_cap_ms ? s->retx_cap_ms :
 	    s->retx_ms * 2;
 	zs_arm(s, s->retx_ms);
-	return zs_send(s, s->retx);
+	if ((r = zs_send(s, s->retx)) != 0)
+		return r;
+	return s->retx == &s->hello ? zs_hello_resent(s) : 0;
 }
 
 /* The key pair goes now, or when an outstanding job comes back. */

@@ -30,6 +30,7 @@ static const uint8_t zs_helloack_msg[] = {
 };
 
 static int	zs_send_helloack(struct zsession *);
+static int	zs_inputs_ready(const struct zsession *);
 
 /* A list with the mandatory algorithms appended when missing. */
 static size_t
@@ -442,9 +443,7 @@ int
 zs_progress(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
-	if (!s->cache_loaded || !s->kex_ready || s->peer_hello.len == 0)
-		return 0;
-	if (s->state == ZS_DHPART1_SENT)
+	if (!zs_inputs_ready(s) || s->state == ZS_DHPART1_SENT)
 		return 0;
 	if (s->commit_pending)
 		return zs_respond(s);
@@ -454,5 +453,27 @@ zs_progress(struct zsession *s, const struct zpkt *pkt)
 		s->ack_owed = 0;	/* the Commit acknowledges */
 		return zs_send_commit(s);
 	}
-	return s->ack_owed ? zs_send_helloack(s) : 0;
+	return 0;
+}
+
+/*
+ * Called after each retransmission of our Hello. A peer that keeps our
+ * Hello unacknowledged while we are ready withholds its ACK as we do (both
+ * prefer to initiate); after ZS_OWED_ACK_PATIENCE such rounds we pay ours,
+ * so one side can commit. A lossy link rarely eats that many round trips.
+ */
+int
+zs_hello_resent(struct zsession *s)
+{
+	if (!s->ack_owed || s->hello_acked || !zs_inputs_ready(s) ||
+	    ++s->owed_rounds < ZS_OWED_ACK_PATIENCE)
+		return 0;
+	return zs_send_helloack(s);
+}
+
+/* Retained secrets and our key pair are in. */
+static int
+zs_inputs_ready(const struct zsession *s)
+{
+	return s->cache_loaded && s->kex_ready && s->peer_hello.len != 0;
 }

@@ -39,6 +39,7 @@ enum zs_event {
 #define ZS_MSG_MAX	(84 + ZKEX_PV_MAX)
 #define ZS_QUEUE_MAX	16
 #define ZS_OUTBOX	4
+#define ZS_OWED_ACK_PATIENCE	6	/* Hello resends before paying */
 
 struct zs_msgbuf {
 	uint8_t	b[ZS_MSG_MAX];
@@ -70,6 +71,7 @@ struct zsession {
 
 	int			 hello_acked, cache_loaded, kex_ready;
 	int			 ack_owed;	/* HelloACK withheld (§5.3) */
+	int			 owed_rounds;
 	int			 job_pending;	/* ZSA_KEX out, not done */
 	int			 commit_pending;	/* peer Commit waiting */
 	uint32_t		 algo[ZALGO_KIND_COUNT];	/* negotiated */
@@ -120,6 +122,7 @@ int	zs_keep(struct zs_msgbuf *mb, const struct zview *raw);
 
 /* Handlers, by file. */
 int	zs_send_hello(struct zsession *s);
+int	zs_hello_resent(struct zsession *s);
 int	zs_on_hello(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_helloack(struct zsession *s, const struct zpkt *pkt);
 int	zs_progress(struct zsession *s, const struct zpkt *pkt);

@@ -27,7 +27,8 @@
 enum gen_want {
 	GEN_SECURE,	/* A secure, with B's SAS, never failed */
 	GEN_FAILED,	/* A failed (possibly after being secure) */
-	GEN_CLEAR	/* A secure, then clear (§4.7.2) */
+	GEN_CLEAR,	/* A secure, then clear (§4.7.2) */
+	GEN_DROPPED	/* A neither secure nor failed: B's packets dropped */
 };
 
 struct gen_pkt {
@@ -655,8 +656,8 @@ static const struct scenario gen_scenarios[] = {
 	    to_a_bad_type, NULL },
 	{ "err-old-version", ANY | X, 0, ANY | X, 0, 30, GEN_FAILED, 0, 0,
 	    to_a_old_version, NULL },
-	{ "err-hello-hash", RSP | X | FE_SETUP_HASH, 0, INI | X, 0, 31,
-	    GEN_FAILED, 0, 0, NULL, NULL },
+	{ "drop-hello-hash", RSP | X | FE_SETUP_HASH, 0, INI | X, 0, 31,
+	    GEN_DROPPED, 0, 0, NULL, NULL },
 	{ "err-zero-pv-init", INI | X, 0, RSP | X, 0, 32, GEN_FAILED, 0, 0,
 	    to_a_zero_pv, NULL },
 	{ "err-zero-pv-resp", RSP | X, 0, INI | X, 0, 33, GEN_FAILED, 0, 0,
@@ -667,7 +668,7 @@ static const struct scenario gen_scenarios[] = {
 	    to_a_bad_confirm, NULL },
 	{ "err-hvi-resp", RSP | X, 0, INI | X, 0, 36, GEN_FAILED, 0, 0,
 	    to_a_bad_hvi, NULL },
-	{ "err-secure-then-error", INI | X, 0, RSP | X, 0, 37, GEN_FAILED, 0,
+	{ "secure-then-error", INI | X, 0, RSP | X, 0, 37, GEN_SECURE, 0,
 	    0, NULL, after_error },
 	{ "err-no-mult-peer", INI | FE_SETUP_MULT, 0, RSP | X, 0, 38,
 	    GEN_FAILED, 0, 0, NULL, NULL },
@@ -710,6 +711,9 @@ gen_verify(const struct gen *g)
 	} else if (g->sc->want == GEN_CLEAR) {
 		if (!r.secure || !r.clear || r.failed)
 			how = "does not end clear";
+	} else if (g->sc->want == GEN_DROPPED) {
+		if (r.secure || r.failed)
+			how = "does not stay undecided";
 	} else if (!r.failed)
 		how = "does not end failed";
 	if (how == NULL && (r.secure != g->a.secure || r.clear != g->a.clear ||

@@ -48,7 +48,9 @@ pair() {
 	grep '"event":"srtp"' "$d/bz.json" >"$d/bz.srtp" || true
 	ok=1
 	check_eq "result" "$(field result "$d/probe.json")" secure || ok=0
-	check_eq "role" "$(field role "$d/probe.json")" "$role" || ok=0
+	# Under loss a preference may yield to contention: any role will do.
+	[ "$role" = any ] ||
+	    check_eq "role" "$(field role "$d/probe.json")" "$role" || ok=0
 	# bzrtp joins the two B256 words with ':', we with a space.
 	check_eq "SAS" "$(field sas "$d/probe.json")" \
 	    "$(field sas "$d/bz.secure" | tr ':' ' ')" || ok=0
@@ -66,7 +68,7 @@ pair() {
 		check_eq "cache" matched "$(field cache "$d/probe.json")" || ok=0
 	fi
 	if [ $ok -eq 1 ]; then
-		echo "ok   $name: SAS $(field sas "$d/probe.json"), role $role"
+		echo "ok   $name: SAS $(field sas "$d/probe.json"), role $(field role "$d/probe.json")"
 	else
 		echo "FAIL $name"
 		sed 's/^/  ours: /' "$d/probe.json" "$d/probe.err"
@@ -98,9 +100,9 @@ EXPECT_VERIFIED=1 pair "cache call 2: rs1 matched, V flag honoured" responder \
     "--role responder --cache $tmp/ours.db" "--cache $tmp/bz.db"
 
 # 20 % loss of every ZRTP packet, both directions.
-pair "20% loss (initiator)" initiator "--role initiator --loss 20" \
+pair "20% loss (we prefer to initiate)" any "--role initiator --loss 20" \
     "--loss 20 --seed 7"
-pair "20% loss (responder)" responder "--role responder --loss 20" \
+pair "20% loss (we respond)" responder "--role responder --loss 20" \
     "--loss 20 --seed 11"
 
 [ $fails -eq 0 ] || { echo "$fails interop call(s) failed"; exit 1; }

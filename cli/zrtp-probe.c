@@ -238,6 +238,11 @@ drain(struct probe *pr)
 		case ZSA_CLEAR:
 			note_alert(pr, "peer went clear: SRTP stopped");
 			break;
+		case ZSA_CACHE_VERIFIED:
+			if (pr->cache != NULL && zcache_set_verified(pr->cache,
+			    a.u.verified.zid, a.u.verified.verified) != 0)
+				note_alert(pr, "cache write failed: V flag lost");
+			break;
 		case ZSA_PEER:
 			pr->res.have_peer = 1;
 			memcpy(pr->res.peer_zid, a.u.peer.zid, ZRTP_ZID_LEN);

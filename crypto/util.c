@@ -10,6 +10,7 @@
 
 #define ZCRYPTO_GCRYPT_MIN	"1.10.0"
 #define ZCRYPTO_SECMEM_DEFAULT	(64 * 1024)
+#define ZCRYPTO_SECMEM_CHUNK	(1024 * 1024)
 
 int
 zcrypto_init(size_t secmem_bytes)
@@ -24,6 +25,8 @@ zcrypto_init(size_t secmem_bytes)
 	    secmem_bytes ? secmem_bytes : ZCRYPTO_SECMEM_DEFAULT, 0) != 0)
 		return ZE_CRYPTO;
 	gcry_control(GCRYCTL_RESUME_SECMEM_WARN);
+	/* Sessions live in secure memory: let the pool grow with them. */
+	gcry_control(GCRYCTL_AUTO_EXPAND_SECMEM, ZCRYPTO_SECMEM_CHUNK);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 	return 0;
 }

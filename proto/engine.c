@@ -10,6 +10,8 @@
 #include "zcrypto.h"
 #include "zerr.h"
 
+static void	zs_timer_sync(struct zsession *);
+
 static const char *const zs_state_names[ZS_STATE_COUNT] = {
 	[ZS_INIT] = "init",
 	[ZS_DISCOVERY] = "discovery",
@@ -61,6 +63,7 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
 		ZS_COMMON,
 		[ZMSG_CONFIRM1] = zs_ignore,
 		[ZMSG_CONF2ACK] = zs_on_conf2ack,
+		[ZEV_SRTP_OK] = zs_on_conf2ack,		/* §4.6 */
 	},
 	[ZS_DHPART1_SENT] = {
 		ZS_COMMON,
@@ -141,12 +144,15 @@ void
 zs_set_state(struct zsession *s, enum zs_state st)
 {
 	s->state = st;
+	zs_timer_sync(s);	/* secure or over: no handshake deadline */
 }
 
 void
 zs_config_defaults(struct zs_config *c)
 {
-	static const struct zs_timers t = { 50, 200, 20, 60, 150, 1200, 10 };
+	static const struct zs_timers t = {
+		50, 200, 20, 60, 150, 1200, 10, 60000
+	};
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->client_id, "zrtpd 0.1       ", ZRTP_CID_LEN);
@@ -161,8 +167,10 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 
 	if (cfg == NULL || env == NULL || env->random == NULL)
 		return NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	/* Every key and retained secret of the session: secure memory. */
+	if ((s = zsecure_alloc(sizeof(*s))) == NULL)
 		return NULL;
+	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	s->env = *env;
 	zs_set_state(s, ZS_INIT);
@@ -175,9 +183,7 @@ zs_free(struct zsession *s)
 	if (s == NULL)
 		return;
 	zkex_clear(&s->kp);
-	zkeys_clear(&s->keys);
-	zwipe(s, sizeof(*s));
-	free(s);
+	zsecure_free(s, sizeof(*s));
 }
 
 void
@@ -186,11 +192,37 @@ zs_random(struct zsession *s, void *buf, size_t len)
 	s->env.random(s->env.random_arg, buf, len);
 }
 
+/*
+ * The action queue or outbox overflowed: an engine bug, never a peer's
+ * doing (one event queues a handful of actions). The session fails
+ * rather than silently lose a packet or a timer.
+ */
+static void
+zs_overflow(struct zsession *s)
+{
+	struct zs_action *a;
+
+	if (s->state >= ZS_ERROR_SENT)
+		return;
+	zs_set_state(s, ZS_FAILED);
+	s->retx = NULL;
+	zs_wipe_secrets(s);
+	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
+		a->u.failed.error = ZE_NOSPACE;
+		a->u.failed.what = "internal error: action queue full";
+	}
+}
+
 struct zs_action *
 zs_push(struct zsession *s, enum zs_action_type t)
 {
 	struct zs_action *a;
 
+	/* The last slot is kept for the failure an overflow turns into. */
+	if (s->q_len >= ZS_QUEUE_MAX - 1 && t != ZSA_FAILED) {
+		zs_overflow(s);
+		return NULL;
+	}
 	if (s->q_len == ZS_QUEUE_MAX)
 		return NULL;
 	a = &s->q[(s->q_head + s->q_len++) % ZS_QUEUE_MAX];
@@ -205,6 +237,8 @@ zs_next_action(struct zsession *s, struct zs_action *a)
 	if (s->q_len == 0)
 		return 0;
 	*a = s->q[s->q_head];
+	if (a->type == ZSA_SEND)
+		s->sends_queued--;
 	zwipe(&s->q[s->q_head], sizeof(s->q[0]));
 	s->q_head = (s->q_head + 1) % ZS_QUEUE_MAX;
 	s->q_len--;
@@ -220,24 +254,49 @@ zs_send(struct zsession *s, const struct zs_msgbuf *m)
 	size_t len;
 	int r;
 
+	/* A slot is reused only once its earlier send was drained. */
+	if (s->sends_queued == ZS_OUTBOX) {
+		zs_overflow(s);
+		return ZE_NOSPACE;
+	}
 	if ((r = zpkt_wrap(s->seq++, s->cfg.ssrc, m->b, m->len, out,
 	    sizeof(s->outbox[0]), &len)) != 0)
 		return r;
 	if ((a = zs_push(s, ZSA_SEND)) == NULL)
 		return ZE_NOSPACE;
 	s->outbox_next = (s->outbox_next + 1) % ZS_OUTBOX;
+	s->sends_queued++;
 	a->u.send.p = out;
 	a->u.send.len = len;
 	return 0;
 }
 
+/*
+ * The caller's one timer: the earlier of the next retransmission and,
+ * until secure, the handshake deadline. Re-armed only when that changes.
+ */
+static void
+zs_timer_sync(struct zsession *s)
+{
+	uint64_t due = s->retx != NULL ? s->retx_due : 0;
+	struct zs_action *a;
+
+	if (s->deadline != 0 && s->state < ZS_SECURE &&
+	    (due == 0 || s->deadline < due))
+		due = s->deadline;
+	if (due == s->armed_at)
+		return;
+	s->armed_at = due;
+	if ((a = zs_push(s, ZSA_TIMER)) != NULL)
+		a->u.timer_ms = due == 0 ? 0 : due > s->now ?
+		    (uint32_t)(due - s->now) : 1;
+}
+
 static void
 zs_arm(struct zsession *s, uint32_t ms)
 {
-	struct zs_action *a;
-
-	if ((a = zs_push(s, ZSA_TIMER)) != NULL)
-		a->u.timer_ms = ms;
+	s->retx_due = ms != 0 ? s->now + ms : 0;
+	zs_timer_sync(s);
 }
 
 /* Send m now and resend it on the T1 (Hello) or T2 schedule (§6). */
@@ -260,7 +319,7 @@ zs_retransmit_stop(struct zsession *s)
 	if (s->retx == NULL)
 		return;
 	s->retx = NULL;
-	zs_arm(s, 0);
+	zs_timer_sync(s);
 }
 
 int
@@ -269,7 +328,11 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	(void)pkt;
-	if (s->retx == NULL)
+	/* No exchange may run forever, whatever the peer does or omits. */
+	if (s->deadline != 0 && s->state < ZS_SECURE && s->now >= s->deadline)
+		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
+		    "handshake did not complete in time");
+	if (s->retx == NULL || s->now < s->retx_due)
 		return 0;
 	if (s->retx_left == 0) {
 		s->retx = NULL;
@@ -292,6 +355,18 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zs_send(s, s->retx)) != 0)
 		return r;
 	return s->retx == &s->hello ? zs_hello_resent(s) : 0;
+}
+
+/* Failure or clear: no key, retained secret or preshared key survives. */
+void
+zs_wipe_secrets(struct zsession *s)
+{
+	zs_drop_key_pair(s);
+	zkeys_clear(&s->keys);
+	zwipe(&s->cache, sizeof(s->cache));
+	zwipe(s->psk, sizeof(s->psk));
+	zwipe(&s->last_store, sizeof(s->last_store));
+	s->stored = s->store_deferred = 0;
 }
 
 /* The key pair goes now, or when an outstanding job comes back. */
@@ -340,8 +415,7 @@ zs_fail(struct zsession *s, int err, uint32_t wire, const char *what)
 		a->u.failed.wire_code = wire;
 		a->u.failed.what = what;
 	}
-	zs_drop_key_pair(s);
-	zkeys_clear(&s->keys);
+	zs_wipe_secrets(s);
 	if (wire == 0) {
 		zs_set_state(s, ZS_FAILED);
 		return 0;
@@ -448,8 +522,7 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		a->u.failed.from_peer = 1;
 		a->u.failed.what = "peer sent Error";
 	}
-	zs_drop_key_pair(s);
-	zkeys_clear(&s->keys);
+	zs_wipe_secrets(s);
 	zs_set_state(s, ZS_FAILED);
 	return 0;
 }
@@ -469,9 +542,11 @@ zs_start(struct zsession *s, uint64_t now_ms)
 	uint8_t h0[ZRTP_HASH_IMAGE_LEN];
 	int r;
 
-	(void)now_ms;
 	if (s->state != ZS_INIT)
 		return ZE_INVAL;
+	s->now = now_ms;
+	if (s->cfg.timers.handshake_ms != 0)
+		s->deadline = now_ms + s->cfg.timers.handshake_ms;
 	zs_random(s, &s->seq, sizeof(s->seq));
 	zs_random(s, h0, sizeof(h0));
 	r = zchain_from_h0(&s->chain, h0);
@@ -488,7 +563,7 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 	struct zpkt pkt;
 	int r;
 
-	(void)now_ms;
+	s->now = now_ms;
 	if (s->state == ZS_INIT)
 		return 0;
 	if ((r = zpkt_decode(p, len, &pkt)) != 0) {
@@ -511,14 +586,19 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 int
 zs_timer(struct zsession *s, uint64_t now_ms)
 {
-	(void)now_ms;
-	return zs_fsm_step(s, ZEV_TIMER, NULL);
+	int r;
+
+	s->now = now_ms;
+	s->armed_at = 0;	/* the caller's timer has fired */
+	r = zs_fsm_step(s, ZEV_TIMER, NULL);
+	zs_timer_sync(s);
+	return r;
 }
 
 int
 zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
 {
-	(void)now_ms;
+	s->now = now_ms;
 	if (job != &s->job || !s->job_pending)
 		return ZE_INVAL;
 	s->job_pending = 0;
@@ -535,7 +615,7 @@ int
 zs_cache_loaded(struct zsession *s, uint64_t now_ms,
     const struct zs_cache_entry *e)
 {
-	(void)now_ms;
+	s->now = now_ms;
 	if (s->cache_loaded || s->state == ZS_INIT)
 		return ZE_INVAL;
 	s->cache = *e;

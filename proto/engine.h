@@ -26,6 +26,7 @@ struct zs_timers {
 	uint32_t	t2_ms;		/* other messages: 150 */
 	uint32_t	t2_cap_ms;	/* cap: 1200 */
 	uint32_t	t2_tries;	/* retransmissions: 10 */
+	uint32_t	handshake_ms;	/* give up if not secure by then; 0: never */
 };
 
 /* Our side of a session: identity, preferences and policy. */
@@ -110,6 +111,7 @@ enum zs_action_type {
 	ZSA_SAS,		/* SAS ready for the user */
 	ZSA_SECURE,		/* SRTP keys ready (both directions) */
 	ZSA_CACHE_STORE,	/* write rs1/rs2 for zid */
+	ZSA_CACHE_VERIFIED,	/* set only the V flag for zid */
 	ZSA_ALERT,		/* security event the user must see */
 	ZSA_CLEAR,		/* peer went clear: stop SRTP, keys wiped */
 	ZSA_FAILED		/* session over: error, with codes */
@@ -127,7 +129,8 @@ struct zs_action {
 	enum zs_action_type	type;
 	union {
 		struct {
-			const uint8_t	*p;	/* valid until next call */
+			const uint8_t	*p;	/* valid until the next call
+						 * into the engine */
 			size_t		 len;
 		} send;
 		uint32_t		 timer_ms;
@@ -161,6 +164,10 @@ struct zs_action {
 			const char	*what;
 		} failed;
 		const char		*alert;
+		struct {
+			uint8_t		zid[ZRTP_ZID_LEN];
+			int		verified;
+		} verified;
 	} u;
 };
 
@@ -184,6 +191,11 @@ int	zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job);
 int	zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	    const struct zs_cache_entry *e);
 int	zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified);
+/*
+ * The first SRTP packet from the peer authenticated: for an initiator
+ * waiting for Conf2ACK it counts as one (§4.6).
+ */
+int	zs_srtp_ok(struct zsession *s, uint64_t now_ms);
 /* The user asks to go clear (§4.7.2); ZE_INVAL unless secure and the
  * peer's Confirm allowed it (A flag). ZSA_CLEAR follows its ClearACK. */
 int	zs_go_clear(struct zsession *s, uint64_t now_ms);

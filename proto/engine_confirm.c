@@ -312,7 +312,7 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	if (s->cfg.allow_clear) {
 		if ((r = zs_send(s, &zs_clearack)) != 0)
 			return r;
-		zkeys_clear(&s->keys);
+		zs_wipe_secrets(s);
 		zs_set_state(s, ZS_CLEAR);
 		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 	}
@@ -334,7 +334,7 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 	struct zmsg m;
 	int r;
 
-	(void)now_ms;
+	s->now = now_ms;
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT || !s->peer_a)
 		return ZE_INVAL;
 	memset(&m, 0, sizeof(m));
@@ -356,7 +356,7 @@ zs_on_clearack(struct zsession *s, const struct zpkt *pkt)
 	if (s->retx != &s->confirm)
 		return 0;	/* we sent no GoClear */
 	zs_retransmit_stop(s);
-	zkeys_clear(&s->keys);
+	zs_wipe_secrets(s);
 	zs_set_state(s, ZS_CLEAR);
 	return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 }
@@ -401,14 +401,34 @@ zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 int
 zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
 {
-	(void)now_ms;
+	struct zs_action *a;
+
+	s->now = now_ms;
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
 		return ZE_INVAL;
 	s->our_v = verified != 0;
-	if (!s->stored && !s->store_deferred)
+	if (s->store_deferred) {
+		if (!verified)
+			return 0;	/* §4.6.1.1: mismatch stays unwritten */
+		s->last_store.u.store.verified = 1;
+		return zs_emit_store(s);
+	}
+	if (!s->stored)
 		return 0;	/* caching was declined (interval 0) */
-	if (s->store_deferred && !verified)
-		return 0;	/* §4.6.1.1: mismatch stays unwritten */
-	s->last_store.u.store.verified = s->our_v;
-	return zs_emit_store(s);
+	/*
+	 * The secrets were written when the call went secure; the verdict
+	 * changes only the flag, so a later call's rs1 is never rolled back.
+	 */
+	if ((a = zs_push(s, ZSA_CACHE_VERIFIED)) == NULL)
+		return ZE_NOSPACE;
+	memcpy(a->u.verified.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	a->u.verified.verified = s->our_v;
+	return 0;
+}
+
+int
+zs_srtp_ok(struct zsession *s, uint64_t now_ms)
+{
+	s->now = now_ms;
+	return zs_fsm_step(s, ZEV_SRTP_OK, NULL);
 }

@@ -32,6 +32,7 @@ enum zs_event {
 	ZEV_TIMER = ZMSG_COUNT,
 	ZEV_KEX_DONE,
 	ZEV_READY,		/* cache or key pair became available */
+	ZEV_SRTP_OK,		/* peer's SRTP authenticated (§4.6) */
 	ZEV_COUNT
 };
 
@@ -58,6 +59,10 @@ struct zsession {
 	struct zhash_chain	 chain;
 	struct zs_msgbuf	 hello, commit, dhpart, confirm;
 	const struct zs_msgbuf	*retx;		/* message being resent */
+	uint64_t		 now;		/* time of the current event */
+	uint64_t		 retx_due;	/* next resend, absolute */
+	uint64_t		 deadline;	/* handshake must end by */
+	uint64_t		 armed_at;	/* what the caller's timer holds */
 	uint32_t		 retx_ms, retx_left, retx_cap_ms;
 
 	uint32_t		 peer_ssrc;
@@ -96,6 +101,7 @@ struct zsession {
 	size_t			 q_head, q_len;
 	uint8_t			 outbox[ZS_OUTBOX][ZS_MSG_MAX + ZRTP_PKT_OVERHEAD];
 	size_t			 outbox_next;
+	size_t			 sends_queued;
 };
 
 typedef int (*zs_fsm_fn)(struct zsession *s, const struct zpkt *pkt);
@@ -112,6 +118,7 @@ void	zs_retransmit_stop(struct zsession *s);
 int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
 void	zs_alert(struct zsession *s, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
+void	zs_wipe_secrets(struct zsession *s);
 int	zs_push_job(struct zsession *s);
 void	zs_random(struct zsession *s, void *buf, size_t len);
 

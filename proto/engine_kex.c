@@ -175,6 +175,7 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 		    ZMODE_DH;
 	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
 	s->commit_pending = 1;
+	zwipe(s->psk, sizeof(s->psk));	/* our Preshared Commit lost */
 	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))
 		if ((r = zs_request_keygen(s)) != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "key pair");

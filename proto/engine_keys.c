@@ -171,7 +171,8 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 }
 
 /*
- * Initiator: Preshared when allowed, offered by both and rs1 is held; never
+ * Initiator: Preshared when allowed, offered by both and a verified rs1 is
+ * held; never
  * in answer to a peer's Preshared Commit whose keyID we could not match
  * (§4.4.2.2): that answer must be a DH Commit, or both sides keep sending
  * Preshared Commits neither can use.
@@ -181,8 +182,9 @@ zs_preshared_usable(const struct zsession *s)
 {
 	int i;
 
+	/* §4.4.2: only on a secret from a call whose SAS was verified. */
 	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->cache.rs1_valid ||
-	    s->peer_commit.len != 0)
+	    !s->cache.verified || s->peer_commit.len != 0)
 		return 0;
 	for (i = 0; i < s->peer_hello_m.count[ZALGO_KEX]; i++)
 		if (s->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)
@@ -293,8 +295,10 @@ zs_cache_update(struct zsession *s)
 	    s->cfg.cache_expiry : s->peer_expiry;
 	struct zs_action *a;
 
-	if (s->mode == ZMODE_MULT || expiry == 0)
+	if (s->mode == ZMODE_MULT || expiry == 0) {
+		zwipe(&s->cache, sizeof(s->cache));
 		return 0;
+	}
 	memset(&s->last_store, 0, sizeof(s->last_store));
 	a = &s->last_store;
 	a->type = ZSA_CACHE_STORE;
@@ -311,6 +315,9 @@ zs_cache_update(struct zsession *s)
 	a->u.store.expiry = expiry;
 	a->u.store.verified = s->our_v;
 	zwipe(s->keys.rs1_new, sizeof(s->keys.rs1_new));
+	/* What the store needs is in last_store; the loaded copy goes. */
+	zwipe(s->cache.rs1, sizeof(s->cache.rs1));
+	zwipe(s->cache.rs2, sizeof(s->cache.rs2));
 	if (s->cache_mismatch) {
 		s->store_deferred = 1;
 		zs_alert(s, "cache mismatch: the peer does not hold the secret "

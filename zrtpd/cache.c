@@ -300,6 +300,15 @@ zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 }
 
 int
+zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+    int verified)
+{
+	return zcache_exec_zid(c, verified ?
+	    "UPDATE peers SET verified = 1 WHERE zid = ?1" :
+	    "UPDATE peers SET verified = 0 WHERE zid = ?1", zid, NULL);
+}
+
+int
 zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN])
 {
 	return zcache_exec_zid(c, "DELETE FROM peers WHERE zid = ?1", zid,

@@ -66,7 +66,7 @@ enum fe_op {
 #define FE_OPS_MAX	64
 #define FE_SEED_A	0x2545f4914f6cdd1dull
 #define FE_START_MS	1000
-#define FE_TIMER_MAX_MS	1200	/* the largest T2 cap (§6) */
+#define FE_TIMER_MAX_MS	60000	/* the default handshake deadline */
 
 /* Fixed secrets: a generated peer holding the same ones matches them. */
 static const uint8_t fe_rs1[ZRTP_RS_LEN] = { 0x51, 0x01, 0x5e, 0xc1 };
@@ -326,6 +326,13 @@ fe_drain(struct fe *f)
 		case ZSA_CACHE_STORE:
 			fe_check_store(f, &a);
 			break;
+		case ZSA_CACHE_VERIFIED:
+			/* Only after a store, for the peer we talked to. */
+			if (!f->secure || f->stores == 0 || !f->have_peer ||
+			    memcmp(a.u.verified.zid, f->peer_zid,
+			    ZRTP_ZID_LEN) != 0)
+				abort();
+			break;
 		case ZSA_ALERT:
 			if (a.u.alert == NULL)
 				abort();
@@ -437,6 +444,9 @@ fe_fire(struct fe *f)
 	if (!f->timer_armed)
 		return;
 	f->timer_armed = 0;
+	/* A timer fires when it is due: time has reached it. */
+	if (f->timer_at > f->now)
+		f->now = f->timer_at;
 	if (zs_timer(f->s, f->now) != 0)
 		abort();
 	fe_drain(f);

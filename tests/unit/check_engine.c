@@ -157,6 +157,24 @@ START_TEST(test_both_prefer_initiator)
 }
 END_TEST
 
+/* Two passive ends never commit: the handshake deadline ends it. */
+START_TEST(test_handshake_deadline)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		net.end[k].cfg.role_pref = ZS_PREFER_RESPONDER;
+		net.end[k].cfg.timers.handshake_ms = 20000;
+	}
+	call(9);
+	for (k = 0; k < 2; k++) {
+		ck_assert(net.end[k].failed && !net.end[k].secure);
+		ck_assert_uint_eq(net.end[k].fail_wire, ZWE_TIMEOUT);
+	}
+	ck_assert_uint_ge(net.now, 1000 + 20000);
+}
+END_TEST
+
 /* A dead link exhausts the Hello schedule into a timeout error. */
 START_TEST(test_timeout)
 {
@@ -339,10 +357,11 @@ START_TEST(test_verified_flag)
 	ck_assert_int_eq(net.end[0].sas_verified, 0);
 	for (k = 0; k < 2; k++) {
 		ck_assert_int_eq(zs_sas_verdict(net.end[k].s, net.now, 1), 0);
-		while (zs_next_action(net.end[k].s, &a))
-			if (a.type == ZSA_CACHE_STORE)
-				net.end[k].cache.e.verified =
-				    a.u.store.verified;
+		ck_assert(zs_next_action(net.end[k].s, &a));
+		/* Only the flag changes: the secrets were stored already. */
+		ck_assert_int_eq(a.type, ZSA_CACHE_VERIFIED);
+		ck_assert_int_eq(a.u.verified.verified, 1);
+		net.end[k].cache.e.verified = 1;
 	}
 	sim_stop(&net);
 	call(41);
@@ -382,6 +401,35 @@ START_TEST(test_multistream)
 }
 END_TEST
 
+/* Both users confirm the SAS: the V flag reaches both caches. */
+static void
+verify_both(void)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(zs_sas_verdict(net.end[k].s, net.now, 1), 0);
+	sim_settle(&net, 1000);
+	ck_assert(net.end[0].cache.e.verified && net.end[1].cache.e.verified);
+}
+
+/* §4.4.2: without a verified SAS, Preshared mode is not used. */
+START_TEST(test_preshared_needs_verified)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		net.end[k].cfg.preshared = 1;
+	call(74);
+	assert_agree();
+	sim_stop(&net);
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	call(75);
+	assert_agree();
+	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
+}
+END_TEST
+
 /* §4.4.2: the second call runs Preshared, without DH arithmetic. */
 START_TEST(test_preshared)
 {
@@ -392,6 +440,8 @@ START_TEST(test_preshared)
 		net.end[k].cfg.preshared = 1;
 	call(70);
 	assert_agree();
+	/* §4.4.2: Preshared mode only on a secret whose SAS was verified. */
+	verify_both();
 	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_PRSH);
 	memcpy(rs1_call1, net.end[0].cache.e.rs1, ZRTP_RS_LEN);
 	sim_stop(&net);
@@ -422,6 +472,7 @@ START_TEST(test_preshared_fallback)
 		net.end[k].cfg.preshared = 1;
 	call(72);
 	assert_agree();
+	verify_both();
 	sim_stop(&net);
 	memset(&net.end[1].cache, 0, sizeof(net.end[1].cache));
 	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
@@ -438,7 +489,6 @@ START_TEST(test_nonce_reuse)
 {
 	uint8_t sess[2][ZHASH_MAX_LEN], nonce[1][ZRTP_NONCE_LEN];
 	const uint8_t *p;
-	size_t len;
 	int k;
 
 	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
@@ -487,6 +537,32 @@ START_TEST(test_lost_update_recovered)
 	ck_assert(!net.end[0].cache_mismatch && !net.end[1].cache_mismatch);
 	ck_assert_mem_eq(net.end[0].cache.e.rs1, net.end[1].cache.e.rs1,
 	    ZRTP_RS_LEN);
+}
+END_TEST
+
+static void
+tamper_drop_conf2ack(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "Conf2ACK"))
+		memset(p + 16, 'x', 8);	/* no longer a message type */
+}
+
+/* §4.6: the responder's first valid SRTP stands in for a lost Conf2ACK. */
+START_TEST(test_srtp_acknowledges)
+{
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1].cfg.role_pref = ZS_PREFER_RESPONDER;
+	net.tamper = tamper_drop_conf2ack;
+	sim_start(&net, 95);
+	sim_run(&net, 2000);	/* well inside Confirm2's schedule */
+	ck_assert(net.end[1].secure);
+	ck_assert_str_eq(zs_state_name(net.end[0].s), "confirm2-sent");
+	ck_assert_int_eq(zs_srtp_ok(net.end[0].s, net.now), 0);
+	sim_settle(&net, 100);
+	ck_assert(net.end[0].secure && !net.end[0].failed);
+	assert_agree();
 }
 END_TEST
 
@@ -549,6 +625,7 @@ main(void)
 	    2 * (int)(sizeof(combos) / sizeof(combos[0])));
 	tcase_add_loop_test(tc, test_simultaneous_commits, 0, 8);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_handshake_deadline);
 	tcase_add_loop_test(tc, test_both_prefer_initiator, 0, 4);
 	tcase_add_loop_test(tc, test_tamper, 0,
 	    (int)(sizeof(tampers) / sizeof(tampers[0])));
@@ -557,7 +634,9 @@ main(void)
 	tcase_add_test(tc, test_verified_flag);
 	tcase_add_test(tc, test_multistream);
 	tcase_add_test(tc, test_goclear_accepted);
+	tcase_add_test(tc, test_srtp_acknowledges);
 	tcase_add_test(tc, test_preshared);
+	tcase_add_test(tc, test_preshared_needs_verified);
 	tcase_add_test(tc, test_nonce_reuse);
 	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);

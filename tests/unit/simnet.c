@@ -136,6 +136,11 @@ sim_drain(struct sim *n, int who)
 		case ZSA_CLEAR:
 			e->clear = 1;
 			break;
+		case ZSA_CACHE_VERIFIED:
+			if (e->cache.have && memcmp(e->cache.zid,
+			    a.u.verified.zid, ZRTP_ZID_LEN) == 0)
+				e->cache.e.verified = a.u.verified.verified;
+			break;
 		case ZSA_PEER:
 			break;
 		}

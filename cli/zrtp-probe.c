@@ -63,8 +63,7 @@ now_ms(void)
 static void
 random_bytes(void *arg, void *buf, size_t len)
 {
-	(void)arg;
-	zrand_bytes(buf, len);
+	zrand_pool_take(arg, buf, len);
 }
 
 static void __attribute__((noreturn))
@@ -564,7 +563,7 @@ setup_identity(struct probe *pr, struct zs_config *c, const char *cache_path)
 int
 main(int argc, char **argv)
 {
-	static const struct zs_env env = { random_bytes, NULL };
+	struct zs_env env = { random_bytes, NULL };
 	const char *local = NULL, *cache_path = NULL;
 	struct zs_config cfg;
 	struct probe pr;
@@ -579,6 +578,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "zrtp-probe: crypto self-test failed\n");
 		return 1;
 	}
+	if ((env.random_arg = zrand_pool_new()) == NULL)
+		return 1;
 	setup_identity(&pr, &cfg, cache_path);
 	if ((port = open_socket(local, &pr)) < 0)
 		usage(2);
@@ -619,6 +620,7 @@ main(int argc, char **argv)
 	if (pr.srtp_open)
 		zsrtp_close(&pr.srtp);
 	zs_free(pr.s);
+	zrand_pool_free(env.random_arg);
 	zcache_close(pr.cache);
 	zwipe(&pr.res.keys, sizeof(pr.res.keys));
 	return ok ? 0 : 1;

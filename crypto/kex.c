@@ -1,13 +1,16 @@
 /*
- * ZRTP key agreement (RFC 6189 §5.1.5) on libgcrypt's MPI and EC API:
- * DH2k/DH3k, ECDH P-256/384/521, X25519/X448. Secrets live in secure memory
- * and secure MPIs, so libgcrypt takes its constant-time paths. Must not call
- * gcry_pk_genkey (it self-tests on every call) nor know any message layout.
+ * ZRTP key agreement (RFC 6189 §5.1.5): DH2k/DH3k and ECDH P-256/384/521 on
+ * libgcrypt's MPI and EC API (secure MPIs, so its constant-time paths),
+ * X25519/X448 on nettle (docs/performance.md says why). Secrets live in
+ * secure memory. Must not call gcry_pk_genkey (it self-tests on every call)
+ * nor know any message layout.
  */
 #include <pthread.h>
 #include <string.h>
 
 #include <gcrypt.h>
+#include <nettle/curve25519.h>
+#include <nettle/curve448.h>
 
 #include "kex.h"
 #include "zcrypto.h"
@@ -28,7 +31,7 @@ struct kex_desc {
 	enum kex_kind	 kind;
 	const char	*p_hex;		/* FFDH prime */
 	const char	*curve;		/* libgcrypt curve name (NIST) */
-	int		 mont;		/* GCRY_ECC_CURVE25519 / 448 */
+	int		 mont;		/* 25519 or 448 */
 	size_t		 sv_len;	/* secret value bytes */
 	size_t		 pv_len;	/* public value bytes on the wire */
 	size_t		 result_len;	/* DHResult bytes */
@@ -72,8 +75,8 @@ static const struct kex_desc kex_descs[ZKEX_COUNT] = {
 	[ZKEX_EC25] = { KEX_NIST, NULL, "NIST P-256", 0, 32, 64, 32 },
 	[ZKEX_EC38] = { KEX_NIST, NULL, "NIST P-384", 0, 48, 96, 48 },
 	[ZKEX_EC52] = { KEX_NIST, NULL, "NIST P-521", 0, 66, 132, 66 },
-	[ZKEX_X255] = { KEX_MONT, NULL, NULL, GCRY_ECC_CURVE25519, 32, 32, 32 },
-	[ZKEX_X448] = { KEX_MONT, NULL, NULL, GCRY_ECC_CURVE448, 56, 56, 56 },
+	[ZKEX_X255] = { KEX_MONT, NULL, NULL, 25519, 32, 32, 32 },
+	[ZKEX_X448] = { KEX_MONT, NULL, NULL, 448, 56, 56, 56 },
 };
 
 /*
@@ -402,18 +405,31 @@ out:
 }
 
 /*
- * RFC 7748 §5: libgcrypt clamps the scalar and masks the u-coordinate. §6:
- * an all-zero result means a low-order peer point and MUST be refused.
+ * X25519/X448 on nettle's constant-time ladders, which clamp the scalar and
+ * mask the u-coordinate as RFC 7748 §5 asks. libgcrypt 1.10's generic
+ * ladder is 3 to 5 times slower: too slow for the handshake rate the
+ * project set against bzrtp (docs/performance.md). The one exception to
+ * "libgcrypt for all crypto", for these two curves only.
  */
 static int
 mont_mul(const struct kex_desc *d, const uint8_t *sv, const uint8_t *u,
     uint8_t *out)
 {
-	static const uint8_t zero[56];
+	static const uint8_t zero[CURVE448_SIZE];
 
-	if (gcry_ecc_mul_point(d->mont, out, sv, u) != 0)
-		return u != NULL ? ZE_BAD_PV : ZE_CRYPTO;
-	if (zct_eq(out, zero, d->result_len)) {
+	if (d->mont == 25519) {
+		if (u == NULL)
+			curve25519_mul_g(out, sv);
+		else
+			curve25519_mul(out, sv, u);
+	} else {
+		if (u == NULL)
+			curve448_mul_g(out, sv);
+		else
+			curve448_mul(out, sv, u);
+	}
+	/* RFC 7748 §6: an all-zero result means a low-order peer point. */
+	if (u != NULL && zct_eq(out, zero, d->result_len)) {
 		zwipe(out, d->result_len);
 		return ZE_BAD_PV;
 	}

@@ -37,6 +37,50 @@ zrand_bytes(void *buf, size_t len)
 	gcry_randomize(buf, len, GCRY_STRONG_RANDOM);
 }
 
+struct zrand_pool {
+	uint8_t	buf[ZRAND_POOL_LEN];
+	size_t	off;		/* bytes already handed out */
+};
+
+struct zrand_pool *
+zrand_pool_new(void)
+{
+	struct zrand_pool *p;
+
+	if ((p = zsecure_alloc(sizeof(*p))) != NULL)
+		p->off = sizeof(p->buf);	/* empty: filled on first take */
+	return p;
+}
+
+void
+zrand_pool_take(struct zrand_pool *p, void *out, size_t len)
+{
+	uint8_t *o = out;
+	size_t n;
+
+	while (len > 0) {
+		if (p->off == sizeof(p->buf)) {
+			gcry_randomize(p->buf, sizeof(p->buf),
+			    GCRY_STRONG_RANDOM);
+			p->off = 0;
+		}
+		n = sizeof(p->buf) - p->off;
+		if (n > len)
+			n = len;
+		memcpy(o, p->buf + p->off, n);
+		zwipe(p->buf + p->off, n);
+		p->off += n;
+		o += n;
+		len -= n;
+	}
+}
+
+void
+zrand_pool_free(struct zrand_pool *p)
+{
+	zsecure_free(p, sizeof(*p));
+}
+
 void
 zwipe(void *p, size_t len)
 {

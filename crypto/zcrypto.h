@@ -20,6 +20,18 @@ int zcrypto_init(size_t secmem_bytes);
 /* Cryptographically strong random bytes (keys, H0, nonces). */
 void zrand_bytes(void *buf, size_t len);
 
+/*
+ * A pool of strong random bytes refilled ZRAND_POOL_LEN at a time: one
+ * libgcrypt call instead of one per draw (an engine draws a dozen times per
+ * handshake). Bytes are wiped from the pool as they are handed out. In
+ * secure memory; one pool per thread.
+ */
+#define ZRAND_POOL_LEN	4096
+struct zrand_pool;
+struct zrand_pool *zrand_pool_new(void);
+void	zrand_pool_take(struct zrand_pool *p, void *out, size_t len);
+void	zrand_pool_free(struct zrand_pool *p);
+
 /* The one wipe primitive: never optimised away. Accepts NULL. */
 void zwipe(void *p, size_t len);
 

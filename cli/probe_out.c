@@ -93,10 +93,12 @@ probe_print_text(const struct probe_result *r)
 		    r->srtp_sent, r->srtp_received, r->srtp_bad);
 	for (i = 0; i < r->nalerts; i++)
 		printf("ALERT:       %s\n", r->alerts[i]);
-	if (r->failed)
+	if (r->failed && r->wire_code != 0)
 		printf("result:      FAILED: %s (error 0x%x: %s%s)\n", r->what,
 		    r->wire_code, zwire_err_str(r->wire_code),
 		    r->from_peer ? ", sent by the peer" : "");
+	else if (r->failed)
+		printf("result:      FAILED: %s\n", r->what);
 	else
 		printf("result:      %s\n", r->secure ? "secure" : "not secure");
 }

@@ -307,7 +307,9 @@ recv_srtp(struct probe *pr, uint8_t *p, size_t len)
 	uint16_t seq;
 	size_t i;
 
-	if (!pr->srtp_open || zsrtp_unprotect(&pr->srtp, p, &len) != 0 ||
+	if (!pr->srtp_open)
+		return;		/* media before our keys: not ours to judge */
+	if (zsrtp_unprotect(&pr->srtp, p, &len) != 0 ||
 	    len != 12 + PROBE_RTP_PAYLOAD) {
 		pr->res.srtp_bad++;
 		return;

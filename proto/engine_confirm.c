@@ -305,7 +305,12 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	struct zmsg m;
 	int r;
 
-	if (s->mode == ZMODE_MULT || !zs_goclear_authentic(s, pkt)) {
+	if (s->mode == ZMODE_MULT) {
+		zs_alert(s, "GoClear on a Multistream stream: not supported, "
+		    "dropped");
+		return 0;
+	}
+	if (!zs_goclear_authentic(s, pkt)) {
 		zs_alert(s, "GoClear with a bad clear_mac: dropped");
 		return 0;
 	}

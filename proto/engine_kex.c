@@ -216,6 +216,7 @@ zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
 	/* Two Preshared Commits: the PBX (M flag) yields to the phone. */
 	if (our_prsh && (s->peer_hello_m.flags & ZHELLO_FLAG_M))
 		return 1;
+	/* Public wire values ordered as big integers (§4.2): memcmp's job. */
 	if (s->mode != ZMODE_DH)
 		return memcmp(ours->nonce, theirs->nonce, ZRTP_NONCE_LEN) > 0;
 	/* Equal hvi cannot happen without equal DHPart2s; theirs wins. */

@@ -161,7 +161,9 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	if (zs_match_s2(s)) {
 		z2.p = s->cfg.aux_secret;
 		z2.len = s->cfg.aux_secret_len;
-	}
+	} else if (s->cfg.aux_secret != NULL)
+		zs_alert(s, "auxsecret mismatch: the peer does not hold our "
+		    "auxiliary secret (§4.3.2)");
 	/* §4.3.2: we expected a match because we hold rs1. */
 	s->cache_mismatch = s->cache.rs1_valid && s1 == NULL;
 	s->our_v = s->cache.verified && s1 != NULL;

@@ -41,7 +41,7 @@ struct probe {
 	int			 have_peer_addr;
 	struct zsession		*s;
 	struct zcache		*cache;
-	int			 verify_sas, json, loss_pct;
+	int			 verify_sas, json, loss_pct, trust_pbx;
 	uint64_t		 timer_at, deadline, linger_until;
 	uint64_t		 next_rtp_at;
 	uint16_t		 rtp_seq;
@@ -82,6 +82,7 @@ usage(int status)
 "  --verify-sas        record the SAS as verified in the cache\n"
 "  --preshared         offer Preshared mode; use it when a secret is cached\n"
 "  --allow-clear       accept the peer's GoClear (default: refuse)\n"
+"  --trust-pbx         accept a PBX's enrollment offer (stores pbxsecret)\n"
 "  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
 "  --ssrc HEX          our SSRC (default random)\n"
 "  --timeout SEC       give up after SEC seconds (default 20)\n"
@@ -237,6 +238,19 @@ drain(struct probe *pr)
 		case ZSA_CLEAR:
 			note_alert(pr, "peer went clear: SRTP stopped");
 			break;
+		case ZSA_ENROLL:
+			note_alert(pr, pr->trust_pbx ? "PBX enrollment offered: "
+			    "accepted (--trust-pbx)" : "PBX enrollment offered: "
+			    "declined (no --trust-pbx)");
+			if (zs_enroll(pr->s, now_ms(), pr->trust_pbx) != 0)
+				note_alert(pr, "enrollment failed");
+			break;
+		case ZSA_CACHE_PBX:
+			if (pr->cache == NULL || zcache_set_pbx(pr->cache,
+			    a.u.pbx.zid, a.u.pbx.pbxsecret) != 0)
+				note_alert(pr, "no cache: PBX secret not kept");
+			zwipe(&a.u.pbx, sizeof(a.u.pbx));
+			break;
 		case ZSA_CACHE_VERIFIED:
 			if (pr->cache != NULL && zcache_set_verified(pr->cache,
 			    a.u.verified.zid, a.u.verified.verified) != 0)
@@ -252,6 +266,12 @@ drain(struct probe *pr)
 			pr->res.peer_flags = a.u.peer.flags;
 			break;
 		case ZSA_SAS:
+			if (a.u.sas.relayed) {
+				note_alert(pr, "relayed SAS from the trusted PBX");
+				memcpy(pr->res.sas, a.u.sas.text,
+				    sizeof(pr->res.sas));
+				break;
+			}
 			pr->res.have_sas = 1;
 			memcpy(pr->res.sas, a.u.sas.text, sizeof(pr->res.sas));
 			pr->res.sas_verified = a.u.sas.verified;
@@ -448,6 +468,7 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ "verify-sas", no_argument, NULL, 'V' },
 		{ "preshared", no_argument, NULL, 'P' },
 		{ "allow-clear", no_argument, NULL, 'A' },
+		{ "trust-pbx", no_argument, NULL, 'T' },
 		{ "hello-hash", required_argument, NULL, 'z' },
 		{ "ssrc", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -497,6 +518,9 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 			break;
 		case 'A':
 			c->allow_clear = 1;
+			break;
+		case 'T':
+			pr->trust_pbx = 1;
 			break;
 		case 'z':
 			snprintf(c->peer_hello_hash, sizeof(c->peer_hello_hash),

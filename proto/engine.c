@@ -93,6 +93,7 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
 		[ZMSG_GOCLEAR] = zs_on_goclear,
 		[ZMSG_CLEARACK] = zs_on_clearack,
 		[ZMSG_SASRELAY] = zs_on_sasrelay,
+		[ZMSG_RELAYACK] = zs_on_relayack,
 	},
 	[ZS_CLEAR] = {
 		[ZMSG_HELLO] = zs_ignore,

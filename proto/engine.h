@@ -44,6 +44,12 @@ struct zs_config {
 	}		role_pref;
 	int		allow_clear;	/* A flag: accept GoClear (§4.7.2) */
 	int		preshared;	/* offer and use Prsh mode (§4.4.2) */
+	/*
+	 * §7.3: act as a trusted-MiTM PBX (Hello M flag; may send SASrelay)
+	 * and, with pbx_enroll, offer enrollment (Confirm E flag). The PBX
+	 * side exists to exercise the phone side; a real PBX needs more.
+	 */
+	int		pbx, pbx_enroll;
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
 	struct zs_timers timers;
 	const uint8_t	*aux_secret;	/* optional, §4.3 */
@@ -81,6 +87,8 @@ struct zs_cache_entry {
 	uint8_t	rs1[ZRTP_RS_LEN];
 	uint8_t	rs2[ZRTP_RS_LEN];
 	int	verified;		/* V flag stored from earlier calls */
+	int	pbx_valid;		/* §7.3.1: enrolled with this PBX */
+	uint8_t	pbxsecret[ZRTP_RS_LEN];
 };
 
 /* Key-agreement work the caller may run off its event loop. */
@@ -114,6 +122,8 @@ enum zs_action_type {
 	ZSA_CACHE_VERIFIED,	/* set only the V flag for zid */
 	ZSA_ALERT,		/* security event the user must see */
 	ZSA_CLEAR,		/* peer went clear: stop SRTP, keys wiped */
+	ZSA_ENROLL,		/* PBX offers enrollment: ask the user */
+	ZSA_CACHE_PBX,		/* store pbxsecret for zid (§7.3.1) */
 	ZSA_FAILED		/* session over: error, with codes */
 };
 
@@ -147,6 +157,7 @@ struct zs_action {
 			uint32_t	scheme;
 			int		verified;	/* both V flags set */
 			int		cache_mismatch;
+			int		relayed;	/* from a trusted PBX */
 		} sas;
 		struct zs_srtp_keys	 secure;
 		struct {
@@ -168,6 +179,10 @@ struct zs_action {
 			uint8_t		zid[ZRTP_ZID_LEN];
 			int		verified;
 		} verified;
+		struct {
+			uint8_t		zid[ZRTP_ZID_LEN];
+			uint8_t		pbxsecret[ZRTP_RS_LEN];
+		} pbx;
 	} u;
 };
 
@@ -196,6 +211,14 @@ int	zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified);
  * waiting for Conf2ACK it counts as one (§4.6).
  */
 int	zs_srtp_ok(struct zsession *s, uint64_t now_ms);
+/*
+ * §7.3.1: the user's answer to ZSA_ENROLL. Accepting derives pbxsecret and
+ * asks for it to be stored (ZSA_CACHE_PBX); only an explicit yes does.
+ */
+int	zs_enroll(struct zsession *s, uint64_t now_ms, int accept);
+/* PBX side (§7.3): relay sashash rendered with scheme, until RelayACK. */
+int	zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
+	    const uint8_t sashash[ZRTP_SASHASH_LEN]);
 /* The user asks to go clear (§4.7.2); ZE_INVAL unless secure and the
  * peer's Confirm allowed it (A flag). ZSA_CLEAR follows its ClearACK. */
 int	zs_go_clear(struct zsession *s, uint64_t now_ms);

@@ -52,8 +52,12 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 
 	memset(&body, 0, sizeof(body));
 	memcpy(body.h0, s->chain.h[0], ZRTP_HASH_IMAGE_LEN);
-	body.flags = (s->our_v ? ZCONFIRM_FLAG_V : 0) |
-	    (s->cfg.allow_clear ? ZCONFIRM_FLAG_A : 0);
+	/* §7.3.1: a PBX offering enrollment never allows clear (E => !A). */
+	if (s->cfg.pbx && s->cfg.pbx_enroll && s->mode != ZMODE_MULT)
+		body.flags = ZCONFIRM_FLAG_E;
+	else if (s->cfg.allow_clear)
+		body.flags = ZCONFIRM_FLAG_A;
+	body.flags |= s->our_v ? ZCONFIRM_FLAG_V : 0;
 	body.cache_expiry = s->cfg.cache_expiry;
 	memset(&m, 0, sizeof(m));
 	m.type = type;
@@ -167,7 +171,10 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 		goto out;
 	}
 	s->peer_v = (body.flags & ZCONFIRM_FLAG_V) != 0;
-	s->peer_a = (body.flags & ZCONFIRM_FLAG_A) != 0;
+	/* §7.3.1: E only from a MiTM (Hello M flag), and E disregards A. */
+	s->peer_e = (body.flags & ZCONFIRM_FLAG_E) != 0 &&
+	    (s->peer_hello_m.flags & ZHELLO_FLAG_M) != 0;
+	s->peer_a = (body.flags & ZCONFIRM_FLAG_A) != 0 && !s->peer_e;
 	s->peer_expiry = body.cache_expiry;
 out:
 	zwipe(plain, sizeof(plain));
@@ -261,6 +268,8 @@ zs_emit_keys(struct zsession *s)
 	return 0;
 }
 
+static int	zs_enrollment(struct zsession *);
+
 /* §4.6: secure: SAS, SRTP keys, then the retained-secret update. */
 int
 zs_go_secure(struct zsession *s)
@@ -270,9 +279,57 @@ zs_go_secure(struct zsession *s)
 	zs_set_state(s, ZS_SECURE);
 	zkex_clear(&s->kp);
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
-	    (r = zs_cache_update(s)) != 0)
+	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "going secure");
 	return 0;
+}
+
+/*
+ * §7.3.1: a phone asks its user before trusting a PBX (ZSA_ENROLL); a PBX
+ * that offered enrollment keeps the secret at once.
+ */
+static int
+zs_enrollment(struct zsession *s)
+{
+	struct zs_action *a;
+	int r;
+
+	if (s->mode == ZMODE_MULT)
+		return 0;
+	if (s->peer_e) {
+		if ((a = zs_push(s, ZSA_ENROLL)) == NULL)
+			return ZE_NOSPACE;
+		memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+		return 0;
+	}
+	if (!s->cfg.pbx || !s->cfg.pbx_enroll)
+		return 0;
+	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
+		return ZE_NOSPACE;
+	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
+		zwipe(a, sizeof(*a));
+	return r;
+}
+
+int
+zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
+{
+	struct zs_action *a;
+	int r;
+
+	s->now = now_ms;
+	if (s->state != ZS_SECURE || !s->peer_e)
+		return ZE_INVAL;
+	s->peer_e = 0;		/* answered */
+	if (!accept)
+		return 0;
+	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
+		return ZE_NOSPACE;
+	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
+		zwipe(a, sizeof(*a));
+	return r;
 }
 
 /* §4.7.2: clear_mac = MAC(sender's mackey, "GoClear "), 64 bits. */
@@ -340,7 +397,8 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 	int r;
 
 	s->now = now_ms;
-	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT || !s->peer_a)
+	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT || !s->peer_a ||
+	    s->retx != NULL)
 		return ZE_INVAL;
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_GOCLEAR;
@@ -379,27 +437,106 @@ static const struct zs_msgbuf zs_relayack = {
 };
 
 /*
- * §5.13, §7.3: a SASrelay authenticated like a Confirm is acknowledged;
- * its SAS would be shown only from a PBX we enrolled as trusted MiTM.
- * Enrollment is not implemented, so no relayed SAS is ever rendered.
+ * §5.13, §7.3: a SASrelay is authenticated like a Confirm and always
+ * acknowledged. Its SAS is shown only from a MiTM (Hello M flag) whose
+ * pbxsecret matched in this call: only a PBX we enrolled knows it.
  */
 int
 zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zmsg_sealed *c = &pkt->msg.u.sasrelay;
+	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
+	    s->keys.zrtpkey_i;
 	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
 	    s->keys.mackey_i;
-	uint8_t mac[ZRTP_MAC_LEN];
+	uint8_t mac[ZRTP_MAC_LEN], plain[ZS_CONFIRM_PLAIN_MAX];
+	struct zsasrelay_body body;
+	struct zs_action *a;
+	int r;
 
 	if (s->mode == ZMODE_MULT || zs_confirm_mac(s, mackey, c->sealed.p,
-	    c->sealed.len, mac) != 0 || !zct_eq(mac, c->mac, ZRTP_MAC_LEN)) {
-		zs_alert(s, "SASrelay with a bad MAC: dropped");
+	    c->sealed.len, mac) != 0 || !zct_eq(mac, c->mac, ZRTP_MAC_LEN) ||
+	    c->sealed.len > sizeof(plain) || zcfb_decrypt(s->cipher, key,
+	    c->iv, c->sealed.p, plain, c->sealed.len) != 0 ||
+	    zsasrelay_body_decode(plain, c->sealed.len, &body) != 0) {
+		zwipe(plain, sizeof(plain));
+		zs_alert(s, "SASrelay that does not authenticate: dropped");
 		return 0;
 	}
-	zs_alert(s, (s->peer_hello_m.flags & ZHELLO_FLAG_M) ?
-	    "relayed SAS from a PBX not enrolled as trusted MiTM: ignored" :
-	    "relayed SAS from a peer that is not a MiTM: ignored");
-	return zs_send(s, &zs_relayack);
+	zwipe(plain, sizeof(plain));
+	if ((r = zs_send(s, &zs_relayack)) != 0)
+		return r;
+	if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
+		zs_alert(s, "relayed SAS from a MiTM not enrolled as trusted: "
+		    "not shown");
+		return 0;
+	}
+	if (!zsas_supported(body.sas_scheme)) {
+		zs_alert(s, "relayed SAS in a rendering we do not know");
+		return 0;
+	}
+	if ((a = zs_push(s, ZSA_SAS)) == NULL)
+		return ZE_NOSPACE;
+	a->u.sas.scheme = body.sas_scheme;
+	a->u.sas.relayed = 1;
+	a->u.sas.verified = (body.flags & ZCONFIRM_FLAG_V) != 0;
+	r = zsas_render(body.sas_scheme, body.sashash, a->u.sas.text,
+	    sizeof(a->u.sas.text));
+	zwipe(&body, sizeof(body));
+	return r;
+}
+
+/* PBX side: the relayed SAS, sealed like a Confirm, until RelayACK. */
+int
+zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
+    const uint8_t sashash[ZRTP_SASHASH_LEN])
+{
+	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
+	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_i :
+	    s->keys.zrtpkey_r;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
+	    s->keys.mackey_r;
+	struct zsasrelay_body body;
+	struct zwbuf w;
+	struct zmsg m;
+	int r;
+
+	s->now = now_ms;
+	if (!s->cfg.pbx || s->state != ZS_SECURE || s->mode == ZMODE_MULT ||
+	    s->retx != NULL)
+		return ZE_INVAL;
+	memset(&body, 0, sizeof(body));
+	body.sas_scheme = scheme;
+	memcpy(body.sashash, sashash, ZRTP_SASHASH_LEN);
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_SASRELAY;
+	zs_random(s, m.u.sasrelay.iv, ZRTP_IV_LEN);
+	zwbuf_init(&w, plain, sizeof(plain));
+	if ((r = zsasrelay_body_encode(&body, &w)) == 0 &&
+	    (r = zcfb_encrypt(s->cipher, key, m.u.sasrelay.iv, plain, sealed,
+	    w.len)) == 0 &&
+	    (r = zs_confirm_mac(s, mackey, sealed, w.len,
+	    m.u.sasrelay.mac)) == 0) {
+		m.u.sasrelay.sealed.p = sealed;
+		m.u.sasrelay.sealed.len = w.len;
+		/* Once secure our Confirm is never resent: its buffer. */
+		r = zs_build(s, &m, &s->confirm, NULL);
+	}
+	zwipe(plain, sizeof(plain));
+	zwipe(&body, sizeof(body));
+	if (r != 0)
+		return r;
+	zs_retransmit_start(s, &s->confirm, 0);
+	return zs_send(s, &s->confirm);
+}
+
+int
+zs_on_relayack(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->retx == &s->confirm)
+		zs_retransmit_stop(s);
+	return 0;
 }
 
 /* §7.1: the user compared the SAS; record the verdict in the cache. */

@@ -223,7 +223,8 @@ zs_send_hello(struct zsession *s)
 	memcpy(h->client_id, s->cfg.client_id, ZRTP_CID_LEN);
 	memcpy(h->h3, s->chain.h[3], ZRTP_HASH_IMAGE_LEN);
 	memcpy(h->zid, s->cfg.zid, ZRTP_ZID_LEN);
-	h->flags = s->cfg.role_pref == ZS_PREFER_RESPONDER ? ZHELLO_FLAG_P : 0;
+	h->flags = (s->cfg.role_pref == ZS_PREFER_RESPONDER ?
+	    ZHELLO_FLAG_P : 0) | (s->cfg.pbx ? ZHELLO_FLAG_M : 0);
 	memcpy(h->count, s->cfg.count, sizeof(h->count));
 	memcpy(h->algo, s->cfg.algo, sizeof(h->algo));
 	zs_hello_kex(s, h);

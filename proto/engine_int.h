@@ -93,6 +93,8 @@ struct zsession {
 	uint8_t			 psk[ZHASH_MAX_LEN];	/* preshared_key */
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
+	int			 peer_e;	/* PBX offered enrollment */
+	int			 pbx_matched;	/* s3 = pbxsecret this call */
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;
 	struct zs_action	 last_store;	/* for a later SAS verdict */
@@ -153,6 +155,7 @@ int	zs_on_goclear(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_clearack(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt);
+int	zs_on_relayack(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
 int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
 
@@ -178,6 +181,7 @@ int	zs_prsh_key(struct zsession *s, int with_aux,
 	    uint8_t key_id[ZRTP_KEYID_LEN]);
 int	zs_prsh_match(struct zsession *s);
 int	zs_derive_prsh(struct zsession *s);
+int	zs_pbxsecret(struct zsession *s, uint8_t out[ZRTP_RS_LEN]);
 int	zs_cache_update(struct zsession *s);
 int	zs_emit_store(struct zsession *s);
 

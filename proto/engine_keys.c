@@ -49,8 +49,8 @@ zs_secret_ids(struct zsession *s, enum zs_role as,
 	    s->cfg.aux_secret_len, s->chain.h[3], ZRTP_HASH_IMAGE_LEN,
 	    out[2])) != 0)
 		return r;
-	zs_random(s, out[3], ZRTP_SECRET_ID_LEN);	/* no PBX enrolled */
-	return 0;
+	return zs_one_id(s, s->cache.pbx_valid, s->cache.pbxsecret,
+	    ZRTP_RS_LEN, l, strlen(l), out[3]);
 }
 
 /* Does our secret, MACed with the peer's label, equal id? */
@@ -111,6 +111,14 @@ zs_match_s2(struct zsession *s)
 	return zct_eq(id, s->peer_ids[2], ZRTP_SECRET_ID_LEN);
 }
 
+/* §4.3: s3 = pbxsecret when the peer's pbxsecretID shows it has ours. */
+static int
+zs_match_s3(struct zsession *s)
+{
+	return s->cache.pbx_valid &&
+	    zs_id_matches(s, s->cache.pbxsecret, s->peer_ids[3]);
+}
+
 /* Initiator's and responder's ZIDs and messages, by role. */
 static void
 zs_roles(const struct zsession *s, const uint8_t **zid_i,
@@ -164,6 +172,10 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	} else if (s->cfg.aux_secret != NULL)
 		zs_alert(s, "auxsecret mismatch: the peer does not hold our "
 		    "auxiliary secret (§4.3.2)");
+	if ((s->pbx_matched = zs_match_s3(s))) {
+		z3.p = s->cache.pbxsecret;
+		z3.len = ZRTP_RS_LEN;
+	}
 	/* §4.3.2: we expected a match because we hold rs1. */
 	s->cache_mismatch = s->cache.rs1_valid && s1 == NULL;
 	s->our_v = s->cache.verified && s1 != NULL;
@@ -235,6 +247,21 @@ zs_prsh_match(struct zsession *s)
 	}
 	zwipe(s->psk, sizeof(s->psk));
 	return ZE_BAD_MAC;
+}
+
+/* §7.3.1: pbxsecret = KDF(ZRTPSess, "Trusted MiTM key", ZIDi || ZIDr, 256). */
+int
+zs_pbxsecret(struct zsession *s, uint8_t out[ZRTP_RS_LEN])
+{
+	const struct zs_msgbuf *hello_r, *commit;
+	const uint8_t *zid_i, *zid_r;
+	uint8_t ctx[2 * ZRTP_ZID_LEN];
+
+	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
+	memcpy(ctx, zid_i, ZRTP_ZID_LEN);
+	memcpy(ctx + ZRTP_ZID_LEN, zid_r, ZRTP_ZID_LEN);
+	return zkdf(s->hash, s->keys.zrtp_sess, s->keys.hash_len,
+	    "Trusted MiTM key", ctx, sizeof(ctx), out, ZRTP_RS_LEN);
 }
 
 /*

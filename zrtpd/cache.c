@@ -35,6 +35,7 @@ static const char zcache_schema[] =
 	"  rs2 BLOB CHECK (rs2 IS NULL OR length(rs2) = 32),"
 	"  rs2_expires INTEGER,"
 	"  verified INTEGER NOT NULL DEFAULT 0,"
+	"  pbxsecret BLOB CHECK (pbxsecret IS NULL OR length(pbxsecret) = 32),"
 	"  name TEXT NOT NULL DEFAULT '',"
 	"  first_seen INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL);";
@@ -173,8 +174,8 @@ zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
 
 	memset(e, 0, sizeof(*e));
 	if (sqlite3_prepare_v2(c->db, "SELECT rs1, rs1_expires, rs2, "
-	    "rs2_expires, verified FROM peers WHERE zid = ?1", -1, &st,
-	    NULL) != SQLITE_OK ||
+	    "rs2_expires, verified, pbxsecret, NULL FROM peers WHERE zid = ?1",
+	    -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
 	    SQLITE_OK) {
 		sqlite3_finalize(st);
@@ -185,6 +186,8 @@ zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
 		e->rs1_valid = zcache_secret(st, 0, 1, now, e->rs1);
 		e->rs2_valid = zcache_secret(st, 2, 3, now, e->rs2);
 		e->verified = sqlite3_column_int(st, 4) != 0;
+		/* Column 6 is a NULL expiry: a pbxsecret does not expire. */
+		e->pbx_valid = zcache_secret(st, 5, 6, now, e->pbxsecret);
 	} else if (rc != SQLITE_DONE)
 		r = ZE_INVAL;
 	sqlite3_finalize(st);
@@ -297,6 +300,30 @@ zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 		return ZE_INVAL;
 	return zcache_exec_zid(c, "UPDATE peers SET name = ?2 WHERE zid = ?1",
 	    zid, name);
+}
+
+/* §7.3.1: kept only on the user's explicit yes (a ZSA_CACHE_PBX). */
+int
+zcache_set_pbx(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+    const uint8_t pbxsecret[ZRTP_RS_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO peers (zid, pbxsecret, "
+	    "first_seen, last_seen) VALUES (?1, ?2, strftime('%s'), "
+	    "strftime('%s')) ON CONFLICT (zid) DO UPDATE SET pbxsecret = ?2",
+	    -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, pbxsecret, ZRTP_RS_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int

@@ -326,6 +326,12 @@ fe_drain(struct fe *f)
 		case ZSA_CACHE_STORE:
 			fe_check_store(f, &a);
 			break;
+		case ZSA_ENROLL:
+		case ZSA_CACHE_PBX:
+			/* Only from a secure DH/Prsh call. */
+			if (!f->secure || f->failed)
+				abort();
+			break;
 		case ZSA_CACHE_VERIFIED:
 			/* Only after a store, for the peer we talked to. */
 			if (!f->secure || f->stores == 0 || !f->have_peer ||

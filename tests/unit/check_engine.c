@@ -10,6 +10,7 @@
 
 #include "algo.h"
 #include "packet.h"
+#include "sas.h"
 #include "simnet.h"
 #include "zcrypto.h"
 #include "zerr.h"
@@ -566,6 +567,63 @@ START_TEST(test_srtp_acknowledges)
 }
 END_TEST
 
+/*
+ * §7.3: B is a PBX. Call 1 enrolls A (E flag, A's user agrees); call 2
+ * shares pbxsecret (s3), so A shows the SAS the PBX relays.
+ */
+START_TEST(test_pbx_enrollment_and_relay)
+{
+	uint8_t sashash[ZRTP_SASHASH_LEN];
+	char want[ZSAS_TEXT_MAX];
+
+	net.end[1].cfg.pbx = net.end[1].cfg.pbx_enroll = 1;
+	net.end[0].accept_enroll = 1;
+	call(120);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].enroll_offered, 1);
+	ck_assert_int_eq(net.end[1].enroll_offered, 0);	/* PBX: no prompt */
+	ck_assert(net.end[0].cache.e.pbx_valid && net.end[1].cache.e.pbx_valid);
+	ck_assert_mem_eq(net.end[0].cache.e.pbxsecret,
+	    net.end[1].cache.e.pbxsecret, ZRTP_RS_LEN);
+	sim_stop(&net);
+	net.end[1].cfg.pbx_enroll = 0;
+	call(121);
+	assert_agree();
+	memset(sashash, 0, sizeof(sashash));
+	sashash[0] = 0x12;
+	sashash[1] = 0x34;
+	ck_assert_int_eq(zsas_render(ZSAS_B256, sashash, want, sizeof(want)),
+	    0);
+	ck_assert_int_eq(zs_send_sasrelay(net.end[1].s, net.now, ZSAS_B256,
+	    sashash), 0);
+	sim_settle(&net, 30000);
+	ck_assert_str_eq(net.end[0].relayed_sas, want);
+	ck_assert(zs_is_secure(net.end[0].s) && zs_is_secure(net.end[1].s));
+}
+END_TEST
+
+/* §7.3: without enrollment a relayed SAS is acknowledged, never shown. */
+START_TEST(test_untrusted_relay)
+{
+	uint8_t sashash[ZRTP_SASHASH_LEN];
+
+	net.end[1].cfg.pbx = 1;
+	call(122);
+	assert_agree();
+	memset(sashash, 0x77, sizeof(sashash));
+	ck_assert_int_eq(zs_send_sasrelay(net.end[1].s, net.now, ZSAS_B32,
+	    sashash), 0);
+	sim_settle(&net, 30000);
+	ck_assert_str_eq(net.end[0].relayed_sas, "");
+	ck_assert_int_ge(net.end[0].alerts, 1);
+	/* The RelayACK came back: B stopped resending, still secure. */
+	ck_assert(zs_is_secure(net.end[1].s) && !net.end[1].failed);
+	/* A phone cannot relay. */
+	ck_assert_int_eq(zs_send_sasrelay(net.end[0].s, net.now, ZSAS_B32,
+	    sashash), ZE_INVAL);
+}
+END_TEST
+
 /* §4.7.2: GoClear only where the peer's Confirm allowed it. */
 START_TEST(test_goclear_accepted)
 {
@@ -635,6 +693,8 @@ main(void)
 	tcase_add_test(tc, test_multistream);
 	tcase_add_test(tc, test_goclear_accepted);
 	tcase_add_test(tc, test_srtp_acknowledges);
+	tcase_add_test(tc, test_pbx_enrollment_and_relay);
+	tcase_add_test(tc, test_untrusted_relay);
 	tcase_add_test(tc, test_preshared);
 	tcase_add_test(tc, test_preshared_needs_verified);
 	tcase_add_test(tc, test_nonce_reuse);

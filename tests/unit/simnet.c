@@ -113,6 +113,11 @@ sim_drain(struct sim *n, int who)
 			sim_cache_lookup(n, who, a.u.zid);
 			break;
 		case ZSA_SAS:
+			if (a.u.sas.relayed) {
+				memcpy(e->relayed_sas, a.u.sas.text,
+				    sizeof(e->relayed_sas));
+				break;
+			}
 			e->sas_seen = 1;
 			memcpy(e->sas, a.u.sas.text, sizeof(e->sas));
 			e->sas_verified = a.u.sas.verified;
@@ -135,6 +140,19 @@ sim_drain(struct sim *n, int who)
 			break;
 		case ZSA_CLEAR:
 			e->clear = 1;
+			break;
+		case ZSA_ENROLL:
+			e->enroll_offered = 1;
+			if (e->accept_enroll)
+				ck_assert_int_eq(zs_enroll(e->s, n->now, 1), 0);
+			break;
+		case ZSA_CACHE_PBX:
+			e->cache.have = 1;
+			memcpy(e->cache.zid, a.u.pbx.zid, ZRTP_ZID_LEN);
+			e->cache.e.found = 1;
+			e->cache.e.pbx_valid = 1;
+			memcpy(e->cache.e.pbxsecret, a.u.pbx.pbxsecret,
+			    ZRTP_RS_LEN);
 			break;
 		case ZSA_CACHE_VERIFIED:
 			if (e->cache.have && memcmp(e->cache.zid,
@@ -167,6 +185,8 @@ sim_start(struct sim *n, uint64_t seed)
 		e->fail_wire = 0;
 		e->kex_jobs = 0;
 		e->clear = 0;
+		e->enroll_offered = 0;
+		e->relayed_sas[0] = '\0';
 	}
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(zs_start(n->end[i].s, n->now), 0);

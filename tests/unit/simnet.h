@@ -33,6 +33,8 @@ struct sim_end {
 	int			 sas_verified, cache_mismatch;
 	int			 kex_jobs;
 	int			 clear;
+	int			 enroll_offered, accept_enroll;
+	char			 relayed_sas[ZSAS_TEXT_MAX];
 };
 
 struct sim_pkt {

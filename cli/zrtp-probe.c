@@ -251,6 +251,11 @@ drain(struct probe *pr)
 				note_alert(pr, "no cache: PBX secret not kept");
 			zwipe(&a.u.pbx, sizeof(a.u.pbx));
 			break;
+		case ZSA_CACHE_EXPIRE:
+			if (pr->cache != NULL && zcache_expire(pr->cache,
+			    a.u.zid, time(NULL)) != 0)
+				note_alert(pr, "cache write failed: expiry lost");
+			break;
 		case ZSA_CACHE_VERIFIED:
 			if (pr->cache != NULL && zcache_set_verified(pr->cache,
 			    a.u.verified.zid, a.u.verified.verified) != 0)

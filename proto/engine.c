@@ -342,9 +342,11 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 			return 0;
 		}
 		if (s->state == ZS_SECURE) {
-			/* An unanswered GoClear leaves the call secure. */
-			zs_alert(s, "GoClear never acknowledged: still secure");
-			return 0;
+			/* §4.7.2: an unanswered GoClear still destroys keys. */
+			zs_alert(s, "GoClear never acknowledged: keys destroyed");
+			zs_go_clear_keys(s);
+			zs_set_state(s, ZS_CLEAR);
+			return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 		}
 		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
 		    "retransmissions exhausted without an answer");
@@ -663,7 +665,9 @@ zs_algo(const struct zsession *s, enum zalgo_kind kind)
 const uint8_t *
 zs_zrtp_sess(const struct zsession *s, size_t *len)
 {
-	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
+	/* After GoClear, the replaced ZRTPSess (§4.7.2.1). */
+	if ((s->state != ZS_SECURE && s->state != ZS_CLEAR) ||
+	    s->mode == ZMODE_MULT || s->keys.hash_len == 0)
 		return NULL;
 	*len = s->keys.hash_len;
 	return s->keys.zrtp_sess;
@@ -682,7 +686,8 @@ int
 zs_multistream_config(const struct zsession *first, struct zs_config *c,
     uint8_t sess[ZHASH_MAX_LEN])
 {
-	if (first->state != ZS_SECURE || first->mode == ZMODE_MULT)
+	if ((first->state != ZS_SECURE && first->state != ZS_CLEAR) ||
+	    first->mode == ZMODE_MULT || first->keys.hash_len == 0)
 		return ZE_INVAL;
 	memcpy(sess, first->keys.zrtp_sess, first->keys.hash_len);
 	c->zrtp_sess = sess;

@@ -120,6 +120,7 @@ enum zs_action_type {
 	ZSA_SECURE,		/* SRTP keys ready (both directions) */
 	ZSA_CACHE_STORE,	/* write rs1/rs2 for zid */
 	ZSA_CACHE_VERIFIED,	/* set only the V flag for zid */
+	ZSA_CACHE_EXPIRE,	/* §4.9: interval 0, expire zid's rs1 now */
 	ZSA_ALERT,		/* security event the user must see */
 	ZSA_CLEAR,		/* peer went clear: stop SRTP, keys wiped */
 	ZSA_ENROLL,		/* PBX offers enrollment: ask the user */

@@ -57,8 +57,12 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 		body.flags = ZCONFIRM_FLAG_E;
 	else if (s->cfg.allow_clear)
 		body.flags = ZCONFIRM_FLAG_A;
-	body.flags |= s->our_v ? ZCONFIRM_FLAG_V : 0;
-	body.cache_expiry = s->cfg.cache_expiry;
+	/* §4.9.1: a cacheless endpoint never claims a verified SAS. */
+	body.flags |= s->our_v && s->cfg.cache_expiry != 0 ?
+	    ZCONFIRM_FLAG_V : 0;
+	/* §4.9: Multistream sends 0xffffffff and the value is ignored. */
+	body.cache_expiry = s->mode == ZMODE_MULT ? 0xffffffff :
+	    s->cfg.cache_expiry;
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	zs_random(s, m.u.confirm.iv, ZRTP_IV_LEN);
@@ -374,7 +378,7 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	if (s->cfg.allow_clear) {
 		if ((r = zs_send(s, &zs_clearack)) != 0)
 			return r;
-		zs_wipe_secrets(s);
+		zs_go_clear_keys(s);
 		zs_set_state(s, ZS_CLEAR);
 		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 	}
@@ -385,6 +389,36 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
 		return r;
 	return zs_send(s, &mb);
+}
+
+/*
+ * §4.7.2.1: every key goes, but ZRTPSess becomes KDF(ZRTPSess, "New ZRTP
+ * Session", ZIDi || ZIDr, hash length), kept so that the call can go secure
+ * again in Multistream mode without a DH exchange.
+ */
+void
+zs_go_clear_keys(struct zsession *s)
+{
+	uint8_t next[ZHASH_MAX_LEN], ctx[2 * ZRTP_ZID_LEN];
+	const uint8_t *zid_i = zs_we_initiate(s) ? s->cfg.zid :
+	    s->peer_hello_m.zid;
+	const uint8_t *zid_r = zs_we_initiate(s) ? s->peer_hello_m.zid :
+	    s->cfg.zid;
+	enum zhash_alg hash = s->keys.hash;
+	size_t len = s->keys.hash_len;
+	int ok;
+
+	memcpy(ctx, zid_i, ZRTP_ZID_LEN);
+	memcpy(ctx + ZRTP_ZID_LEN, zid_r, ZRTP_ZID_LEN);
+	ok = s->mode != ZMODE_MULT && zkdf(hash, s->keys.zrtp_sess, len,
+	    "New ZRTP Session", ctx, sizeof(ctx), next, len) == 0;
+	zs_wipe_secrets(s);
+	if (ok) {
+		s->keys.hash = hash;
+		s->keys.hash_len = len;
+		memcpy(s->keys.zrtp_sess, next, len);
+	}
+	zwipe(next, sizeof(next));
 }
 
 /* Our clear_mac, sent with GoClear until ClearACK (§6). */
@@ -419,7 +453,7 @@ zs_on_clearack(struct zsession *s, const struct zpkt *pkt)
 	if (s->retx != &s->confirm)
 		return 0;	/* we sent no GoClear */
 	zs_retransmit_stop(s);
-	zs_wipe_secrets(s);
+	zs_go_clear_keys(s);
 	zs_set_state(s, ZS_CLEAR);
 	return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 }

@@ -121,6 +121,7 @@ int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
 void	zs_alert(struct zsession *s, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
 void	zs_wipe_secrets(struct zsession *s);
+void	zs_go_clear_keys(struct zsession *s);
 int	zs_push_job(struct zsession *s);
 void	zs_random(struct zsession *s, void *buf, size_t len);
 

@@ -325,6 +325,13 @@ zs_cache_update(struct zsession *s)
 	struct zs_action *a;
 
 	if (s->mode == ZMODE_MULT || expiry == 0) {
+		/*
+		 * §4.9: interval 0 means no new secret is stored, and an
+		 * existing entry's interval becomes 0.
+		 */
+		if (s->mode != ZMODE_MULT && s->cache.found &&
+		    (a = zs_push(s, ZSA_CACHE_EXPIRE)) != NULL)
+			memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 		zwipe(&s->cache, sizeof(s->cache));
 		return 0;
 	}

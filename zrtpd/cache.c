@@ -302,6 +302,23 @@ zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    zid, name);
 }
 
+/* §4.9: an interval of 0 expires the stored rs1 (a ZSA_CACHE_EXPIRE). */
+int
+zcache_expire(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	if (sqlite3_prepare_v2(c->db, "UPDATE peers SET rs1_expires = ?2 "
+	    "WHERE zid = ?1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) ==
+	    SQLITE_OK && sqlite3_bind_int64(st, 2, now) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* §7.3.1: kept only on the user's explicit yes (a ZSA_CACHE_PBX). */
 int
 zcache_set_pbx(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],

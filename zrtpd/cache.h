@@ -42,6 +42,9 @@ int	zcache_list(struct zcache *c,
 int	zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    const char *name);
 int	zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN]);
+/* §4.9: expire the peer's rs1 now (a ZSA_CACHE_EXPIRE action). */
+int	zcache_expire(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+	    int64_t now);
 /* A PBX's trusted-MiTM secret, after the user agreed (ZSA_CACHE_PBX). */
 int	zcache_set_pbx(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    const uint8_t pbxsecret[ZRTP_RS_LEN]);

@@ -328,6 +328,7 @@ fe_drain(struct fe *f)
 			break;
 		case ZSA_ENROLL:
 		case ZSA_CACHE_PBX:
+		case ZSA_CACHE_EXPIRE:
 			/* Only from a secure DH/Prsh call. */
 			if (!f->secure || f->failed)
 				abort();

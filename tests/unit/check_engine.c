@@ -414,6 +414,21 @@ verify_both(void)
 	ck_assert(net.end[0].cache.e.verified && net.end[1].cache.e.verified);
 }
 
+/* §4.9: an interval of 0 stores nothing and expires what was there. */
+START_TEST(test_cache_interval_zero)
+{
+	call(76);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].cache.e.rs1_valid, 1);
+	sim_stop(&net);
+	net.end[1].cfg.cache_expiry = 0;	/* the peer will not cache */
+	call(77);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].cache.stores, 1);
+	ck_assert_int_eq(net.end[0].cache.e.rs1_valid, 0);
+}
+END_TEST
+
 /* §4.4.2: without a verified SAS, Preshared mode is not used. */
 START_TEST(test_preshared_needs_verified)
 {
@@ -638,6 +653,16 @@ START_TEST(test_goclear_accepted)
 	ck_assert_int_eq(net.end[1].clear, 1);
 	ck_assert_str_eq(zs_state_name(net.end[0].s), "clear");
 	ck_assert_str_eq(zs_state_name(net.end[1].s), "clear");
+	/* §4.7.2.1: ZRTPSess replaced, the same on both sides, kept. */
+	{
+		const uint8_t *p0, *p1;
+		size_t l0, l1;
+
+		p0 = zs_zrtp_sess(net.end[0].s, &l0);
+		p1 = zs_zrtp_sess(net.end[1].s, &l1);
+		ck_assert(p0 != NULL && p1 != NULL && l0 == l1);
+		ck_assert_mem_eq(p0, p1, l0);
+	}
 }
 END_TEST
 
@@ -697,6 +722,7 @@ main(void)
 	tcase_add_test(tc, test_untrusted_relay);
 	tcase_add_test(tc, test_preshared);
 	tcase_add_test(tc, test_preshared_needs_verified);
+	tcase_add_test(tc, test_cache_interval_zero);
 	tcase_add_test(tc, test_nonce_reuse);
 	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);

@@ -154,6 +154,11 @@ sim_drain(struct sim *n, int who)
 			memcpy(e->cache.e.pbxsecret, a.u.pbx.pbxsecret,
 			    ZRTP_RS_LEN);
 			break;
+		case ZSA_CACHE_EXPIRE:
+			if (e->cache.have && memcmp(e->cache.zid, a.u.zid,
+			    ZRTP_ZID_LEN) == 0)
+				e->cache.e.rs1_valid = 0;
+			break;
 		case ZSA_CACHE_VERIFIED:
 			if (e->cache.have && memcmp(e->cache.zid,
 			    a.u.verified.zid, ZRTP_ZID_LEN) == 0)

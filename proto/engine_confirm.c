@@ -37,14 +37,58 @@ zs_confirm_mac(const struct zsession *s, const uint8_t *mackey,
 	return r;
 }
 
-int
-zs_send_confirm(struct zsession *s, enum zmsg_type type)
+/* §5.7, §5.13: our zrtpkey encrypts the region, our mackey MACs it. */
+static int
+zs_seal(struct zsession *s, const uint8_t *plain, size_t len,
+    uint8_t *sealed, struct zmsg_sealed *m)
 {
-	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
 	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_i :
 	    s->keys.zrtpkey_r;
 	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
 	    s->keys.mackey_r;
+	int r;
+
+	zs_random(s, m->iv, ZRTP_IV_LEN);
+	if ((r = zcfb_encrypt(s->cipher, key, m->iv, plain, sealed,
+	    len)) != 0 ||
+	    (r = zs_confirm_mac(s, mackey, sealed, len, m->mac)) != 0)
+		return r;
+	m->sealed.p = sealed;
+	m->sealed.len = len;
+	return 0;
+}
+
+/*
+ * The peer's region: its MAC first (ZE_BAD_MAC), then the length, then
+ * decryption. plain holds the largest region a Confirm or SASrelay can
+ * carry (a 511-word signature), so only a forgery fails before the MAC.
+ */
+static int
+zs_unseal(struct zsession *s, const struct zmsg_sealed *c,
+    uint8_t plain[ZS_CONFIRM_PLAIN_MAX])
+{
+	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
+	    s->keys.zrtpkey_i;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
+	    s->keys.mackey_i;
+	uint8_t mac[ZRTP_MAC_LEN];
+	int r;
+
+	if ((r = zs_confirm_mac(s, mackey, c->sealed.p, c->sealed.len,
+	    mac)) != 0)
+		return r;
+	if (!zct_eq(mac, c->mac, ZRTP_MAC_LEN))
+		return ZE_BAD_MAC;
+	if (c->sealed.len > ZS_CONFIRM_PLAIN_MAX)
+		return ZE_BAD_LENGTH;
+	return zcfb_decrypt(s->cipher, key, c->iv, c->sealed.p, plain,
+	    c->sealed.len);
+}
+
+int
+zs_send_confirm(struct zsession *s, enum zmsg_type type)
+{
+	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
 	struct zconfirm_body body;
 	struct zwbuf w;
 	struct zmsg m;
@@ -65,17 +109,10 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 	    s->cfg.cache_expiry;
 	memset(&m, 0, sizeof(m));
 	m.type = type;
-	zs_random(s, m.u.confirm.iv, ZRTP_IV_LEN);
 	zwbuf_init(&w, plain, sizeof(plain));
 	if ((r = zconfirm_body_encode(&body, &w)) != 0 ||
-	    (r = zcfb_encrypt(s->cipher, key, m.u.confirm.iv, plain, sealed,
-	    w.len)) != 0 ||
-	    (r = zs_confirm_mac(s, mackey, sealed, w.len,
-	    m.u.confirm.mac)) != 0)
-		goto out;
-	m.u.confirm.sealed.p = sealed;
-	m.u.confirm.sealed.len = w.len;
-	if ((r = zs_build(s, &m, &s->confirm, NULL)) != 0)
+	    (r = zs_seal(s, plain, w.len, sealed, &m.u.confirm)) != 0 ||
+	    (r = zs_build(s, &m, &s->confirm, NULL)) != 0)
 		goto out;
 	if (type == ZMSG_CONFIRM1) {
 		zs_set_state(s, ZS_CONFIRM1_SENT);
@@ -91,35 +128,26 @@ out:
 	return 0;
 }
 
-/*
- * Check the peer's confirm_mac first, then decrypt and decode its body.
- * plain holds the largest region a Confirm can carry (a 511-word
- * signature), so only a forged message can fail before the MAC does.
- */
+/* The peer's Confirm: authenticated, decrypted, decoded, or failed. */
 static int
 zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
     struct zconfirm_body *body, uint8_t plain[ZS_CONFIRM_PLAIN_MAX])
 {
 	const struct zmsg_sealed *c = &pkt->msg.u.confirm;
-	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
-	    s->keys.zrtpkey_i;
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
-	    s->keys.mackey_i;
-	uint8_t mac[ZRTP_MAC_LEN];
 	int r;
 
-	if ((r = zs_confirm_mac(s, mackey, c->sealed.p, c->sealed.len,
-	    mac)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "MAC");
-	if (!zct_eq(mac, c->mac, ZRTP_MAC_LEN))
-		return zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
+	switch ((r = zs_unseal(s, c, plain))) {
+	case 0:
+		break;
+	case ZE_BAD_MAC:
+		return zs_fail(s, r, ZWE_CONFIRM_MAC,
 		    "Confirm MAC does not verify");
-	if (c->sealed.len > ZS_CONFIRM_PLAIN_MAX)
-		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
+	case ZE_BAD_LENGTH:
+		return zs_fail(s, r, ZWE_MALFORMED,
 		    "Confirm longer than any signature allows");
-	if ((r = zcfb_decrypt(s->cipher, key, c->iv, c->sealed.p, plain,
-	    c->sealed.len)) != 0)
+	default:
 		return zs_fail(s, r, ZWE_SOFTWARE, "decrypt");
+	}
 	if ((r = zconfirm_body_decode(plain, c->sealed.len, body)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "Confirm body");
 	return 0;
@@ -479,19 +507,12 @@ int
 zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zmsg_sealed *c = &pkt->msg.u.sasrelay;
-	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
-	    s->keys.zrtpkey_i;
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
-	    s->keys.mackey_i;
-	uint8_t mac[ZRTP_MAC_LEN], plain[ZS_CONFIRM_PLAIN_MAX];
+	uint8_t plain[ZS_CONFIRM_PLAIN_MAX];
 	struct zsasrelay_body body;
 	struct zs_action *a;
 	int r;
 
-	if (s->mode == ZMODE_MULT || zs_confirm_mac(s, mackey, c->sealed.p,
-	    c->sealed.len, mac) != 0 || !zct_eq(mac, c->mac, ZRTP_MAC_LEN) ||
-	    c->sealed.len > sizeof(plain) || zcfb_decrypt(s->cipher, key,
-	    c->iv, c->sealed.p, plain, c->sealed.len) != 0 ||
+	if (s->mode == ZMODE_MULT || zs_unseal(s, c, plain) != 0 ||
 	    zsasrelay_body_decode(plain, c->sealed.len, &body) != 0) {
 		zwipe(plain, sizeof(plain));
 		zs_alert(s, "SASrelay that does not authenticate: dropped");
@@ -526,10 +547,6 @@ zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
     const uint8_t sashash[ZRTP_SASHASH_LEN])
 {
 	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
-	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_i :
-	    s->keys.zrtpkey_r;
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
-	    s->keys.mackey_r;
 	struct zsasrelay_body body;
 	struct zwbuf w;
 	struct zmsg m;
@@ -544,18 +561,11 @@ zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
 	memcpy(body.sashash, sashash, ZRTP_SASHASH_LEN);
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_SASRELAY;
-	zs_random(s, m.u.sasrelay.iv, ZRTP_IV_LEN);
 	zwbuf_init(&w, plain, sizeof(plain));
+	/* Once secure our Confirm is never resent: its buffer serves. */
 	if ((r = zsasrelay_body_encode(&body, &w)) == 0 &&
-	    (r = zcfb_encrypt(s->cipher, key, m.u.sasrelay.iv, plain, sealed,
-	    w.len)) == 0 &&
-	    (r = zs_confirm_mac(s, mackey, sealed, w.len,
-	    m.u.sasrelay.mac)) == 0) {
-		m.u.sasrelay.sealed.p = sealed;
-		m.u.sasrelay.sealed.len = w.len;
-		/* Once secure our Confirm is never resent: its buffer. */
+	    (r = zs_seal(s, plain, w.len, sealed, &m.u.sasrelay)) == 0)
 		r = zs_build(s, &m, &s->confirm, NULL);
-	}
 	zwipe(plain, sizeof(plain));
 	zwipe(&body, sizeof(body));
 	if (r != 0)

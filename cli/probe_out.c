@@ -21,7 +21,8 @@ hex(const uint8_t *p, size_t n)
 		printf("%02x", p[i]);
 }
 
-/* The client id as printable text, trailing NULs and spaces dropped. */
+/* Peer text (client id, version) as printable ASCII, trailing NULs and
+ * spaces dropped, the rest escaped: nothing raw reaches a terminal. */
 static void
 print_cid(const uint8_t *p, size_t n, int json)
 {
@@ -60,7 +61,9 @@ probe_print_text(const struct probe_result *r)
 	if (r->have_peer) {
 		printf("peer:        client \"");
 		print_cid(r->peer_cid, ZRTP_CID_LEN, 0);
-		printf("\", version %.4s, ZID ", (const char *)r->peer_version);
+		printf("\", version ");
+		print_cid(r->peer_version, ZRTP_VERSION_LEN, 0);
+		printf(", ZID ");
 		hex(r->peer_zid, ZRTP_ZID_LEN);
 		printf("%s\n", r->peer_flags & ZHELLO_FLAG_P ? " (passive)" :
 		    "");
@@ -76,6 +79,9 @@ probe_print_text(const struct probe_result *r)
 	if (r->have_sas)
 		printf("SAS:         \"%s\" (%s)\n", r->sas, r->sas_verified ?
 		    "verified by both sides earlier" : "compare it aloud");
+	if (r->relayed_sas[0] != '\0')
+		printf("relayed SAS: \"%s\" (from the enrolled PBX: compare "
+		    "this one)\n", r->relayed_sas);
 	printf("cache:       %s\n", r->cache);
 	if (r->show_keys && r->secure) {
 		printf("SRTP keys:   send key ");
@@ -143,8 +149,9 @@ probe_print_json(const struct probe_result *r)
 	if (r->have_peer) {
 		printf(",\"peer\":{\"client_id\":\"");
 		print_cid(r->peer_cid, ZRTP_CID_LEN, 1);
-		printf("\",\"version\":\"%.4s\",\"zid\":\"",
-		    (const char *)r->peer_version);
+		printf("\",\"version\":\"");
+		print_cid(r->peer_version, ZRTP_VERSION_LEN, 1);
+		printf("\",\"zid\":\"");
 		hex(r->peer_zid, ZRTP_ZID_LEN);
 		printf("\",\"passive\":%s}", r->peer_flags & ZHELLO_FLAG_P ?
 		    "true" : "false");
@@ -156,6 +163,8 @@ probe_print_json(const struct probe_result *r)
 	if (r->have_sas)
 		printf(",\"sas\":\"%s\",\"sas_verified\":%s", r->sas,
 		    r->sas_verified ? "true" : "false");
+	if (r->relayed_sas[0] != '\0')
+		printf(",\"relayed_sas\":\"%s\"", r->relayed_sas);
 	printf(",\"cache\":\"%s\"", r->cache);
 	if (r->show_keys && r->secure)
 		json_keys(r);

@@ -22,6 +22,7 @@ struct probe_result {
 	int			 secure;
 	int			 have_sas;
 	char			 sas[ZSAS_TEXT_MAX];
+	char			 relayed_sas[ZSAS_TEXT_MAX];	/* from a PBX */
 	int			 sas_verified, cache_mismatch;
 	const char		*cache;		/* none, new, matched, ... */
 	int			 show_keys;

@@ -4,6 +4,8 @@
  * engine, optionally a retained-secret cache file and a few SRTP packets
  * each way to prove the keys. SRTP keys are printed only when asked.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -42,6 +44,7 @@ struct probe {
 	struct zsession		*s;
 	struct zcache		*cache;
 	int			 verify_sas, json, loss_pct, trust_pbx;
+	int			 enroll_offered;
 	uint64_t		 timer_at, deadline, linger_until;
 	uint64_t		 next_rtp_at;
 	uint16_t		 rtp_seq;
@@ -66,6 +69,16 @@ random_bytes(void *arg, void *buf, size_t len)
 	zrand_pool_take(arg, buf, len);
 }
 
+/* STYLE.md: no core dump may carry a key. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 static void __attribute__((noreturn))
 usage(int status)
 {
@@ -82,7 +95,7 @@ usage(int status)
 "  --verify-sas        record the SAS as verified in the cache\n"
 "  --preshared         offer Preshared mode; use it when a secret is cached\n"
 "  --allow-clear       accept the peer's GoClear (default: refuse)\n"
-"  --trust-pbx         accept a PBX's enrollment offer (stores pbxsecret)\n"
+"  --trust-pbx         with --verify-sas: accept a PBX's enrollment offer\n"
 "  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
 "  --ssrc HEX          our SSRC (default random)\n"
 "  --timeout SEC       give up after SEC seconds (default 20)\n"
@@ -182,7 +195,9 @@ on_secure(struct probe *pr, const struct zs_action *a)
 	int r;
 
 	pr->res.secure = 1;
-	pr->res.keys = a->u.secure;
+	/* Kept only to be printed on request. */
+	if (pr->res.show_keys)
+		pr->res.keys = a->u.secure;
 	pr->res.role = zs_role(pr->s) == ZS_ROLE_INITIATOR ? "initiator" :
 	    "responder";
 	if (!pr->res.srtp_wanted)
@@ -239,16 +254,14 @@ drain(struct probe *pr)
 			note_alert(pr, "peer went clear: SRTP stopped");
 			break;
 		case ZSA_ENROLL:
-			note_alert(pr, pr->trust_pbx ? "PBX enrollment offered: "
-			    "accepted (--trust-pbx)" : "PBX enrollment offered: "
-			    "declined (no --trust-pbx)");
-			if (zs_enroll(pr->s, now_ms(), pr->trust_pbx) != 0)
-				note_alert(pr, "enrollment failed");
+			pr->enroll_offered = 1;	/* answered after the verdict */
 			break;
 		case ZSA_CACHE_PBX:
 			if (pr->cache == NULL || zcache_set_pbx(pr->cache,
 			    a.u.pbx.zid, a.u.pbx.pbxsecret) != 0)
-				note_alert(pr, "no cache: PBX secret not kept");
+				note_alert(pr, pr->cache == NULL ?
+				    "no cache: PBX secret not kept" :
+				    "cache write failed: PBX secret lost");
 			zwipe(&a.u.pbx, sizeof(a.u.pbx));
 			break;
 		case ZSA_CACHE_EXPIRE:
@@ -272,9 +285,8 @@ drain(struct probe *pr)
 			break;
 		case ZSA_SAS:
 			if (a.u.sas.relayed) {
-				note_alert(pr, "relayed SAS from the trusted PBX");
-				memcpy(pr->res.sas, a.u.sas.text,
-				    sizeof(pr->res.sas));
+				memcpy(pr->res.relayed_sas, a.u.sas.text,
+				    sizeof(pr->res.relayed_sas));
 				break;
 			}
 			pr->res.have_sas = 1;
@@ -300,6 +312,7 @@ drain(struct probe *pr)
 			break;
 		}
 	}
+	zwipe(&a, sizeof(a));	/* keys and secrets pass through it */
 }
 
 /* RTP v2, PT 0, 160-byte payload: byte i = (seq + i) & 0xff. */
@@ -355,6 +368,7 @@ on_datagram(struct probe *pr)
 	uint8_t buf[PROBE_DGRAM_MAX];
 	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
+	struct zpkt pkt;
 	ssize_t n;
 
 	n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
@@ -362,8 +376,8 @@ on_datagram(struct probe *pr)
 	if (n <= 0)
 		return;
 	if (!pr->have_peer_addr) {
-		/* Learn the peer from its first ZRTP packet, then begin. */
-		if (!zpkt_is_zrtp(buf, (size_t)n))
+		/* Learn the peer from its first whole ZRTP packet (good CRC). */
+		if (zpkt_decode(buf, (size_t)n, &pkt) != 0)
 			return;
 		pr->peer = from;
 		pr->peer_len = flen;
@@ -433,6 +447,17 @@ probe_secure_tail(struct probe *pr, int *tail_started)
 	*tail_started = 1;
 	if (pr->verify_sas && zs_sas_verdict(pr->s, now_ms(), 1) == 0)
 		drain(pr);
+	if (pr->enroll_offered) {
+		/* §7.3.1: trust a PBX only with the SAS vouched for. */
+		int yes = pr->trust_pbx && pr->verify_sas;
+
+		note_alert(pr, yes ? "PBX enrollment offered: accepted" :
+		    "PBX enrollment offered: declined (needs --trust-pbx "
+		    "and --verify-sas)");
+		if (zs_enroll(pr->s, now_ms(), yes) != 0)
+			note_alert(pr, "enrollment refused by the engine");
+		drain(pr);
+	}
 	pr->linger_until = now_ms() + PROBE_LINGER_MS;
 }
 
@@ -602,6 +627,7 @@ main(int argc, char **argv)
 
 	memset(&pr, 0, sizeof(pr));
 	pr.res.cache = "none";
+	no_core_dumps();
 	zs_config_defaults(&cfg);
 	parse_args(argc, argv, &pr, &cfg, &local, &cache_path);
 	if (zcrypto_init(0) != 0 || zcrypto_selftest() != 0 ||

@@ -96,6 +96,7 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
 		[ZMSG_RELAYACK] = zs_on_relayack,
 	},
 	[ZS_CLEAR] = {
+		[ZEV_TIMER] = zs_on_timer,
 		[ZMSG_HELLO] = zs_ignore,
 		[ZMSG_ERROR] = zs_on_error,
 		[ZMSG_PING] = zs_on_ping,
@@ -317,6 +318,7 @@ zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 void
 zs_retransmit_stop(struct zsession *s)
 {
+	s->pending = ZS_PENDING_NONE;
 	if (s->retx == NULL)
 		return;
 	s->retx = NULL;
@@ -341,8 +343,14 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 			zs_set_state(s, ZS_FAILED);
 			return 0;
 		}
-		if (s->state == ZS_SECURE) {
+		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_SASRELAY) {
+			s->pending = ZS_PENDING_NONE;
+			zs_alert(s, "SASrelay never acknowledged");
+			return 0;
+		}
+		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_GOCLEAR) {
 			/* §4.7.2: an unanswered GoClear still destroys keys. */
+			s->pending = ZS_PENDING_NONE;
 			zs_alert(s, "GoClear never acknowledged: keys destroyed");
 			zs_go_clear_keys(s);
 			zs_set_state(s, ZS_CLEAR);
@@ -503,7 +511,8 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		return r;
 	if (s->state == ZS_FAILED || s->state == ZS_ERROR_SENT)
 		return 0;
-	if (s->state == ZS_SECURE && pkt->msg.u.error.code == ZWE_GOCLEAR) {
+	if (s->state == ZS_SECURE && pkt->msg.u.error.code == ZWE_GOCLEAR &&
+	    s->pending == ZS_PENDING_GOCLEAR) {
 		/* §4.7.2: our GoClear was refused; the call stays secure. */
 		zs_retransmit_stop(s);
 		zs_alert(s, "peer refused to go clear: media stays SRTP");

@@ -101,6 +101,8 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 		body.flags = ZCONFIRM_FLAG_E;
 	else if (s->cfg.allow_clear)
 		body.flags = ZCONFIRM_FLAG_A;
+	s->our_e = (body.flags & ZCONFIRM_FLAG_E) != 0;
+	s->our_a = (body.flags & ZCONFIRM_FLAG_A) != 0;
 	/* §4.9.1: a cacheless endpoint never claims a verified SAS. */
 	body.flags |= s->our_v && s->cfg.cache_expiry != 0 ?
 	    ZCONFIRM_FLAG_V : 0;
@@ -205,7 +207,8 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 	s->peer_v = (body.flags & ZCONFIRM_FLAG_V) != 0;
 	/* §7.3.1: E only from a MiTM (Hello M flag), and E disregards A. */
 	s->peer_e = (body.flags & ZCONFIRM_FLAG_E) != 0 &&
-	    (s->peer_hello_m.flags & ZHELLO_FLAG_M) != 0;
+	    (s->peer_hello_m.flags & ZHELLO_FLAG_M) != 0 &&
+	    s->mode != ZMODE_MULT;
 	s->peer_a = (body.flags & ZCONFIRM_FLAG_A) != 0 && !s->peer_e;
 	s->peer_expiry = body.cache_expiry;
 out:
@@ -351,7 +354,13 @@ zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
 	int r;
 
 	s->now = now_ms;
-	if (s->state != ZS_SECURE || !s->peer_e)
+	if (s->state != ZS_SECURE || !s->peer_e || s->mode == ZMODE_MULT)
+		return ZE_INVAL;
+	/*
+	 * §7.3.1: enroll only with evidence that no MiTM is present: the
+	 * user verified this call's SAS, and the cache did not disagree.
+	 */
+	if (accept && (!s->verdict_yes || s->cache_mismatch))
 		return ZE_INVAL;
 	s->peer_e = 0;		/* answered */
 	if (!accept)
@@ -403,9 +412,11 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 		zs_alert(s, "GoClear with a bad clear_mac: dropped");
 		return 0;
 	}
-	if (s->cfg.allow_clear) {
+	/* The policy is the A flag our Confirm carried (E excludes it). */
+	if (s->our_a) {
 		if ((r = zs_send(s, &zs_clearack)) != 0)
 			return r;
+		zs_retransmit_stop(s);	/* our own GoClear or SASrelay */
 		zs_go_clear_keys(s);
 		zs_set_state(s, ZS_CLEAR);
 		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
@@ -459,8 +470,9 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 	int r;
 
 	s->now = now_ms;
+	/* §7.3.1: no GoClear around an enrollment, either side. */
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT || !s->peer_a ||
-	    s->retx != NULL)
+	    s->our_e || s->peer_e || s->retx != NULL)
 		return ZE_INVAL;
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_GOCLEAR;
@@ -471,6 +483,7 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 	if ((r = zs_build(s, &m, &s->confirm, NULL)) != 0)
 		return r;
 	zs_retransmit_start(s, &s->confirm, 0);
+	s->pending = ZS_PENDING_GOCLEAR;
 	return zs_send(s, &s->confirm);
 }
 
@@ -478,7 +491,7 @@ int
 zs_on_clearack(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
-	if (s->retx != &s->confirm)
+	if (s->pending != ZS_PENDING_GOCLEAR)
 		return 0;	/* we sent no GoClear */
 	zs_retransmit_stop(s);
 	zs_go_clear_keys(s);
@@ -571,6 +584,7 @@ zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
 	if (r != 0)
 		return r;
 	zs_retransmit_start(s, &s->confirm, 0);
+	s->pending = ZS_PENDING_SASRELAY;
 	return zs_send(s, &s->confirm);
 }
 
@@ -578,7 +592,7 @@ int
 zs_on_relayack(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
-	if (s->retx == &s->confirm)
+	if (s->pending == ZS_PENDING_SASRELAY)
 		zs_retransmit_stop(s);
 	return 0;
 }
@@ -593,6 +607,7 @@ zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
 		return ZE_INVAL;
 	s->our_v = verified != 0;
+	s->verdict_yes = verified != 0;
 	if (s->store_deferred) {
 		if (!verified)
 			return 0;	/* §4.6.1.1: mismatch stays unwritten */

@@ -94,6 +94,11 @@ struct zsession {
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
 	int			 peer_e;	/* PBX offered enrollment */
+	int			 our_a, our_e;	/* flags our Confirm carried */
+	int			 verdict_yes;	/* user verified the SAS now */
+	/* What the secure-state retransmission is: one at a time. */
+	enum { ZS_PENDING_NONE, ZS_PENDING_GOCLEAR, ZS_PENDING_SASRELAY }
+				 pending;
 	int			 pbx_matched;	/* s3 = pbxsecret this call */
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;

@@ -354,6 +354,7 @@ zs_cache_update(struct zsession *s)
 	/* What the store needs is in last_store; the loaded copy goes. */
 	zwipe(s->cache.rs1, sizeof(s->cache.rs1));
 	zwipe(s->cache.rs2, sizeof(s->cache.rs2));
+	zwipe(s->cache.pbxsecret, sizeof(s->cache.pbxsecret));
 	if (s->cache_mismatch) {
 		s->store_deferred = 1;
 		zs_alert(s, "cache mismatch: the peer does not hold the secret "

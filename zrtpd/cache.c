@@ -18,7 +18,7 @@
 #include "zcrypto.h"
 #include "zerr.h"
 
-#define ZCACHE_SCHEMA_VERSION	1
+#define ZCACHE_SCHEMA_VERSION	2	/* 2: pbxsecret */
 
 struct zcache {
 	sqlite3	*db;
@@ -48,55 +48,122 @@ zcache_fail(sqlite3 *db, char *err, size_t err_len, const char *what)
 	return ZE_INVAL;
 }
 
-/* Create the file 0600 before SQLite opens it (§ docs/cache.md). */
+/*
+ * Create the file 0600 before SQLite opens it (docs/cache.md), or check
+ * the one there: a regular file of ours, not a link, readable by no one
+ * else (tightened to 0600 if it was looser).
+ */
 static int
 zcache_create_private(const char *path, char *err, size_t err_len)
 {
-	int fd;
+	struct stat st;
+	int fd, r = 0;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return ZE_INVAL;
 	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, err_len, "%s: not a regular file of ours", path);
+		r = ZE_INVAL;
+	} else if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
+		snprintf(err, err_len, "%s: cannot make it private: %s", path,
+		    strerror(errno));
+		r = ZE_INVAL;
+	}
 	close(fd);
-	return 0;
+	return r;
+}
+
+/* One row of meta as a blob (zid) or integer (schema); 0 when absent. */
+static int
+zcache_meta(struct zcache *c, const char *key, uint8_t *blob, size_t len,
+    int64_t *num, int *found)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = ZE_INVAL;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = ?1",
+	    -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		r = 0;
+	else if (rc == SQLITE_ROW && blob != NULL &&
+	    sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+	    (size_t)sqlite3_column_bytes(st, 0) == len) {
+		memcpy(blob, sqlite3_column_blob(st, 0), len);
+		*found = 1;
+		r = 0;
+	} else if (rc == SQLITE_ROW && num != NULL &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		*num = sqlite3_column_int64(st, 0);
+		*found = 1;
+		r = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 static int
-zcache_own_zid(struct zcache *c, char *err, size_t err_len)
+zcache_exec(struct zcache *c, const char *sql, char *err, size_t err_len,
+    const char *what)
+{
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return zcache_fail(c->db, err, err_len, what);
+	return 0;
+}
+
+/*
+ * Our ZID and the schema, in one immediate transaction so that two
+ * processes opening a new file agree on one ZID. Schema 1 files (no
+ * pbxsecret column) are upgraded; newer ones are refused.
+ */
+static int
+zcache_identity(struct zcache *c, char *err, size_t err_len)
 {
 	sqlite3_stmt *st = NULL;
-	int r = ZE_INVAL, rc;
+	int64_t schema = 0;
+	int have_zid, have_schema, r;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE "
-	    "key = 'zid'", -1, &st, NULL) != SQLITE_OK)
-		return zcache_fail(c->db, err, err_len, "reading our ZID");
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == ZRTP_ZID_LEN) {
-			memcpy(c->zid, sqlite3_column_blob(st, 0),
-			    ZRTP_ZID_LEN);
-			r = 0;
-		} else
-			snprintf(err, err_len, "cache: our ZID is damaged");
-		sqlite3_finalize(st);
+	if ((r = zcache_exec(c, "BEGIN IMMEDIATE", err, err_len, "lock")) != 0)
 		return r;
+	if ((r = zcache_meta(c, "zid", c->zid, sizeof(c->zid), NULL,
+	    &have_zid)) != 0 || (r = zcache_meta(c, "schema", NULL, 0,
+	    &schema, &have_schema)) != 0) {
+		snprintf(err, err_len, "cache: meta table damaged");
+		goto out;
 	}
+	if (have_schema && schema > ZCACHE_SCHEMA_VERSION) {
+		snprintf(err, err_len, "cache: written by a newer zrtpd "
+		    "(schema %lld)", (long long)schema);
+		r = ZE_INVAL;
+		goto out;
+	}
+	if (have_schema && schema < 2 && (r = zcache_exec(c, "ALTER TABLE "
+	    "peers ADD COLUMN pbxsecret BLOB", err, err_len, "upgrade")) != 0)
+		goto out;
+	if (!have_zid) {
+		/* §4.9: a ZID is random, made once per installation. */
+		zrand_bytes(c->zid, sizeof(c->zid));
+		if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO meta "
+		    "(key, value) VALUES ('zid', ?1)", -1, &st, NULL) !=
+		    SQLITE_OK || sqlite3_bind_blob(st, 1, c->zid, ZRTP_ZID_LEN,
+		    SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) !=
+		    SQLITE_DONE) {
+			r = zcache_fail(c->db, err, err_len, "storing our ZID");
+			goto out;
+		}
+	}
+	r = zcache_exec(c, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+	    "('schema', 2)", err, err_len, "schema");
+out:
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return zcache_fail(c->db, err, err_len, "reading our ZID");
-	/* §4.9: a ZID is random, made once per installation. */
-	zrand_bytes(c->zid, sizeof(c->zid));
-	if (sqlite3_prepare_v2(c->db, "INSERT INTO meta (key, value) VALUES "
-	    "('zid', ?1), ('schema', ?2)", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 1, c->zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, ZCACHE_SCHEMA_VERSION) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
-		r = zcache_fail(c->db, err, err_len, "storing our ZID");
-	else
-		r = 0;
-	sqlite3_finalize(st);
+	sqlite3_exec(c->db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
 
@@ -112,7 +179,7 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ZE_NOMEM;
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		r = zcache_fail(c->db, err, err_len, path);
 		goto fail;
 	}
@@ -125,7 +192,7 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 		r = zcache_fail(c->db, err, err_len, path);
 		goto fail;
 	}
-	if ((r = zcache_own_zid(c, err, err_len)) != 0)
+	if ((r = zcache_identity(c, err, err_len)) != 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -155,7 +222,7 @@ static int
 zcache_secret(sqlite3_stmt *st, int col, int exp_col, int64_t now,
     uint8_t out[ZRTP_RS_LEN])
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL ||
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
 	    sqlite3_column_bytes(st, col) != ZRTP_RS_LEN)
 		return 0;
 	if (sqlite3_column_type(st, exp_col) != SQLITE_NULL &&
@@ -195,8 +262,10 @@ zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
 }
 
 /*
- * §4.6.1: rs2 takes the old rs1 (with its expiry), rs1 the new secret. One
- * statement, so a crash leaves either the old row or the new one.
+ * §4.6.1: rs1 and rs2 as the engine says (DH: rs2 is the old rs1, which
+ * keeps its expiry; Preshared: rs2 unchanged). One statement, so a crash
+ * leaves either the old row or the new one; then the WAL is checkpointed
+ * and truncated so that superseded secrets do not linger in it.
  */
 int
 zcache_store(struct zcache *c, const struct zs_action *a, int64_t now)
@@ -209,9 +278,9 @@ zcache_store(struct zcache *c, const struct zs_action *a, int64_t now)
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO peers (zid, rs1, "
 	    "rs1_expires, rs2, rs2_expires, verified, first_seen, last_seen) "
 	    "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?6) ON CONFLICT (zid) DO "
-	    "UPDATE SET rs2 = CASE WHEN ?4 IS NULL THEN NULL ELSE rs1 END, "
-	    "rs2_expires = CASE WHEN ?4 IS NULL THEN NULL ELSE rs1_expires "
-	    "END, rs1 = ?2, rs1_expires = ?3, verified = ?5, last_seen = ?6",
+	    "UPDATE SET rs2 = ?4, rs2_expires = CASE WHEN ?4 IS NULL THEN "
+	    "NULL WHEN ?4 = rs1 THEN rs1_expires ELSE rs2_expires END, "
+	    "rs1 = ?2, rs1_expires = ?3, verified = ?5, last_seen = ?6",
 	    -1, &st, NULL) != SQLITE_OK)
 		return ZE_INVAL;
 	if (sqlite3_bind_blob(st, 1, a->u.store.zid, ZRTP_ZID_LEN,
@@ -230,6 +299,9 @@ zcache_store(struct zcache *c, const struct zs_action *a, int64_t now)
 		r = 0;
 out:
 	sqlite3_finalize(st);
+	if (r == 0)
+		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+		    NULL);
 	return r;
 }
 

@@ -617,6 +617,55 @@ START_TEST(test_pbx_enrollment_and_relay)
 }
 END_TEST
 
+static void
+tamper_relayack_to_clearack(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "RelayACK")) {
+		memcpy(p + 16, "ClearACK", 8);
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+/* A ClearACK answers only a GoClear: it cannot clear a SASrelay's sender. */
+START_TEST(test_clearack_not_for_relay)
+{
+	uint8_t sashash[ZRTP_SASHASH_LEN];
+
+	net.end[1].cfg.pbx = 1;
+	call(123);
+	assert_agree();
+	net.tamper = tamper_relayack_to_clearack;
+	memset(sashash, 0x11, sizeof(sashash));
+	ck_assert_int_eq(zs_send_sasrelay(net.end[1].s, net.now, ZSAS_B32,
+	    sashash), 0);
+	sim_settle(&net, 30000);
+	ck_assert_int_eq(net.end[1].clear, 0);
+	ck_assert(zs_is_secure(net.end[1].s));
+	ck_assert_uint_eq(net.end[1].timer_at, 0);
+}
+END_TEST
+
+/* Both ask to go clear at once: both end clear, no timer left running. */
+START_TEST(test_goclear_both)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		net.end[k].cfg.allow_clear = 1;
+	call(124);
+	assert_agree();
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(zs_go_clear(net.end[k].s, net.now), 0);
+	sim_settle(&net, 30000);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(net.end[k].clear, 1);
+		ck_assert_uint_eq(net.end[k].timer_at, 0);
+	}
+}
+END_TEST
+
 /* §7.3: without enrollment a relayed SAS is acknowledged, never shown. */
 START_TEST(test_untrusted_relay)
 {
@@ -720,6 +769,8 @@ main(void)
 	tcase_add_test(tc, test_srtp_acknowledges);
 	tcase_add_test(tc, test_pbx_enrollment_and_relay);
 	tcase_add_test(tc, test_untrusted_relay);
+	tcase_add_test(tc, test_clearack_not_for_relay);
+	tcase_add_test(tc, test_goclear_both);
 	tcase_add_test(tc, test_preshared);
 	tcase_add_test(tc, test_preshared_needs_verified);
 	tcase_add_test(tc, test_cache_interval_zero);

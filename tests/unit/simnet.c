@@ -8,6 +8,7 @@
 
 #include "simnet.h"
 #include "zcrypto.h"
+#include "zerr.h"
 
 uint32_t
 sim_rand(struct sim *n)
@@ -143,8 +144,14 @@ sim_drain(struct sim *n, int who)
 			break;
 		case ZSA_ENROLL:
 			e->enroll_offered = 1;
-			if (e->accept_enroll)
+			if (e->accept_enroll) {
+				/* §7.3.1: not without a verified SAS. */
+				ck_assert_int_eq(zs_enroll(e->s, n->now, 1),
+				    ZE_INVAL);
+				ck_assert_int_eq(zs_sas_verdict(e->s, n->now,
+				    1), 0);
 				ck_assert_int_eq(zs_enroll(e->s, n->now, 1), 0);
+			}
 			break;
 		case ZSA_CACHE_PBX:
 			e->cache.have = 1;

@@ -95,8 +95,9 @@ probe_print_text(const struct probe_result *r)
 		putchar('\n');
 	}
 	if (r->srtp_wanted)
-		printf("SRTP:        sent %d, received %d, bad %d\n",
-		    r->srtp_sent, r->srtp_received, r->srtp_bad);
+		printf("SRTP:        sent %d, received %d, rejected %d "
+		    "(tampered or replayed), bad %d\n", r->srtp_sent,
+		    r->srtp_received, r->srtp_rejected, r->srtp_bad);
 	for (i = 0; i < r->nalerts; i++)
 		printf("ALERT:       %s\n", r->alerts[i]);
 	if (r->failed && r->wire_code != 0)
@@ -169,8 +170,9 @@ probe_print_json(const struct probe_result *r)
 	if (r->show_keys && r->secure)
 		json_keys(r);
 	if (r->srtp_wanted)
-		printf(",\"srtp\":{\"sent\":%d,\"received\":%d,\"bad\":%d}",
-		    r->srtp_sent, r->srtp_received, r->srtp_bad);
+		printf(",\"srtp\":{\"sent\":%d,\"received\":%d,"
+		    "\"rejected\":%d,\"bad\":%d}", r->srtp_sent,
+		    r->srtp_received, r->srtp_rejected, r->srtp_bad);
 	printf(",\"alerts\":[");
 	for (i = 0; i < r->nalerts; i++)
 		printf("%s\"%s\"", i ? "," : "", r->alerts[i]);

@@ -28,7 +28,8 @@ struct probe_result {
 	int			 show_keys;
 	struct zs_srtp_keys	 keys;
 	int			 srtp_wanted, srtp_sent, srtp_received;
-	int			 srtp_bad;
+	int			 srtp_bad;	/* authentic, wrong payload */
+	int			 srtp_rejected;	/* tampered or replayed */
 	int			 failed;
 	uint32_t		 wire_code;
 	int			 from_peer;

@@ -493,6 +493,10 @@ open_socket(const char *local, struct probe *pr)
 	    ((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/*
+ * One case per option, next to the option table: over 100 lines because
+ * splitting it would only scatter the options a reader looks for.
+ */
 static void
 parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
     const char **local, const char **cache_path)

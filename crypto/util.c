@@ -97,7 +97,7 @@ zct_eq(const void *a, const void *b, size_t len)
 
 	for (i = 0; i < len; i++)
 		d |= x[i] ^ y[i];
-	return (int)(1 & ((d - 1) >> 8));
+	return (int)(1 & (((unsigned int)d - 1) >> 8));
 }
 
 void *

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "unit.h"
 #include <sqlite3.h>
 
 #include "cache.h"
@@ -231,8 +233,6 @@ main(void)
 {
 	Suite *s = suite_create("cache");
 	TCase *tc = tcase_create("sqlite");
-	SRunner *sr;
-	int failed;
 
 	if (zcrypto_init(0) != 0)
 		return EXIT_FAILURE;
@@ -244,9 +244,5 @@ main(void)
 	tcase_add_test(tc, test_schema_versions);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <check.h>
+
+#include "unit.h"
 #include <gcrypt.h>
 
 #include "cipher.h"
@@ -509,14 +511,8 @@ crypto_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
 
 	if (zcrypto_init(0) != 0)
 		return EXIT_FAILURE;
-	sr = srunner_create(crypto_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(crypto_suite());
 }

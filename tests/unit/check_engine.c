@@ -8,6 +8,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "algo.h"
 #include "packet.h"
 #include "sas.h"
@@ -746,8 +748,6 @@ main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("pair");
-	SRunner *sr;
-	int failed;
 
 	if (zcrypto_init(0) != 0)
 		return EXIT_FAILURE;
@@ -780,9 +780,5 @@ main(void)
 	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_lossy_link);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -11,6 +11,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "crc32c.h"
 #include "hash.h"
 #include "hashchain.h"
@@ -1754,16 +1756,10 @@ msg_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
 
 	if (zcrypto_init(0) != 0) {
 		fprintf(stderr, "check_msg: zcrypto_init failed\n");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(msg_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(msg_suite());
 }

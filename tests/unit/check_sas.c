@@ -8,6 +8,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "sas.h"
 #include "zerr.h"
 
@@ -102,16 +104,10 @@ main(void)
 {
 	Suite *s = suite_create("sas");
 	TCase *tc = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_b32);
 	tcase_add_test(tc, test_b256);
 	tcase_add_test(tc, test_b32e_follows_b32);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

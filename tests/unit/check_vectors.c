@@ -10,6 +10,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "capture.h"
 #include "observe.h"
 #include "packet.h"
@@ -115,8 +117,6 @@ main(void)
 {
 	Suite *s = suite_create("bzrtp vectors");
 	TCase *tc = tcase_create("decode");
-	SRunner *sr;
-	int failed;
 
 	if (zcrypto_init(0) != 0 || load_vector_names() != 0 ||
 	    vector_count == 0) {
@@ -125,9 +125,5 @@ main(void)
 	}
 	tcase_add_loop_test(tc, test_vector_file, 0, vector_count);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

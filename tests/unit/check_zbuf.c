@@ -7,6 +7,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "zbuf.h"
 #include "zerr.h"
 
@@ -122,8 +124,6 @@ main(void)
 {
 	Suite *s = suite_create("zbuf");
 	TCase *tc = tcase_create("cursor");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_reads_big_endian);
 	tcase_add_test(tc, test_failed_read_keeps_cursor);
@@ -132,9 +132,5 @@ main(void)
 	tcase_add_test(tc, test_writer_bounds);
 	tcase_add_test(tc, test_null_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

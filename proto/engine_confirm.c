@@ -305,6 +305,21 @@ zs_emit_keys(struct zsession *s)
 
 static int	zs_enrollment(struct zsession *);
 
+/* §7.3.1: derive pbxsecret and ask for it to be kept (ZSA_CACHE_PBX). */
+static int
+zs_store_pbxsecret(struct zsession *s)
+{
+	struct zs_action *a;
+	int r;
+
+	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
+		return ZE_NOSPACE;
+	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
+		zwipe(a, sizeof(*a));
+	return r;
+}
+
 /* §4.6: secure: SAS, SRTP keys, then the retained-secret update. */
 int
 zs_go_secure(struct zsession *s)
@@ -327,7 +342,6 @@ static int
 zs_enrollment(struct zsession *s)
 {
 	struct zs_action *a;
-	int r;
 
 	if (s->mode == ZMODE_MULT)
 		return 0;
@@ -339,20 +353,12 @@ zs_enrollment(struct zsession *s)
 	}
 	if (!s->cfg.pbx || !s->cfg.pbx_enroll)
 		return 0;
-	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
-		return ZE_NOSPACE;
-	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
-		zwipe(a, sizeof(*a));
-	return r;
+	return zs_store_pbxsecret(s);
 }
 
 int
 zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
 {
-	struct zs_action *a;
-	int r;
-
 	s->now = now_ms;
 	if (s->state != ZS_SECURE || !s->peer_e || s->mode == ZMODE_MULT)
 		return ZE_INVAL;
@@ -365,12 +371,7 @@ zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
 	s->peer_e = 0;		/* answered */
 	if (!accept)
 		return 0;
-	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
-		return ZE_NOSPACE;
-	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
-		zwipe(a, sizeof(*a));
-	return r;
+	return zs_store_pbxsecret(s);
 }
 
 /* §4.7.2: clear_mac = MAC(sender's mackey, "GoClear "), 64 bits. */
@@ -460,6 +461,15 @@ zs_go_clear_keys(struct zsession *s)
 	zwipe(next, sizeof(next));
 }
 
+/* Once secure, s->confirm carries our GoClear or SASrelay until acked. */
+static int
+zs_send_pending(struct zsession *s, int what)
+{
+	zs_retransmit_start(s, &s->confirm, 0);
+	s->pending = what;
+	return zs_send(s, &s->confirm);
+}
+
 /* Our clear_mac, sent with GoClear until ClearACK (§6). */
 int
 zs_go_clear(struct zsession *s, uint64_t now_ms)
@@ -482,9 +492,7 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 	/* Once secure our Confirm is never resent: its buffer holds this. */
 	if ((r = zs_build(s, &m, &s->confirm, NULL)) != 0)
 		return r;
-	zs_retransmit_start(s, &s->confirm, 0);
-	s->pending = ZS_PENDING_GOCLEAR;
-	return zs_send(s, &s->confirm);
+	return zs_send_pending(s, ZS_PENDING_GOCLEAR);
 }
 
 int
@@ -583,9 +591,7 @@ zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
 	zwipe(&body, sizeof(body));
 	if (r != 0)
 		return r;
-	zs_retransmit_start(s, &s->confirm, 0);
-	s->pending = ZS_PENDING_SASRELAY;
-	return zs_send(s, &s->confirm);
+	return zs_send_pending(s, ZS_PENDING_SASRELAY);
 }
 
 int

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,91 @@ zcache_create_private(const char *path, char *err, size_t err_len)
 	}
 	close(fd);
 	return r;
+}
+
+/*
+ * SQLite opens its side files by name in the cache's directory, with
+ * whatever owner and mode they have: anyone who may write there could
+ * plant a -wal that receives every secret or feeds forged rows. So the
+ * directory belongs to us or root and no one else may write in it (a
+ * sticky bit stops renames and deletion, not creation, so it is refused
+ * too), and each side file present is a regular file of ours, mode 0600.
+ * Files SQLite creates later take the database file's mode (0600).
+ */
+static int
+zcache_check_dir(const char *path, char *err, size_t err_len)
+{
+	char buf[PATH_MAX];
+	const char *dir;
+	struct stat st;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
+		snprintf(err, err_len, "cache: path too long");
+		return ZE_INVAL;
+	}
+	dir = dirname(buf);
+	if (stat(dir, &st) != 0) {
+		snprintf(err, err_len, "cache: %s: %s", dir, strerror(errno));
+		return ZE_INVAL;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, err_len, "cache: directory %s belongs to uid %u, "
+		    "not us or root; fix: chown %u '%s' or keep the cache "
+		    "elsewhere", dir, (unsigned)st.st_uid, (unsigned)geteuid(),
+		    dir);
+		return ZE_INVAL;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, err_len, "cache: directory %s is writable by "
+		    "others, who could plant its side files; fix: chmod go-w "
+		    "'%s' or keep the cache elsewhere", dir, dir);
+		return ZE_INVAL;
+	}
+	return 0;
+}
+
+static int
+zcache_check_side(const char *path, char *err, size_t err_len)
+{
+	static const char *const suffix[] = { "-wal", "-shm", "-journal" };
+	char side[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if ((size_t)snprintf(side, sizeof(side), "%s%s", path,
+		    suffix[i]) >= sizeof(side)) {
+			snprintf(err, err_len, "cache: path too long");
+			return ZE_INVAL;
+		}
+		if (lstat(side, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			snprintf(err, err_len, "cache: %s: %s", side,
+			    strerror(errno));
+			return ZE_INVAL;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, err_len, "cache: %s is %s; fix: rm '%s'",
+			    side, S_ISLNK(st.st_mode) ? "a symbolic link" :
+			    "not a regular file", side);
+			return ZE_INVAL;
+		}
+		if (st.st_uid != geteuid()) {
+			snprintf(err, err_len, "cache: %s belongs to uid %u, "
+			    "not us; fix: rm '%s' (or chown %u it if you "
+			    "trust it)", side, (unsigned)st.st_uid, side,
+			    (unsigned)geteuid());
+			return ZE_INVAL;
+		}
+		if ((st.st_mode & 07777) != 0600) {
+			snprintf(err, err_len, "cache: %s has mode %04o; fix: "
+			    "chmod 600 '%s'", side, (unsigned)(st.st_mode &
+			    07777), side);
+			return ZE_INVAL;
+		}
+	}
+	return 0;
 }
 
 /* One row of meta as a blob (zid) or integer (schema); 0 when absent. */
@@ -174,7 +261,9 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 	int r;
 
 	*out = NULL;
-	if ((r = zcache_create_private(path, err, err_len)) != 0)
+	if ((r = zcache_check_dir(path, err, err_len)) != 0 ||
+	    (r = zcache_check_side(path, err, err_len)) != 0 ||
+	    (r = zcache_create_private(path, err, err_len)) != 0)
 		return r;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ZE_NOMEM;
@@ -192,7 +281,9 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 		r = zcache_fail(c->db, err, err_len, path);
 		goto fail;
 	}
-	if ((r = zcache_identity(c, err, err_len)) != 0)
+	/* The -wal and -shm SQLite has just made are checked like the rest. */
+	if ((r = zcache_check_side(path, err, err_len)) != 0 ||
+	    (r = zcache_identity(c, err, err_len)) != 0)
 		goto fail;
 	*out = c;
 	return 0;

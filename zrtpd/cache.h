@@ -24,7 +24,11 @@ struct zcache_peer {
 	int64_t	first_seen, last_seen;
 };
 
-/* Opens or creates path; err gets a one-line reason on failure. */
+/*
+ * Opens or creates path; err gets a one-line reason on failure, naming the
+ * fix. Refuses a directory others may write in and side files (-wal, -shm,
+ * -journal) that are not ours with mode 0600 (docs/cache.md).
+ */
 int	zcache_open(const char *path, struct zcache **out, char *err,
 	    size_t err_len);
 void	zcache_close(struct zcache *c);

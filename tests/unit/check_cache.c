@@ -224,7 +224,121 @@ START_TEST(test_refusals)
 	snprintf(link, sizeof(link), "%s/link.db", dir);
 	ck_assert_int_eq(symlink(path, link), 0);
 	ck_assert_int_ne(zcache_open(link, &c, err, sizeof(err)), 0);
-	ck_assert_int_ne(zcache_open(dir, &c, err, sizeof(err)), 0);
+	snprintf(link, sizeof(link), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(link, 0700), 0);
+	ck_assert_int_ne(zcache_open(link, &c, err, sizeof(err)), 0);
+}
+END_TEST
+
+/* Refused with err naming the fix; nothing opened. */
+static void
+refused(const char *fix)
+{
+	struct zcache *c;
+	char err[512];
+
+	ck_assert_int_eq(zcache_open(path, &c, err, sizeof(err)), ZE_INVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, fix) != NULL, "'%s' lacks '%s'", err, fix);
+}
+
+/* A directory others may write in: they could plant the side files. */
+START_TEST(test_directory_refused)
+{
+	char fix[160];
+
+	snprintf(fix, sizeof(fix), "chmod go-w '%s'", dir);
+	ck_assert_int_eq(chmod(dir, 0770), 0);
+	refused(fix);
+	ck_assert_int_eq(chmod(dir, 0757), 0);
+	refused(fix);
+	/* A sticky bit stops deletion, not a planted -wal. */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	refused(fix);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	zcache_close(open_ok());
+	if (geteuid() == 0) {
+		/* Only root can give the directory away to test this. */
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		refused("not us or root; fix: chown 0");
+		ck_assert_int_eq(chown(dir, 0, 0), 0);
+	}
+}
+END_TEST
+
+static void
+side(const char *suffix, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", path, suffix);
+}
+
+/* A -wal, -shm or -journal that is not ours with mode 0600 is refused. */
+START_TEST(test_side_files_refused)
+{
+	char wal[160], shm[160], jrn[160], fix[200], other[160];
+	struct zcache *c;
+	struct stat st;
+	int fd;
+
+	zcache_close(open_ok());
+	side("-wal", wal, sizeof(wal));
+	side("-shm", shm, sizeof(shm));
+	side("-journal", jrn, sizeof(jrn));
+	/* The attack of issue 6: a pre-created world-writable -wal. */
+	ck_assert_int_ge(fd = open(wal, O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	ck_assert_int_eq(chmod(wal, 0666), 0);
+	snprintf(fix, sizeof(fix), "mode 0666; fix: chmod 600 '%s'", wal);
+	refused(fix);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(chmod(wal, 0600), 0);
+	/* A link, wherever it points. */
+	snprintf(other, sizeof(other), "%s/elsewhere", dir);
+	ck_assert_int_ge(fd = open(other, O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	ck_assert_int_eq(symlink(other, shm), 0);
+	snprintf(fix, sizeof(fix), "a symbolic link; fix: rm '%s'", shm);
+	refused(fix);
+	ck_assert_int_eq(unlink(shm), 0);
+	ck_assert_int_eq(mkdir(jrn, 0700), 0);
+	snprintf(fix, sizeof(fix), "not a regular file; fix: rm '%s'", jrn);
+	refused(fix);
+	ck_assert_int_eq(rmdir(jrn), 0);
+	if (geteuid() == 0) {
+		/* Only root can make a file that is not its own. */
+		ck_assert_int_ge(fd = open(jrn, O_WRONLY | O_CREAT, 0600), 0);
+		close(fd);
+		ck_assert_int_eq(chown(jrn, 65534, 65534), 0);
+		snprintf(fix, sizeof(fix), "uid 65534, not us; fix: rm '%s'",
+		    jrn);
+		refused(fix);
+		ck_assert_int_eq(unlink(jrn), 0);
+	}
+	c = open_ok();
+	zcache_close(c);
+}
+END_TEST
+
+/* What SQLite creates takes the database's 0600, whatever the umask. */
+START_TEST(test_side_files_private)
+{
+	char wal[160], shm[160];
+	struct zcache *c;
+	struct stat st;
+	mode_t old = umask(0);
+
+	c = open_ok();
+	store(c, 0x11, 0, 0, 0xffffffff, 0, 1000);
+	side("-wal", wal, sizeof(wal));
+	side("-shm", shm, sizeof(shm));
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(stat(shm, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	zcache_close(c);
+	umask(old);
 }
 END_TEST
 
@@ -243,6 +357,9 @@ main(void)
 	tcase_add_test(tc, test_damaged_rows);
 	tcase_add_test(tc, test_schema_versions);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_directory_refused);
+	tcase_add_test(tc, test_side_files_refused);
+	tcase_add_test(tc, test_side_files_private);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

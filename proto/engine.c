@@ -377,7 +377,7 @@ zs_wipe_secrets(struct zsession *s)
 	zwipe(&s->cache, sizeof(s->cache));
 	zwipe(s->psk, sizeof(s->psk));
 	zwipe(&s->last_store, sizeof(s->last_store));
-	s->stored = s->store_deferred = 0;
+	s->stored = s->store_deferred = s->pbx_deferred = 0;
 }
 
 /* The key pair goes now, or when an outstanding job comes back. */

@@ -353,6 +353,11 @@ zs_enrollment(struct zsession *s)
 	}
 	if (!s->cfg.pbx || !s->cfg.pbx_enroll)
 		return 0;
+	/* The phone's stored pbxsecret changes only as its rs1 would. */
+	if (s->cache_mismatch || s->pbx_unmatched) {
+		s->pbx_deferred = 1;
+		return 0;
+	}
 	return zs_store_pbxsecret(s);
 }
 
@@ -608,16 +613,23 @@ int
 zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
 {
 	struct zs_action *a;
+	int r;
 
 	s->now = now_ms;
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
 		return ZE_INVAL;
 	s->our_v = verified != 0;
 	s->verdict_yes = verified != 0;
+	if (!verified && (s->store_deferred || s->pbx_deferred))
+		return 0;	/* §4.6.1.1: mismatch stays unwritten */
+	if (s->pbx_deferred) {
+		s->pbx_deferred = 0;
+		if ((r = zs_store_pbxsecret(s)) != 0)
+			return r;
+	}
 	if (s->store_deferred) {
-		if (!verified)
-			return 0;	/* §4.6.1.1: mismatch stays unwritten */
-		s->last_store.u.store.verified = 1;
+		if (s->last_store.type == ZSA_CACHE_STORE)
+			s->last_store.u.store.verified = 1;
 		return zs_emit_store(s);
 	}
 	if (!s->stored)

@@ -100,6 +100,8 @@ struct zsession {
 	enum { ZS_PENDING_NONE, ZS_PENDING_GOCLEAR, ZS_PENDING_SASRELAY }
 				 pending;
 	int			 pbx_matched;	/* s3 = pbxsecret this call */
+	int			 pbx_unmatched;	/* held one, neither matched */
+	int			 pbx_deferred;	/* PBX side: until a verdict */
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;
 	struct zs_action	 last_store;	/* for a later SAS verdict */

@@ -176,8 +176,15 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 		z3.p = s->cache.pbxsecret;
 		z3.len = ZRTP_RS_LEN;
 	}
-	/* §4.3.2: we expected a match because we hold rs1. */
-	s->cache_mismatch = s->cache.rs1_valid && s1 == NULL;
+	/*
+	 * §4.3.2: we expected a match because we hold a live rs1, or a live
+	 * rs2 (an rs1 expired by an interval of 0 must not turn the next
+	 * unmatched call into a stranger's). A live pbxsecret that did not
+	 * match protects the PBX side's enrollment the same way.
+	 */
+	s->cache_mismatch = (s->cache.rs1_valid || s->cache.rs2_valid) &&
+	    s1 == NULL;
+	s->pbx_unmatched = s->cache.pbx_valid && !s->pbx_matched && s1 == NULL;
 	s->our_v = s->cache.verified && s1 != NULL;
 	if ((r = zkeys_s0_dh(&s->keys, dhresult, dh_len, &z1, &z2, &z3)) != 0)
 		return r;
@@ -312,31 +319,10 @@ zs_derive_mult(struct zsession *s)
 	return zs_derive_nodh(s, ZMODE_MULT);
 }
 
-/*
- * §4.6.1: after a DH exchange rs2 = old rs1, rs1 = new. The interval is
- * the smaller of both Confirms'; 0 means no caching. §4.6.1.1: after a
- * cache mismatch nothing is written until the user verifies the SAS.
- */
-int
-zs_cache_update(struct zsession *s)
+/* The new rs1, and rs2 as §4.6.1 moves it, for an interval of expiry. */
+static void
+zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 {
-	uint32_t expiry = s->cfg.cache_expiry < s->peer_expiry ?
-	    s->cfg.cache_expiry : s->peer_expiry;
-	struct zs_action *a;
-
-	if (s->mode == ZMODE_MULT || expiry == 0) {
-		/*
-		 * §4.9: interval 0 means no new secret is stored, and an
-		 * existing entry's interval becomes 0.
-		 */
-		if (s->mode != ZMODE_MULT && s->cache.found &&
-		    (a = zs_push(s, ZSA_CACHE_EXPIRE)) != NULL)
-			memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-		zwipe(&s->cache, sizeof(s->cache));
-		return 0;
-	}
-	memset(&s->last_store, 0, sizeof(s->last_store));
-	a = &s->last_store;
 	a->type = ZSA_CACHE_STORE;
 	memcpy(a->u.store.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	memcpy(a->u.store.rs1, s->keys.rs1_new, ZRTP_RS_LEN);
@@ -350,8 +336,36 @@ zs_cache_update(struct zsession *s)
 	}
 	a->u.store.expiry = expiry;
 	a->u.store.verified = s->our_v;
+}
+
+/*
+ * §4.6.1: after a DH exchange rs2 = old rs1, rs1 = new. The interval is
+ * the smaller of both Confirms'; 0 means no caching and an existing
+ * entry's rs1 expires (§4.9). §4.6.1.1, for every one of these writes: a
+ * peer's stored secrets change only when this exchange matched one of
+ * them (or none was live); after a cache mismatch the write waits for the
+ * user to verify this call's SAS, and the mismatch is reported whatever
+ * the interval.
+ */
+int
+zs_cache_update(struct zsession *s)
+{
+	uint32_t expiry = s->cfg.cache_expiry < s->peer_expiry ?
+	    s->cfg.cache_expiry : s->peer_expiry;
+	struct zs_action *a = &s->last_store;
+
+	memset(a, 0, sizeof(*a));
+	if (s->mode == ZMODE_MULT || (expiry == 0 && !s->cache.found)) {
+		zwipe(&s->cache, sizeof(s->cache));
+		return 0;	/* §4.9: nothing to store or to expire */
+	}
+	if (expiry == 0) {
+		a->type = ZSA_CACHE_EXPIRE;
+		memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	} else
+		zs_store_action(s, a, expiry);
 	zwipe(s->keys.rs1_new, sizeof(s->keys.rs1_new));
-	/* What the store needs is in last_store; the loaded copy goes. */
+	/* What the write needs is in last_store; the loaded copy goes. */
 	zwipe(s->cache.rs1, sizeof(s->cache.rs1));
 	zwipe(s->cache.rs2, sizeof(s->cache.rs2));
 	zwipe(s->cache.pbxsecret, sizeof(s->cache.pbxsecret));
@@ -373,7 +387,8 @@ zs_emit_store(struct zsession *s)
 	if ((a = zs_push(s, ZSA_CACHE_STORE)) == NULL)
 		return ZE_NOSPACE;
 	*a = s->last_store;
-	s->stored = 1;
+	/* A later verdict sets the V flag of a stored rs1 only. */
+	s->stored = a->type == ZSA_CACHE_STORE;
 	s->store_deferred = 0;
 	return 0;
 }

@@ -743,6 +743,92 @@ START_TEST(test_goclear_forged)
 }
 END_TEST
 
+/*
+ * Issue 6, item 1: an impostor with A's ZID but none of its secrets calls
+ * B twice, first with a cache interval of 0. Each call is a reported cache
+ * mismatch and changes nothing B stored (rs1, rs2, V flag), whatever the
+ * interval and the user's "no"; the genuine A then still matches.
+ */
+START_TEST(test_impostor_takeover)
+{
+	struct sim_cache genuine, kept;
+	struct zs_action a;
+	int c;
+
+	call(130);
+	assert_agree();
+	verify_both();
+	sim_stop(&net);
+	genuine = net.end[0].cache;
+	kept = net.end[1].cache;
+	for (c = 0; c < 2; c++) {
+		memset(&net.end[0].cache, 0, sizeof(net.end[0].cache));
+		net.end[0].cfg.cache_expiry = c == 0 ? 0 : 0xffffffff;
+		call(131 + c);
+		assert_agree();
+		ck_assert_int_eq(net.end[1].cache_mismatch, 1);
+		ck_assert_int_ge(net.end[1].alerts, 1);
+		ck_assert_int_eq(zs_sas_verdict(net.end[1].s, net.now, 0), 0);
+		ck_assert(!zs_next_action(net.end[1].s, &a));
+		ck_assert_int_eq(net.end[1].cache.stores, kept.stores);
+		ck_assert_int_eq(net.end[1].cache.e.rs1_valid, 1);
+		ck_assert_int_eq(net.end[1].cache.e.verified, 1);
+		ck_assert_mem_eq(net.end[1].cache.e.rs1, kept.e.rs1,
+		    ZRTP_RS_LEN);
+		sim_stop(&net);
+	}
+	net.end[0].cache = genuine;
+	net.end[0].cfg.cache_expiry = 0xffffffff;
+	call(133);
+	assert_agree();
+	ck_assert(!net.end[0].cache_mismatch && !net.end[1].cache_mismatch);
+	ck_assert_int_eq(net.end[1].sas_verified, 1);
+}
+END_TEST
+
+/* An rs1 expired (interval 0) leaves rs2: unmatched, it is a mismatch. */
+START_TEST(test_unmatched_rs2_mismatch)
+{
+	call(134);
+	assert_agree();
+	sim_stop(&net);
+	call(135);
+	assert_agree();
+	sim_stop(&net);
+	ck_assert_int_eq(net.end[1].cache.e.rs2_valid, 1);
+	net.end[1].cache.e.rs1_valid = 0;
+	memset(&net.end[0].cache, 0, sizeof(net.end[0].cache));
+	call(136);
+	assert_agree();
+	ck_assert_int_eq(net.end[1].cache_mismatch, 1);
+	ck_assert_int_eq(net.end[1].cache.stores, 2);
+}
+END_TEST
+
+/*
+ * §7.3.1 on the PBX side: enrollment rewrites the pbxsecret it keeps for a
+ * phone only when the call matched, never for an impostor with its ZID.
+ */
+START_TEST(test_impostor_pbx_enrollment)
+{
+	uint8_t pbx[ZRTP_RS_LEN];
+
+	net.end[1].cfg.pbx = net.end[1].cfg.pbx_enroll = 1;
+	net.end[0].accept_enroll = 1;
+	call(137);
+	assert_agree();
+	ck_assert(net.end[1].cache.e.pbx_valid);
+	memcpy(pbx, net.end[1].cache.e.pbxsecret, ZRTP_RS_LEN);
+	sim_stop(&net);
+	memset(&net.end[0].cache, 0, sizeof(net.end[0].cache));
+	net.end[0].accept_enroll = 0;
+	call(138);
+	assert_agree();
+	ck_assert_int_eq(net.end[1].cache_mismatch, 1);
+	ck_assert_mem_eq(net.end[1].cache.e.pbxsecret, pbx, ZRTP_RS_LEN);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -778,6 +864,9 @@ main(void)
 	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);
 	tcase_add_test(tc, test_goclear_forged);
+	tcase_add_test(tc, test_impostor_takeover);
+	tcase_add_test(tc, test_unmatched_rs2_mismatch);
+	tcase_add_test(tc, test_impostor_pbx_enrollment);
 	tcase_add_test(tc, test_lossy_link);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -181,11 +181,12 @@ on_cache_lookup(struct probe *pr, const uint8_t *zid)
 	struct zs_cache_entry e;
 
 	memset(&e, 0, sizeof(e));
-	if (pr->cache != NULL && zcache_load(pr->cache, zid, time(NULL),
-	    &e) != 0)
-		note_alert(pr, "cache read failed; treating the peer as new");
-	pr->res.cache = pr->cache == NULL ? "none" : !e.found ? "new peer" :
-	    e.rs1_valid ? "rs1 held" : "expired";
+	/* An unreadable cache fails the session (e.error): no stranger. */
+	if (pr->cache != NULL)
+		zcache_load(pr->cache, zid, time(NULL), &e);
+	pr->res.cache = pr->cache == NULL ? "none" : e.error != 0 ?
+	    "UNREADABLE" : !e.found ? "new peer" : e.rs1_valid ? "rs1 held" :
+	    "expired";
 	zs_cache_loaded(pr->s, now_ms(), &e);
 	zwipe(&e, sizeof(e));
 }

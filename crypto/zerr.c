@@ -23,6 +23,7 @@ static const char *const zerr_text[] = {
 	[-ZE_BAD_FIELD] = "field value not allowed",
 	[-ZE_BAD_PV] = "public value refused",
 	[-ZE_BAD_MAC] = "MAC or hash image mismatch",
+	[-ZE_CACHE] = "retained-secret cache unreadable",
 };
 
 const char *

@@ -26,7 +26,8 @@ enum zerr {
 	ZE_BAD_FIELD = -16,	/* a field holds a value the RFC forbids */
 	ZE_BAD_PV = -17,	/* a DH/ECDH public value was refused */
 	ZE_BAD_MAC = -18,	/* a MAC or hash image did not verify */
-	ZE_COUNT_ = -19		/* one past the last code; not an error */
+	ZE_CACHE = -19,		/* the retained-secret cache cannot be read */
+	ZE_COUNT_ = -20		/* one past the last code; not an error */
 };
 
 const char *zerr_str(int err);

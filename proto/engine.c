@@ -630,8 +630,13 @@ zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	s->now = now_ms;
 	if (s->cache_loaded || s->state == ZS_INIT)
 		return ZE_INVAL;
-	s->cache = *e;
 	s->cache_loaded = 1;
+	if (s->state == ZS_ERROR_SENT || s->state == ZS_FAILED)
+		return 0;	/* answered after the session ended */
+	if (e->error != 0)
+		return zs_fail(s, ZE_CACHE, ZWE_SOFTWARE,
+		    "retained-secret cache unreadable");
+	s->cache = *e;
 	return zs_fsm_step(s, ZEV_READY, NULL);
 }
 

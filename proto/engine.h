@@ -80,8 +80,13 @@ struct zs_env {
 	void	*random_arg;
 };
 
-/* Retained secrets for the peer's ZID, answered to ZSA_CACHE_LOOKUP. */
+/*
+ * Retained secrets for the peer's ZID, answered to ZSA_CACHE_LOOKUP.
+ * error != 0 (ZE_CACHE): the cache could not be read; the session fails,
+ * for an unreadable cache is not a new peer, and nothing is stored.
+ */
 struct zs_cache_entry {
+	int	error;
 	int	found;
 	int	rs1_valid, rs2_valid;	/* present and not expired */
 	uint8_t	rs1[ZRTP_RS_LEN];

@@ -254,6 +254,35 @@ out:
 	return r;
 }
 
+/*
+ * A damaged page must not read as a missing row ("new peer"): every page
+ * is checked once when the file is opened (linear in its size; a cache is
+ * small), and a damaged file refused with the way out.
+ */
+static int
+zcache_check_pages(struct zcache *c, const char *path, char *err,
+    size_t err_len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *why = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check(1)", -1, &st,
+	    NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			why = (const char *)sqlite3_column_text(st, 0);
+		if (why != NULL && strcmp(why, "ok") == 0) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+	}
+	snprintf(err, err_len, "cache: %s is damaged (%s); fix: mv '%s' "
+	    "'%s.damaged' and start afresh: every peer is then new and its "
+	    "SAS must be compared again", path, why != NULL ? why :
+	    sqlite3_errmsg(c->db), path, path);
+	sqlite3_finalize(st);
+	return ZE_CACHE;
+}
+
 int
 zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 {
@@ -275,15 +304,20 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 	sqlite3_busy_timeout(c->db, 2000);
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;", NULL,
-	    NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(c->db, zcache_schema, NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	    NULL, NULL) != SQLITE_OK) {
 		r = zcache_fail(c->db, err, err_len, path);
 		goto fail;
 	}
 	/* The -wal and -shm SQLite has just made are checked like the rest. */
 	if ((r = zcache_check_side(path, err, err_len)) != 0 ||
-	    (r = zcache_identity(c, err, err_len)) != 0)
+	    (r = zcache_check_pages(c, path, err, err_len)) != 0)
+		goto fail;
+	if (sqlite3_exec(c->db, zcache_schema, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		r = zcache_fail(c->db, err, err_len, path);
+		goto fail;
+	}
+	if ((r = zcache_identity(c, err, err_len)) != 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -308,47 +342,69 @@ zcache_zid(const struct zcache *c)
 	return c->zid;
 }
 
-/* Copy a 32-byte secret column if present, unexpired and whole. */
+/*
+ * A secret column: NULL is no secret; a 32-byte blob with a NULL or
+ * integer expiry is one (valid if unexpired); anything else is damage,
+ * ZE_CACHE, never a secret and never "no secret".
+ */
 static int
 zcache_secret(sqlite3_stmt *st, int col, int exp_col, int64_t now,
-    uint8_t out[ZRTP_RS_LEN])
+    uint8_t out[ZRTP_RS_LEN], int *valid)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, col) != ZRTP_RS_LEN)
+	int exp_type = sqlite3_column_type(st, exp_col);
+
+	*valid = 0;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return 0;
-	if (sqlite3_column_type(st, exp_col) != SQLITE_NULL &&
-	    sqlite3_column_int64(st, exp_col) <= now)
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != ZRTP_RS_LEN ||
+	    (exp_type != SQLITE_NULL && exp_type != SQLITE_INTEGER))
+		return ZE_CACHE;
+	if (exp_type == SQLITE_INTEGER && sqlite3_column_int64(st, exp_col) <=
+	    now)
 		return 0;
 	memcpy(out, sqlite3_column_blob(st, col), ZRTP_RS_LEN);
-	return 1;
+	*valid = 1;
+	return 0;
 }
 
+/*
+ * 0 with e->found 0: no row for zid. ZE_CACHE: the file could not be read
+ * (SQLITE_CORRUPT, I/O error, a damaged column); e then says nothing.
+ */
 int
 zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
     struct zs_cache_entry *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, r = 0;
+	int rc, r = ZE_CACHE;
 
 	memset(e, 0, sizeof(*e));
 	if (sqlite3_prepare_v2(c->db, "SELECT rs1, rs1_expires, rs2, "
 	    "rs2_expires, verified, pbxsecret, NULL FROM peers WHERE zid = ?1",
 	    -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		sqlite3_finalize(st);
-		return ZE_INVAL;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	    SQLITE_OK)
+		goto out;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		r = 0;
+	else if (rc == SQLITE_ROW &&
+	    sqlite3_column_type(st, 4) == SQLITE_INTEGER &&
+	    /* Column 6 is a NULL expiry: a pbxsecret does not expire. */
+	    (r = zcache_secret(st, 0, 1, now, e->rs1, &e->rs1_valid)) == 0 &&
+	    (r = zcache_secret(st, 2, 3, now, e->rs2, &e->rs2_valid)) == 0 &&
+	    (r = zcache_secret(st, 5, 6, now, e->pbxsecret,
+	    &e->pbx_valid)) == 0) {
 		e->found = 1;
-		e->rs1_valid = zcache_secret(st, 0, 1, now, e->rs1);
-		e->rs2_valid = zcache_secret(st, 2, 3, now, e->rs2);
 		e->verified = sqlite3_column_int(st, 4) != 0;
-		/* Column 6 is a NULL expiry: a pbxsecret does not expire. */
-		e->pbx_valid = zcache_secret(st, 5, 6, now, e->pbxsecret);
-	} else if (rc != SQLITE_DONE)
-		r = ZE_INVAL;
+	} else
+		r = ZE_CACHE;
+out:
 	sqlite3_finalize(st);
+	if (r != 0) {
+		zwipe(e, sizeof(*e));
+		e->error = r;
+	}
 	return r;
 }
 

@@ -35,7 +35,11 @@ void	zcache_close(struct zcache *c);
 /* Our own ZID, made once when the file is created. */
 const uint8_t *zcache_zid(const struct zcache *c);
 
-/* Secrets for a peer, expired ones marked invalid. */
+/*
+ * Secrets for a peer, expired ones marked invalid: 0 (e->found says
+ * whether there was a row) or ZE_CACHE when the file cannot be read, with
+ * e->error set so that e can go to zs_cache_loaded() as it is.
+ */
 int	zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    int64_t now, struct zs_cache_entry *e);
 /* Apply a ZSA_CACHE_STORE action atomically. */

@@ -51,6 +51,24 @@ open_ok(void)
 	return c;
 }
 
+/* Refused with err naming the fix; nothing opened. */
+static void
+refused_as(int code, const char *fix)
+{
+	struct zcache *c;
+	char err[512];
+
+	ck_assert_int_eq(zcache_open(path, &c, err, sizeof(err)), code);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, fix) != NULL, "'%s' lacks '%s'", err, fix);
+}
+
+static void
+refused(const char *fix)
+{
+	refused_as(ZE_INVAL, fix);
+}
+
 static void
 store(struct zcache *c, uint8_t rs1, int rs2, uint8_t rs2v, uint32_t expiry,
     int verified, int64_t now)
@@ -165,20 +183,134 @@ sql(const char *stmt)
 	sqlite3_close(db);
 }
 
-/* A value of the wrong type or size reads as no secret, never as one. */
+/* The peer's row as SQL text, to see that a failed call left it alone. */
+static void
+row_text(char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	const unsigned char *t;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT quote(rs1) || "
+	    "quote(rs1_expires) || quote(rs2) || quote(rs2_expires) || "
+	    "quote(verified) || quote(pbxsecret) || quote(last_seen) FROM "
+	    "peers WHERE zid = x'0102030405060708090a0b0c'", -1, &st, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_ptr_nonnull(t = sqlite3_column_text(st, 0));
+	snprintf(out, len, "%s", (const char *)t);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * Issue 6 item 3: a value of the wrong type or size is an error
+ * (ZE_CACHE, e.error set, nothing else in e), never a secret and never
+ * "no secret"; the row stays as it was.
+ */
 START_TEST(test_damaged_rows)
 {
-	struct zcache *c = open_ok();
+	static const char *const damage[] = {
+		"rs1 = '0123456789abcdef0123456789abcdef'",	/* text */
+		"rs2 = zeroblob(31)",
+		"pbxsecret = zeroblob(33)",
+		"rs1 = zeroblob(32), rs1_expires = 'soon'",
+		"rs1 = 7",
+		"verified = 'yes'",
+	};
+	char before[512], after[512], stmt[256];
 	struct zs_cache_entry e;
+	struct zcache *c;
+	size_t i;
 
+	zcache_close(open_ok());
+	for (i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		sql("DELETE FROM peers; INSERT INTO peers (zid, rs1, "
+		    "verified, first_seen, last_seen) VALUES "
+		    "(x'0102030405060708090a0b0c', zeroblob(32), 1, 0, 0)");
+		/*
+		 * Damaged while open (a file opened damaged fails its page
+		 * check, test_damaged_pages): the next load sees it.
+		 */
+		c = open_ok();
+		snprintf(stmt, sizeof(stmt), "PRAGMA ignore_check_constraints "
+		    "= ON; UPDATE peers SET %s", damage[i]);
+		sql(stmt);
+		row_text(before, sizeof(before));
+		memset(&e, 0xa5, sizeof(e));
+		ck_assert_msg(zcache_load(c, peer, 1, &e) == ZE_CACHE, "%s",
+		    damage[i]);
+		ck_assert_int_eq(e.error, ZE_CACHE);
+		ck_assert(!e.found && !e.rs1_valid && !e.rs2_valid &&
+		    !e.pbx_valid && !e.verified);
+		zcache_close(c);
+		row_text(after, sizeof(after));
+		ck_assert_str_eq(before, after);
+	}
+}
+END_TEST
+
+static size_t
+read_all(uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, len, f);
+	ck_assert_int_eq(feof(f), 1);
+	fclose(f);
+	return n;
+}
+
+/*
+ * Issue 6 item 3: with the peers table's pages damaged, the probe said
+ * "new peer". Now the file is refused when opened, with the way out, and
+ * left byte for byte as it was.
+ */
+START_TEST(test_damaged_pages)
+{
+	static uint8_t before[1 << 16], after[1 << 16];
+	struct zcache *c = open_ok();
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t page, root[2];
+	size_t n, k;
+	char fix[400];
+	int fd;
+
+	store(c, 0x11, 0, 0, 0xffffffff, 1, 1000);
 	zcache_close(c);
-	sql("INSERT INTO peers (zid, rs1, verified, first_seen, last_seen) "
-	    "VALUES (x'0102030405060708090a0b0c', "
-	    "'0123456789abcdef0123456789abcdef', 0, 0, 0)");
-	c = open_ok();
-	ck_assert_int_eq(zcache_load(c, peer, 1, &e), 0);
-	ck_assert(e.found && !e.rs1_valid && !e.rs2_valid);
-	zcache_close(c);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT page_size "
+	    "FROM pragma_page_size), (SELECT rootpage FROM sqlite_master "
+	    "WHERE name = 'peers'), (SELECT rootpage FROM sqlite_master "
+	    "WHERE type = 'index' AND tbl_name = 'peers')", -1, &st, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	page = sqlite3_column_int64(st, 0);
+	root[0] = sqlite3_column_int64(st, 1);
+	root[1] = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	ck_assert(page > 0 && root[0] > 1 && root[1] > 1);
+	/* Both b-trees of the table, so no lookup path avoids the damage. */
+	ck_assert_int_ge(fd = open(path, O_WRONLY), 0);
+	for (k = 0; k < 2; k++) {
+		uint8_t junk[512];
+
+		memset(junk, 0xee, sizeof(junk));
+		ck_assert_int_eq(pwrite(fd, junk, sizeof(junk),
+		    (root[k] - 1) * page), (ssize_t)sizeof(junk));
+	}
+	close(fd);
+	n = read_all(before, sizeof(before));
+	refused_as(ZE_CACHE, "is damaged (");
+	snprintf(fix, sizeof(fix), "fix: mv '%s' '%s.damaged'", path, path);
+	refused_as(ZE_CACHE, fix);
+	ck_assert_uint_eq(read_all(after, sizeof(after)), n);
+	ck_assert_mem_eq(before, after, n);
 }
 END_TEST
 
@@ -229,18 +361,6 @@ START_TEST(test_refusals)
 	ck_assert_int_ne(zcache_open(link, &c, err, sizeof(err)), 0);
 }
 END_TEST
-
-/* Refused with err naming the fix; nothing opened. */
-static void
-refused(const char *fix)
-{
-	struct zcache *c;
-	char err[512];
-
-	ck_assert_int_eq(zcache_open(path, &c, err, sizeof(err)), ZE_INVAL);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(err, fix) != NULL, "'%s' lacks '%s'", err, fix);
-}
 
 /* A directory others may write in: they could plant the side files. */
 START_TEST(test_directory_refused)
@@ -355,6 +475,7 @@ main(void)
 	tcase_add_test(tc, test_rotation_expiry_flags);
 	tcase_add_test(tc, test_pbx_names_forget);
 	tcase_add_test(tc, test_damaged_rows);
+	tcase_add_test(tc, test_damaged_pages);
 	tcase_add_test(tc, test_schema_versions);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_directory_refused);

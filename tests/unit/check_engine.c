@@ -312,6 +312,33 @@ START_TEST(test_cache_continuity)
 }
 END_TEST
 
+/*
+ * Issue 6 item 3: a cache that cannot be read is not a new peer. The
+ * session fails with ZE_CACHE (Error 0x20 tells the peer), nothing is
+ * written to either cache, and no SAS or keys come out.
+ */
+START_TEST(test_cache_unreadable)
+{
+	call(35);
+	assert_agree();
+	sim_stop(&net);
+	ck_assert_int_eq(net.end[0].cache.writes, 1);
+	memset(&net.end[0].cache.e, 0, sizeof(net.end[0].cache.e));
+	net.end[0].cache.e.error = ZE_CACHE;
+	call(36);
+	ck_assert(net.end[0].failed && !net.end[0].secure &&
+	    !net.end[0].sas_seen);
+	ck_assert_int_eq(net.end[0].fail_error, ZE_CACHE);
+	ck_assert_str_eq(zerr_str(net.end[0].fail_error),
+	    "retained-secret cache unreadable");
+	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_SOFTWARE);
+	ck_assert(net.end[1].failed && net.end[1].fail_from_peer &&
+	    !net.end[1].secure);
+	ck_assert_int_eq(net.end[0].cache.writes, 1);
+	ck_assert_int_eq(net.end[1].cache.writes, 1);
+}
+END_TEST
+
 /* §4.6.1.1: a lost cache is a mismatch for the side that kept it. */
 START_TEST(test_lost_cache)
 {
@@ -868,6 +895,7 @@ main(void)
 	tcase_add_test(tc, test_unmatched_rs2_mismatch);
 	tcase_add_test(tc, test_impostor_pbx_enrollment);
 	tcase_add_test(tc, test_lossy_link);
+	tcase_add_test(tc, test_cache_unreadable);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -129,6 +129,7 @@ sim_drain(struct sim *n, int who)
 			e->keys = a.u.secure;
 			break;
 		case ZSA_CACHE_STORE:
+			e->cache.writes++;
 			sim_store(e, &a);
 			break;
 		case ZSA_ALERT:
@@ -136,6 +137,7 @@ sim_drain(struct sim *n, int who)
 			break;
 		case ZSA_FAILED:
 			e->failed = 1;
+			e->fail_error = a.u.failed.error;
 			e->fail_wire = a.u.failed.wire_code;
 			e->fail_from_peer = a.u.failed.from_peer;
 			break;
@@ -154,6 +156,7 @@ sim_drain(struct sim *n, int who)
 			}
 			break;
 		case ZSA_CACHE_PBX:
+			e->cache.writes++;
 			e->cache.have = 1;
 			memcpy(e->cache.zid, a.u.pbx.zid, ZRTP_ZID_LEN);
 			e->cache.e.found = 1;
@@ -162,11 +165,13 @@ sim_drain(struct sim *n, int who)
 			    ZRTP_RS_LEN);
 			break;
 		case ZSA_CACHE_EXPIRE:
+			e->cache.writes++;
 			if (e->cache.have && memcmp(e->cache.zid, a.u.zid,
 			    ZRTP_ZID_LEN) == 0)
 				e->cache.e.rs1_valid = 0;
 			break;
 		case ZSA_CACHE_VERIFIED:
+			e->cache.writes++;
 			if (e->cache.have && memcmp(e->cache.zid,
 			    a.u.verified.zid, ZRTP_ZID_LEN) == 0)
 				e->cache.e.verified = a.u.verified.verified;

@@ -18,6 +18,7 @@ struct sim_cache {
 	uint8_t			zid[ZRTP_ZID_LEN];	/* peer's */
 	struct zs_cache_entry	e;
 	int			stores;
+	int			writes;	/* any cache action but lookup */
 };
 
 struct sim_end {
@@ -26,6 +27,7 @@ struct sim_end {
 	uint64_t		 timer_at;	/* 0: not armed */
 	struct sim_cache	 cache;
 	int			 secure, failed, sas_seen, alerts;
+	int			 fail_error;
 	uint32_t		 fail_wire;
 	int			 fail_from_peer;
 	struct zs_srtp_keys	 keys;

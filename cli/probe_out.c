@@ -1,11 +1,12 @@
 /*
- * Rendering of a probe result. Bytes from the peer (its client id) are
- * printed only as printable ASCII; everything else is escaped.
+ * Rendering of a probe result. Bytes from the peer (its client id and
+ * version) are printed only through zesc() (escape.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "algo.h"
+#include "escape.h"
 #include "probe_out.h"
 
 static const char *const kinds[ZALGO_KIND_COUNT] = {
@@ -21,24 +22,14 @@ hex(const uint8_t *p, size_t n)
 		printf("%02x", p[i]);
 }
 
-/* Peer text (client id, version) as printable ASCII, trailing NULs and
- * spaces dropped, the rest escaped: nothing raw reaches a terminal. */
+/* Peer text (client id, version): nothing raw reaches a terminal. */
 static void
 print_cid(const uint8_t *p, size_t n, int json)
 {
-	size_t i, end = n;
+	char buf[ZESC_LEN(ZRTP_CID_LEN)];
 
-	while (end > 0 && (p[end - 1] == 0 || p[end - 1] == ' '))
-		end--;
-	for (i = 0; i < end; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
-		    p[i] != '\\')
-			putchar(p[i]);
-		else if (json)
-			printf("\\u%04x", p[i]);
-		else
-			printf("\\x%02x", p[i]);
-	}
+	fputs(zesc(buf, sizeof(buf), p, n < ZRTP_CID_LEN ? n : ZRTP_CID_LEN,
+	    json ? ZESC_JSON : ZESC_TEXT), stdout);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "algo.h"
 #include "capture.h"
+#include "escape.h"
 #include "observe.h"
 #include "packet.h"
 #include "selftest.h"
@@ -41,10 +42,13 @@ static void
 print_hello(const struct zmsg_hello *h)
 {
 	static const char *kinds[] = { "hash", "cipher", "auth", "kex", "sas" };
+	char ver[ZESC_LEN(ZRTP_VERSION_LEN)], cid[ZESC_LEN(ZRTP_CID_LEN)];
 	int k, i;
 
-	printf(" ver=%.4s cid=\"%.16s\"", (const char *)h->version,
-	    (const char *)h->client_id);
+	/* The peer wrote these: escaped (issue 6 item 6). */
+	printf(" ver=%s cid=\"%s\"", zesc(ver, sizeof(ver), h->version,
+	    ZRTP_VERSION_LEN, ZESC_TEXT), zesc(cid, sizeof(cid), h->client_id,
+	    ZRTP_CID_LEN, ZESC_TEXT));
 	print_hex("zid", h->zid, sizeof(h->zid), 12);
 	printf(" flags=%s%s%s", h->flags & ZHELLO_FLAG_S ? "S" : "",
 	    h->flags & ZHELLO_FLAG_M ? "M" : "",
@@ -131,7 +135,7 @@ dump_file(const char *path, int verify)
 	struct capture cap;
 	struct observer obs;
 	struct zpkt pkt;
-	char err[256];
+	char err[256], dir[ZESC_LEN(CAPTURE_DIR_LEN)];
 	size_t i;
 	int r, bad = 0;
 
@@ -142,7 +146,9 @@ dump_file(const char *path, int verify)
 	observe_init(&obs);
 	printf("%s: %zu packets\n", path, cap.n);
 	for (i = 0; i < cap.n; i++) {
-		printf("#%-3zu %-4s", i + 1, cap.pkts[i].dir);
+		printf("#%-3zu %-4s", i + 1, zesc(dir, sizeof(dir),
+		    (const uint8_t *)cap.pkts[i].dir, strlen(cap.pkts[i].dir),
+		    ZESC_TEXT));
 		if ((r = zpkt_decode(cap.pkts[i].bytes, cap.pkts[i].len,
 		    &pkt)) != 0) {
 			printf(" undecodable: %s\n", zerr_str(r));

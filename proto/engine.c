@@ -11,6 +11,7 @@
 #include "zerr.h"
 
 static void	zs_timer_sync(struct zsession *);
+static int	zs_timeout(struct zsession *, const char *);
 
 static const char *const zs_state_names[ZS_STATE_COUNT] = {
 	[ZS_INIT] = "init",
@@ -333,8 +334,7 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 	(void)pkt;
 	/* No exchange may run forever, whatever the peer does or omits. */
 	if (s->deadline != 0 && s->state < ZS_SECURE && s->now >= s->deadline)
-		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
-		    "handshake did not complete in time");
+		return zs_timeout(s, "handshake did not complete in time");
 	if (s->retx == NULL || s->now < s->retx_due)
 		return 0;
 	if (s->retx_left == 0) {
@@ -356,7 +356,7 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 			zs_set_state(s, ZS_CLEAR);
 			return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 		}
-		return zs_fail(s, ZE_OK, ZWE_TIMEOUT,
+		return zs_timeout(s,
 		    "retransmissions exhausted without an answer");
 	}
 	s->retx_left--;
@@ -408,6 +408,30 @@ zs_alert(struct zsession *s, const char *what)
 
 	if ((a = zs_push(s, ZSA_ALERT)) != NULL)
 		a->u.alert = what;
+}
+
+/*
+ * An unauthenticated packet that would end the exchange (docs/engine.md):
+ * dropped with an alert, so a forgery costs only itself, and kept as the
+ * reason should the exchange time out (the peer then gets this code).
+ */
+void
+zs_refuse(struct zsession *s, uint32_t wire, const char *what)
+{
+	zs_alert(s, what);
+	if (s->state != ZS_SECURE && s->state != ZS_CLEAR) {
+		s->refused_wire = wire;
+		s->refused_what = what;
+	}
+}
+
+/* No answer in time: the last refused packet's reason, if any (§6). */
+static int
+zs_timeout(struct zsession *s, const char *what)
+{
+	if (s->refused_wire != 0)
+		return zs_fail(s, ZE_OK, s->refused_wire, s->refused_what);
+	return zs_fail(s, ZE_OK, ZWE_TIMEOUT, what);
 }
 
 /*
@@ -578,20 +602,32 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 	s->now = now_ms;
 	if (s->state == ZS_INIT)
 		return 0;
-	if ((r = zpkt_decode(p, len, &pkt)) != 0) {
-		/* §5: a CRC failure is dropped silently; so is non-ZRTP. */
-		if (r == ZE_BAD_CRC || r == ZE_BAD_COOKIE ||
-		    r == ZE_BAD_HEADER || r == ZE_TRUNCATED ||
-		    s->state >= ZS_SECURE)
-			return 0;
-		return zs_fail(s, r, ZWE_MALFORMED, "malformed ZRTP message");
-	}
+	/* §5: a CRC failure is dropped silently; so is non-ZRTP. */
+	if ((r = zpkt_decode(p, len, &pkt)) != 0 && (r == ZE_BAD_CRC ||
+	    r == ZE_BAD_COOKIE || r == ZE_BAD_HEADER || r == ZE_TRUNCATED))
+		return 0;
 	/* Once the peer's SSRC is known, other sources are not the peer. */
 	if (s->have_peer_ssrc && pkt.ssrc != s->peer_ssrc)
 		return 0;
-	if (pkt.ssrc == s->cfg.ssrc && s->state < ZS_SECURE)
-		return zs_fail(s, ZE_BAD_FIELD, ZWE_SSRC_COLLISION,
-		    "peer uses our SSRC");
+	/*
+	 * §9: nothing below is authenticated, so none of it ends the
+	 * exchange at once (docs/engine.md): an unknown type may be an
+	 * extension's (§5.1.1), a malformed message or our own SSRC
+	 * (§4.1) is refused, and reported if nothing valid follows.
+	 */
+	if (r == ZE_BAD_TYPE) {
+		zs_alert(s, "ZRTP message of an unknown type: dropped");
+		return 0;
+	}
+	if (r != 0) {
+		zs_refuse(s, ZWE_MALFORMED, "malformed ZRTP message: dropped");
+		return 0;
+	}
+	if (pkt.ssrc == s->cfg.ssrc) {
+		zs_refuse(s, ZWE_SSRC_COLLISION,
+		    "a ZRTP packet with our own SSRC: dropped");
+		return 0;
+	}
 	return zs_fsm_step(s, (int)pkt.msg.type, &pkt);
 }
 

@@ -142,8 +142,14 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
 	case 0:
 		break;
 	case ZE_BAD_MAC:
-		return zs_fail(s, r, ZWE_CONFIRM_MAC,
-		    "Confirm MAC does not verify");
+		/*
+		 * §9: not the peer's (or altered in flight): dropped, and the
+		 * genuine one's retransmission still counts. Only when none
+		 * comes does the exchange end with 0x70 (zs_refuse()).
+		 */
+		zs_refuse(s, ZWE_CONFIRM_MAC,
+		    "Confirm whose MAC does not verify: dropped");
+		return ZS_DROPPED;
 	case ZE_BAD_LENGTH:
 		return zs_fail(s, r, ZWE_MALFORMED,
 		    "Confirm longer than any signature allows");
@@ -225,11 +231,13 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 	/* DH: no keys exist before DHPart1, so this Confirm1 is forged. */
 	if (s->mode == ZMODE_DH && s->state == ZS_COMMIT_SENT)
 		return 0;
-	if (s->mode != ZMODE_DH && (r = s->mode == ZMODE_MULT ?
-	    zs_derive_mult(s) : zs_derive_prsh(s)) != 0)
+	/* Keys once: a dropped forgery must not cost the preshared key. */
+	if (s->mode != ZMODE_DH && s->keys.hash_len == 0 &&
+	    (r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
+	    zs_derive_prsh(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
 	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
+		return r == ZS_DROPPED ? 0 : r;
 	zs_retransmit_stop(s);
 	return zs_send_confirm(s, ZMSG_CONFIRM2);
 }
@@ -240,7 +248,7 @@ zs_on_confirm2(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
+		return r == ZS_DROPPED ? 0 : r;
 	if ((r = zs_send(s, &zs_conf2ack)) != 0)
 		return r;
 	return zs_go_secure(s);

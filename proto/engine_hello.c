@@ -320,24 +320,66 @@ zs_report_peer(struct zsession *s)
 	a->u.peer.flags = s->peer_hello_m.flags;
 }
 
-/* The first Hello of the peer: checks, then negotiation. */
+/*
+ * A Hello we cannot run with: fatal (§4.1.1, §5.9) when signalling
+ * authenticated it (a=zrtp-hash), else refused like any forgery.
+ */
+static int
+zs_hello_refused(struct zsession *s, int authentic, int err, uint32_t wire,
+    const char *what)
+{
+	if (authentic)
+		return zs_fail(s, err, wire, what);
+	zs_refuse(s, wire, what);
+	return 0;
+}
+
+/* A HelloACK that arrived before this Hello, from its SSRC, counts. */
+static int
+zs_early_ack(struct zsession *s)
+{
+	if (!s->early_ack || s->early_ack_ssrc != s->peer_ssrc)
+		return 0;
+	s->hello_acked = 1;
+	if (s->retx == &s->hello)
+		zs_retransmit_stop(s);
+	return 0;
+}
+
+/*
+ * The first Hello of the peer: the a=zrtp-hash check before anything
+ * else (§8.1), so only a Hello signalling vouched for can end the
+ * exchange; then version, ZID, negotiation.
+ */
 static int
 zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 {
+	const struct zmsg_hello *h = &pkt->msg.u.hello;
+	int authentic = s->cfg.peer_hello_hash[0] != '\0', r;
 	struct zmsg m;
-	int r;
 
 	/* Not the Hello signalling announced: dropped, nothing kept. */
 	if (zs_check_hello_hash(s, &pkt->raw_msg) != 0) {
-		zs_alert(s, "a Hello that does not match a=zrtp-hash: dropped");
+		zs_refuse(s, ZWE_HELLO_MISMATCH,
+		    "a Hello that does not match a=zrtp-hash: dropped");
 		return 0;
 	}
+	/* §4.1.1: only the first three octets of the version count. */
+	if (memcmp(h->version, "1.1", 3) > 0)
+		return 0;	/* a newer peer offers 1.10 next: ignored */
+	if (memcmp(h->version, "1.1", 3) < 0)
+		return zs_hello_refused(s, authentic, ZE_UNSUPPORTED,
+		    ZWE_VERSION, "Hello of an older ZRTP version: refused");
+	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
+		return zs_hello_refused(s, authentic, ZE_BAD_FIELD,
+		    ZWE_EQUAL_ZID, "Hello with our own ZID: refused");
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
 		return zs_fail(s, r, ZWE_MALFORMED, "peer Hello");
 	s->peer_hello_m = m.u.hello;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
+	s->refused_wire = 0;	/* a usable Hello supersedes */
 	zs_report_peer(s);
 	/* §4.4.3: every stream of a call comes from the same peer ZID. */
 	if (s->cfg.zrtp_sess != NULL && !zct_eq(s->peer_hello_m.zid,
@@ -351,13 +393,12 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 		s->retx_left = s->cfg.timers.t1_tries_known;
 	if ((r = zs_request_inputs(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "request inputs");
-	return 0;
+	return zs_early_ack(s);
 }
 
 int
 zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 {
-	const struct zmsg_hello *h = &pkt->msg.u.hello;
 	int r;
 
 	/*
@@ -365,20 +406,8 @@ zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 	 * acknowledged (§5.3), so an unauthenticated Hello cannot end the
 	 * exchange or a secure call once the peer's Hello is in hand.
 	 */
-	if (s->peer_hello.len == 0) {
-		/* §4.1.1: only the first three octets of the version count. */
-		if (memcmp(h->version, "1.1", 3) != 0) {
-			if (memcmp(h->version, "1.1", 3) < 0)
-				return zs_fail(s, ZE_UNSUPPORTED, ZWE_VERSION,
-				    "peer speaks an older ZRTP version");
-			return 0;	/* a newer peer offers 1.10 next */
-		}
-		if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
-			return zs_fail(s, ZE_BAD_FIELD, ZWE_EQUAL_ZID,
-			    "peer uses our ZID");
-		if ((r = zs_first_hello(s, pkt)) != 0)
-			return r;
-	}
+	if (s->peer_hello.len == 0 && (r = zs_first_hello(s, pkt)) != 0)
+		return r;
 	if (s->state >= ZS_ERROR_SENT || s->peer_hello.len == 0)
 		return 0;
 	/*
@@ -410,7 +439,16 @@ zs_send_helloack(struct zsession *s)
 int
 zs_on_helloack(struct zsession *s, const struct zpkt *pkt)
 {
-	(void)pkt;
+	/*
+	 * Before the peer's Hello no source is known to be the peer's: the
+	 * ACK waits for a Hello from its SSRC, so a spoofed one cannot stop
+	 * our Hello (the peer would then drop our Commits).
+	 */
+	if (!s->have_peer_ssrc) {
+		s->early_ack = 1;
+		s->early_ack_ssrc = pkt->ssrc;
+		return 0;
+	}
 	if (s->hello_acked)
 		return 0;
 	s->hello_acked = 1;

@@ -41,6 +41,7 @@ enum zs_event {
 #define ZS_QUEUE_MAX	16
 #define ZS_OUTBOX	4
 #define ZS_OWED_ACK_PATIENCE	6	/* Hello resends before paying */
+#define ZS_DROPPED	1	/* a check dropped the message: not an error */
 
 struct zs_msgbuf {
 	uint8_t	b[ZS_MSG_MAX];
@@ -75,6 +76,15 @@ struct zsession {
 	struct zview		 peer_pv;	/* into peer_dhpart */
 
 	int			 hello_acked, cache_loaded, kex_ready;
+	/* A HelloACK that came before any Hello, from this SSRC. */
+	int			 early_ack;
+	uint32_t		 early_ack_ssrc;
+	/*
+	 * §9: an unauthenticated packet that would have ended the exchange
+	 * is dropped; if the exchange then times out, this is the reason.
+	 */
+	uint32_t		 refused_wire;
+	const char		*refused_what;
 	int			 ack_owed;	/* HelloACK withheld (§5.3) */
 	int			 owed_rounds;
 	int			 job_pending;	/* ZSA_KEX out, not done */
@@ -126,6 +136,7 @@ void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 void	zs_retransmit_stop(struct zsession *s);
 int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
 void	zs_alert(struct zsession *s, const char *what);
+void	zs_refuse(struct zsession *s, uint32_t wire, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
 void	zs_wipe_secrets(struct zsession *s);
 void	zs_go_clear_keys(struct zsession *s);

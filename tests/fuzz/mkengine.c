@@ -400,7 +400,7 @@ to_a_noise(struct gen *g, uint8_t *p, size_t *len)
 	return 0;
 }
 
-/* CRC and framing fine, an unknown message type: §5.9 Malformed. */
+/* CRC and framing fine, an unknown message type: dropped (§5.1.1). */
 static int
 to_a_bad_type(struct gen *g, uint8_t *p, size_t *len)
 {
@@ -645,6 +645,8 @@ static const struct scenario gen_scenarios[] = {
 	    NULL, after_hellos },
 	{ "forged-confirm1-init", INI | D, 0, RSP | D, 0, 47, GEN_SECURE, 0, 0,
 	    to_a_forged_confirm1, NULL },
+	{ "bad-type-dropped", ANY | X, 0, ANY | X, 0, 29, GEN_SECURE, 0, 0,
+	    to_a_bad_type, NULL },
 	/* Failures. */
 	{ "err-peer-error", ANY | X, 0, ANY | X, 0, 26, GEN_FAILED, 0, 0,
 	    to_a_error, NULL },
@@ -652,12 +654,11 @@ static const struct scenario gen_scenarios[] = {
 	    GEN_SAME_ZID, NULL, NULL },
 	{ "err-same-ssrc", ANY | X, 0, ANY | X, 0, 28, GEN_FAILED, 0,
 	    GEN_SAME_SSRC, NULL, NULL },
-	{ "err-bad-type", ANY | X, 0, ANY | X, 0, 29, GEN_FAILED, 0, 0,
-	    to_a_bad_type, NULL },
+
 	{ "err-old-version", ANY | X, 0, ANY | X, 0, 30, GEN_FAILED, 0, 0,
 	    to_a_old_version, NULL },
-	{ "drop-hello-hash", RSP | X | FE_SETUP_HASH, 0, INI | X, 0, 31,
-	    GEN_DROPPED, 0, 0, NULL, NULL },
+	{ "err-hello-hash", RSP | X | FE_SETUP_HASH, 0, INI | X, 0, 31,
+	    GEN_FAILED, 0, 0, NULL, NULL },
 	{ "err-zero-pv-init", INI | X, 0, RSP | X, 0, 32, GEN_FAILED, 0, 0,
 	    to_a_zero_pv, NULL },
 	{ "err-zero-pv-resp", RSP | X, 0, INI | X, 0, 33, GEN_FAILED, 0, 0,

@@ -3,6 +3,7 @@
  * and role, contention, loss with duplication and reordering, timeouts,
  * tampering, and retained-secret continuity across calls.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -856,6 +857,147 @@ START_TEST(test_impostor_pbx_enrollment)
 }
 END_TEST
 
+/* A datagram from ssrc carrying the message msg (with its length). */
+static size_t
+forge(uint32_t ssrc, const uint8_t *msg, size_t len, uint8_t *out)
+{
+	size_t n;
+
+	ck_assert_int_eq(zpkt_wrap(0x4242, ssrc, msg, len, out, SIM_PKT_MAX,
+	    &n), 0);
+	return n;
+}
+
+/*
+ * Issue 6, item 4: a valid-CRC packet of an unknown type from the peer's
+ * SSRC mid-handshake is dropped with an alert (an extension may define
+ * it, §5.1.1): the call still goes secure.
+ */
+START_TEST(test_unknown_type_dropped)
+{
+	static const uint8_t msg[] = {
+		0x50, 0x5a, 0x00, 0x03, 'F', 'o', 'o', ' ', ' ', ' ', ' ', ' '
+	};
+	uint8_t p[SIM_PKT_MAX];
+
+	sim_start(&net, 150);
+	sim_run(&net, 8);	/* Hellos crossed */
+	sim_inject(&net, 0, p, forge(net.end[1].cfg.ssrc, msg, sizeof(msg),
+	    p));
+	ck_assert(!net.end[0].failed);
+	ck_assert_int_eq(net.end[0].alerts, 1);
+	sim_run(&net, 60000);
+	assert_agree();
+}
+END_TEST
+
+/*
+ * Issue 6, item 4: a forged Hello of an older version, before the peer's
+ * own. With the peer's a=zrtp-hash known (_i == 1) it fails that check
+ * first; without (_i == 0) it is refused, and the genuine Hello that
+ * follows is used. Either way the call goes secure.
+ */
+START_TEST(test_forged_hello_version)
+{
+	uint8_t p[SIM_PKT_MAX];
+	size_t len = 0;
+	int i;
+
+	if (_i == 1) {
+		sim_start(&net, 151);
+		snprintf(net.end[0].cfg.peer_hello_hash,
+		    sizeof(net.end[0].cfg.peer_hello_hash), "%s",
+		    zs_hello_hash(net.end[1].s) + 5);	/* "1.10 " */
+		sim_stop(&net);
+	}
+	sim_start(&net, 151);
+	for (i = 0; i < net.nq; i++)
+		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
+		    "Hello   ")) {
+			len = net.q[i].len;
+			memcpy(p, net.q[i].b, len);
+		}
+	ck_assert_uint_gt(len, 0);
+	memcpy(p + 12 + 12, "1.01", 4);
+	zpkt_seal_crc(p, len);
+	sim_inject(&net, 0, p, len);
+	ck_assert(!net.end[0].failed);
+	ck_assert_int_eq(net.end[0].alerts, 1);
+	sim_run(&net, 60000);
+	assert_agree();
+}
+END_TEST
+
+static void
+tamper_old_version(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	if (from == 1 && pkt_type(p, *len, "Hello   ")) {
+		memcpy(p + 12 + 12, "1.01", 4);
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+/* §4.1.1: a peer that only speaks an older version still gets 0x30. */
+START_TEST(test_old_version_peer)
+{
+	net.tamper = tamper_old_version;
+	call(152);
+	ck_assert(net.end[0].failed && !net.end[0].secure);
+	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_VERSION);
+}
+END_TEST
+
+static int confirm_forged;
+
+static void
+tamper_first_confirm(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	(void)n;
+	(void)from;
+	if (pkt_type(p, *len, "Confirm1") && confirm_forged++ == 0) {
+		p[*len - 10] ^= 0x80;
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+/*
+ * Issue 6, item 4: one Confirm1 with a bad MAC costs only itself: the
+ * initiator drops it with an alert and the next one completes the call.
+ */
+START_TEST(test_forged_confirm_dropped)
+{
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.end[1].cfg.role_pref = ZS_PREFER_RESPONDER;
+	confirm_forged = 0;
+	net.tamper = tamper_first_confirm;
+	call(153);
+	assert_agree();
+	ck_assert_int_ge(confirm_forged, 2);
+	ck_assert_int_ge(net.end[0].alerts, 1);
+}
+END_TEST
+
+/*
+ * Issue 6, item 5: our first Hello is lost and a HelloACK from an SSRC
+ * that is not the peer's arrives first. It must not stop our Hello (the
+ * peer would never see one and drop our Commits): the call goes secure.
+ */
+START_TEST(test_spoofed_helloack)
+{
+	static const uint8_t ack[] = {
+		0x50, 0x5a, 0x00, 0x03, 'H', 'e', 'l', 'l', 'o', 'A', 'C', 'K'
+	};
+	uint8_t p[SIM_PKT_MAX];
+
+	sim_start(&net, 154);
+	ck_assert(sim_unqueue(&net, 1, "Hello   "));
+	sim_inject(&net, 0, p, forge(0x33333333, ack, sizeof(ack), p));
+	sim_run(&net, 60000);
+	assert_agree();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -894,6 +1036,11 @@ main(void)
 	tcase_add_test(tc, test_impostor_takeover);
 	tcase_add_test(tc, test_unmatched_rs2_mismatch);
 	tcase_add_test(tc, test_impostor_pbx_enrollment);
+	tcase_add_test(tc, test_unknown_type_dropped);
+	tcase_add_loop_test(tc, test_forged_hello_version, 0, 2);
+	tcase_add_test(tc, test_old_version_peer);
+	tcase_add_test(tc, test_forged_confirm_dropped);
+	tcase_add_test(tc, test_spoofed_helloack);
 	tcase_add_test(tc, test_lossy_link);
 	tcase_add_test(tc, test_cache_unreadable);
 	suite_add_tcase(s, tc);

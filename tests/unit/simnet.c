@@ -294,6 +294,28 @@ sim_settle(struct sim *n, uint64_t limit_ms)
 }
 
 void
+sim_inject(struct sim *n, int to, const uint8_t *p, size_t len)
+{
+	ck_assert_int_eq(zs_receive(n->end[to].s, n->now, p, len), 0);
+	sim_drain(n, to);
+}
+
+int
+sim_unqueue(struct sim *n, int to, const char *type)
+{
+	int i;
+
+	for (i = 0; i < n->nq; i++) {
+		if (n->q[i].to == to && n->q[i].len > 24 &&
+		    memcmp(n->q[i].b + 16, type, 8) == 0) {
+			n->q[i] = n->q[--n->nq];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
 sim_stop(struct sim *n)
 {
 	int i;

@@ -68,6 +68,10 @@ void	sim_run(struct sim *n, uint64_t limit_ms);
 /* Drain pending actions, then run until nothing is in flight or armed. */
 void	sim_settle(struct sim *n, uint64_t limit_ms);
 void	sim_stop(struct sim *n);
+/* A datagram an attacker sends to end `to` now; its answers drained. */
+void	sim_inject(struct sim *n, int to, const uint8_t *p, size_t len);
+/* Lose the first datagram in flight to `to` of this type block. */
+int	sim_unqueue(struct sim *n, int to, const char *type);
 uint32_t sim_rand(struct sim *n);
 
 #endif

@@ -640,15 +640,21 @@ main(int argc, char **argv)
 	const char *local = NULL, *cache_path = NULL;
 	struct zs_config cfg;
 	struct probe pr;
-	int port, tail = 0, ok;
+	int port, tail = 0, ok, r;
 
 	memset(&pr, 0, sizeof(pr));
 	pr.res.cache = "none";
 	no_core_dumps();
 	zs_config_defaults(&cfg);
 	parse_args(argc, argv, &pr, &cfg, &local, &cache_path);
-	if (zcrypto_init(0) != 0 || zcrypto_selftest() != 0 ||
-	    zsrtp_init() != 0) {
+	/* One session; its secrets in locked memory, or no run at all. */
+	if ((r = zs_init(1, 1)) != 0) {
+		fprintf(stderr, "zrtp-probe: %s (RLIMIT_MEMLOCK is %zu "
+		    "bytes; raise it with ulimit -l)\n", zerr_str(r),
+		    zcrypto_memlock_limit());
+		return 1;
+	}
+	if (zcrypto_selftest() != 0 || zsrtp_init() != 0) {
 		fprintf(stderr, "zrtp-probe: crypto self-test failed\n");
 		return 1;
 	}

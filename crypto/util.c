@@ -2,6 +2,9 @@
  * libgcrypt initialisation, randomness, wiping, secure memory and
  * constant-time comparison. Every secret in zrtpd is wiped by zwipe().
  */
+#include <sys/mman.h>
+#include <sys/resource.h>
+
 #include <string.h>
 
 #include <gcrypt.h>
@@ -9,26 +12,83 @@
 #include "zcrypto.h"
 
 #define ZCRYPTO_GCRYPT_MIN	"1.10.0"
-#define ZCRYPTO_SECMEM_DEFAULT	(64 * 1024)
 #define ZCRYPTO_SECMEM_CHUNK	(1024 * 1024)
+
+static size_t zcrypto_pool;	/* bytes of the locked pool, once set */
+
+/*
+ * Can bytes more be locked? The soft RLIMIT_MEMLOCK is raised toward the
+ * hard one if need be; a process with CAP_IPC_LOCK locks beyond either,
+ * which only trying shows (a throw-away mapping, locked and released).
+ */
+static int
+zcrypto_can_lock(size_t bytes)
+{
+	struct rlimit rl;
+	void *p;
+	int ok;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes)
+		return 1;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= bytes) {
+		rl.rlim_cur = bytes;
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+			return 1;
+	}
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	ok = mlock(p, bytes) == 0;
+	if (ok)
+		munlock(p, bytes);
+	munmap(p, bytes);
+	return ok;
+}
 
 int
 zcrypto_init(size_t secmem_bytes)
 {
+	size_t want = secmem_bytes ? secmem_bytes : ZCRYPTO_SECMEM_DEFAULT;
+
 	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
-		return 0;
+		return want <= zcrypto_pool ? 0 : ZE_INVAL;
 	if (gcry_check_version(ZCRYPTO_GCRYPT_MIN) == NULL)
 		return ZE_CRYPTO;
-	/* Secure memory may be unavailable without mlock rights: warn only. */
+	/*
+	 * A pool libgcrypt could not lock would hold every secret in
+	 * swappable memory behind one warning: refuse instead.
+	 */
+	if (!zcrypto_can_lock(want))
+		return ZE_MEMLOCK;
 	gcry_control(GCRYCTL_SUSPEND_SECMEM_WARN);
-	if (gcry_control(GCRYCTL_INIT_SECMEM,
-	    secmem_bytes ? secmem_bytes : ZCRYPTO_SECMEM_DEFAULT, 0) != 0)
+	if (gcry_control(GCRYCTL_INIT_SECMEM, want, 0) != 0)
 		return ZE_CRYPTO;
 	gcry_control(GCRYCTL_RESUME_SECMEM_WARN);
-	/* Sessions live in secure memory: let the pool grow with them. */
+	/*
+	 * Only the first pool is locked; an expansion is ordinary memory and
+	 * libgcrypt then warns "using insecure memory". Sessions never get
+	 * there (the engine admits no more than it was sized for); expansion
+	 * stays on so that libgcrypt's own MPI temporaries, should more
+	 * threads compute at once than the pool was sized for, fall back
+	 * with that warning instead of aborting the process.
+	 */
 	gcry_control(GCRYCTL_AUTO_EXPAND_SECMEM, ZCRYPTO_SECMEM_CHUNK);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	zcrypto_pool = want;
 	return 0;
+}
+
+size_t
+zcrypto_memlock_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	return rl.rlim_cur;
 }
 
 void

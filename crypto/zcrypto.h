@@ -12,10 +12,22 @@
 #include "zerr.h"
 
 /*
- * Initialise libgcrypt once per process: version check, secure memory pool
- * of secmem_bytes (0 for the default), initialisation finished.
+ * Initialise libgcrypt once per process: version check, a locked secure
+ * memory pool of secmem_bytes (0: ZCRYPTO_SECMEM_DEFAULT), initialisation
+ * finished. ZE_MEMLOCK when the pool cannot be locked (RLIMIT_MEMLOCK
+ * below it, even after raising the soft limit to the hard one, and no
+ * CAP_IPC_LOCK); ZE_INVAL when already initialised with a smaller pool.
+ * A daemon sizes the pool with zs_init() (proto/engine.h).
  */
+#define ZCRYPTO_SECMEM_DEFAULT	(64 * 1024)
+/*
+ * Secure memory one thread may hold while it computes: its zrand_pool and
+ * libgcrypt's secure MPI temporaries of one key agreement.
+ */
+#define ZCRYPTO_SECMEM_THREAD	(32 * 1024)
 int zcrypto_init(size_t secmem_bytes);
+/* The soft RLIMIT_MEMLOCK in bytes (SIZE_MAX: unlimited), for messages. */
+size_t zcrypto_memlock_limit(void);
 
 /* Cryptographically strong random bytes (keys, H0, nonces). */
 void zrand_bytes(void *buf, size_t len);

@@ -24,6 +24,7 @@ static const char *const zerr_text[] = {
 	[-ZE_BAD_PV] = "public value refused",
 	[-ZE_BAD_MAC] = "MAC or hash image mismatch",
 	[-ZE_CACHE] = "retained-secret cache unreadable",
+	[-ZE_MEMLOCK] = "secure memory cannot be locked: RLIMIT_MEMLOCK too small",
 };
 
 const char *

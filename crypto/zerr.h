@@ -27,7 +27,8 @@ enum zerr {
 	ZE_BAD_PV = -17,	/* a DH/ECDH public value was refused */
 	ZE_BAD_MAC = -18,	/* a MAC or hash image did not verify */
 	ZE_CACHE = -19,		/* the retained-secret cache cannot be read */
-	ZE_COUNT_ = -20		/* one past the last code; not an error */
+	ZE_MEMLOCK = -20,	/* secure memory cannot be locked (RLIMIT_MEMLOCK) */
+	ZE_COUNT_ = -21		/* one past the last code; not an error */
 };
 
 const char *zerr_str(int err);

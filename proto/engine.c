@@ -3,6 +3,7 @@
  * intake, retransmission timers and failure. Protocol steps live in
  * engine_hello.c, engine_kex.c and engine_confirm.c; keys in engine_keys.c.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,30 +164,102 @@ zs_config_defaults(struct zs_config *c)
 	c->timers = t;
 }
 
+/*
+ * Process-wide: session ids (a job names its session by id, never by
+ * pointer) and the admission bound zs_init() sets, so that sessions never
+ * outgrow the locked pool. Atomic: loops on several threads may create
+ * and free sessions.
+ */
+static atomic_uint_fast64_t	zs_next_id = 1;
+static atomic_size_t		zs_live, zs_max;
+
+/* libgcrypt's secure allocator: a small header and 32-byte granules. */
+#define ZS_SECMEM_BLOCK(n)	((((n) + 16) + 31) / 32 * 32)
+
+size_t
+zs_secure_bytes(void)
+{
+	/* The secrets, the key pair's secret, one job's secret buffer. */
+	return ZS_SECMEM_BLOCK(sizeof(struct zs_secrets)) +
+	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX) +
+	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX > ZKEX_RESULT_MAX ? ZKEX_SV_MAX :
+	    ZKEX_RESULT_MAX);
+}
+
+int
+zs_init(size_t max_sessions, size_t threads)
+{
+	size_t per = zs_secure_bytes(), pool;
+	int r;
+
+	if (max_sessions == 0 || threads == 0 ||
+	    max_sessions > (SIZE_MAX / 2) / per ||
+	    threads > (SIZE_MAX / 4) / ZCRYPTO_SECMEM_THREAD)
+		return ZE_INVAL;
+	pool = max_sessions * per + threads * ZCRYPTO_SECMEM_THREAD +
+	    ZCRYPTO_SECMEM_DEFAULT;
+	if ((r = zcrypto_init(pool)) != 0)
+		return r;
+	atomic_store(&zs_max, max_sessions);
+	return 0;
+}
+
 struct zsession *
 zs_new(const struct zs_config *cfg, const struct zs_env *env)
 {
 	struct zsession *s;
+	size_t max = atomic_load(&zs_max);
 
 	if (cfg == NULL || env == NULL || env->random == NULL)
 		return NULL;
-	/* Every key and retained secret of the session: secure memory. */
-	if ((s = zsecure_alloc(sizeof(*s))) == NULL)
+	if (atomic_fetch_add(&zs_live, 1) >= max && max != 0) {
+		atomic_fetch_sub(&zs_live, 1);
 		return NULL;
-	memset(s, 0, sizeof(*s));
+	}
+	/* The session in ordinary memory, its secrets in locked memory. */
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->sec = zsecure_alloc(sizeof(*s->sec))) == NULL) {
+		free(s);
+		atomic_fetch_sub(&zs_live, 1);
+		return NULL;
+	}
+	memset(s->sec, 0, sizeof(*s->sec));
+	s->id = atomic_fetch_add(&zs_next_id, 1);
 	s->cfg = *cfg;
 	s->env = *env;
 	zs_set_state(s, ZS_INIT);
 	return s;
 }
 
+/*
+ * A job still in the queue is ours; one the caller drained is the
+ * caller's, and comes back through zs_kex_done() or zs_kex_job_free().
+ */
 void
 zs_free(struct zsession *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->q_len; i++) {
+		struct zs_action *a = &s->sec->q[(s->q_head + i) %
+		    ZS_QUEUE_MAX];
+
+		if (a->type == ZSA_KEX)
+			zs_kex_job_free(a->u.kex);
+	}
 	zkex_clear(&s->kp);
-	zsecure_free(s, sizeof(*s));
+	zsecure_free(s->sec, sizeof(*s->sec));
+	zwipe(s, sizeof(*s));
+	free(s);
+	atomic_fetch_sub(&zs_live, 1);
+}
+
+uint64_t
+zs_id(const struct zsession *s)
+{
+	return s->id;
 }
 
 void
@@ -228,7 +301,7 @@ zs_push(struct zsession *s, enum zs_action_type t)
 	}
 	if (s->q_len == ZS_QUEUE_MAX)
 		return NULL;
-	a = &s->q[(s->q_head + s->q_len++) % ZS_QUEUE_MAX];
+	a = &s->sec->q[(s->q_head + s->q_len++) % ZS_QUEUE_MAX];
 	memset(a, 0, sizeof(*a));
 	a->type = t;
 	return a;
@@ -239,10 +312,10 @@ zs_next_action(struct zsession *s, struct zs_action *a)
 {
 	if (s->q_len == 0)
 		return 0;
-	*a = s->q[s->q_head];
+	*a = s->sec->q[s->q_head];
 	if (a->type == ZSA_SEND)
 		s->sends_queued--;
-	zwipe(&s->q[s->q_head], sizeof(s->q[0]));
+	zwipe(&s->sec->q[s->q_head], sizeof(s->sec->q[0]));
 	s->q_head = (s->q_head + 1) % ZS_QUEUE_MAX;
 	s->q_len--;
 	return 1;
@@ -373,32 +446,77 @@ void
 zs_wipe_secrets(struct zsession *s)
 {
 	zs_drop_key_pair(s);
-	zkeys_clear(&s->keys);
-	zwipe(&s->cache, sizeof(s->cache));
-	zwipe(s->psk, sizeof(s->psk));
-	zwipe(&s->last_store, sizeof(s->last_store));
+	zkeys_clear(&s->sec->keys);
+	zwipe(&s->sec->cache, sizeof(s->sec->cache));
+	zwipe(s->sec->psk, sizeof(s->sec->psk));
+	zwipe(&s->sec->last_store, sizeof(s->sec->last_store));
 	s->stored = s->store_deferred = s->pbx_deferred = 0;
 }
 
-/* The key pair goes now, or when an outstanding job comes back. */
+/* The key pair goes now; one an AGREE job holds goes with the job. */
 void
 zs_drop_key_pair(struct zsession *s)
 {
-	if (!s->job_pending)
-		zkex_clear(&s->kp);
+	zkex_clear(&s->kp);
 }
 
-/* One key-agreement job at a time; it owns s->kp until zs_kex_done(). */
+/*
+ * A job of op for this session, named by its id and a new generation;
+ * sec_len bytes of secure memory for its secret input or output.
+ */
+struct zs_kex_job *
+zs_job_new(struct zsession *s, int op, size_t sec_len)
+{
+	struct zs_kex_job *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return NULL;
+	if ((job->sec = zsecure_alloc(sec_len)) == NULL) {
+		free(job);
+		return NULL;
+	}
+	memset(job->sec, 0, sec_len);
+	job->sec_len = sec_len;
+	job->sid = s->id;
+	job->gen = ++s->job_gen;
+	job->op = op;
+	job->alg = s->kex;
+	return job;
+}
+
+/* One key-agreement job out at a time; the queue owns it until drained. */
 int
-zs_push_job(struct zsession *s)
+zs_push_job(struct zsession *s, struct zs_kex_job *job)
 {
 	struct zs_action *a;
 
-	if (s->job_pending || (a = zs_push(s, ZSA_KEX)) == NULL)
+	if (job == NULL)
+		return ZE_NOMEM;
+	if (s->job_pending || (a = zs_push(s, ZSA_KEX)) == NULL) {
+		zs_kex_job_free(job);
 		return ZE_INVAL;
-	a->u.kex = &s->job;
+	}
+	a->u.kex = job;
 	s->job_pending = 1;
+	s->job_bytes = sizeof(*job) + job->sec_len + job->kp.sv_len;
 	return 0;
+}
+
+void
+zs_kex_job_free(struct zs_kex_job *job)
+{
+	if (job == NULL)
+		return;
+	zkex_clear(&job->kp);
+	zsecure_free(job->sec, job->sec_len);
+	zwipe(job, sizeof(*job));
+	free(job);
+}
+
+uint64_t
+zs_kex_job_session(const struct zs_kex_job *job)
+{
+	return job->sid;
 }
 
 void
@@ -585,7 +703,7 @@ zs_start(struct zsession *s, uint64_t now_ms)
 		s->deadline = now_ms + s->cfg.timers.handshake_ms;
 	zs_random(s, &s->seq, sizeof(s->seq));
 	zs_random(s, h0, sizeof(h0));
-	r = zchain_from_h0(&s->chain, h0);
+	r = zchain_from_h0(&s->sec->chain, h0);
 	zwipe(h0, sizeof(h0));
 	if (r != 0)
 		return r;
@@ -643,20 +761,41 @@ zs_timer(struct zsession *s, uint64_t now_ms)
 	return r;
 }
 
+/*
+ * Consumes job whatever happens. A job that is not this session's
+ * outstanding one (another session's, or an older generation) changes
+ * nothing: ZE_INVAL.
+ */
 int
 zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
 {
-	s->now = now_ms;
-	if (job != &s->job || !s->job_pending)
+	int r;
+
+	if (job == NULL)
 		return ZE_INVAL;
+	if (!s->job_pending || job->sid != s->id || job->gen != s->job_gen) {
+		zs_kex_job_free(job);
+		return ZE_INVAL;
+	}
+	s->now = now_ms;
 	s->job_pending = 0;
+	s->job_bytes = 0;
 	if (s->state >= ZS_ERROR_SENT) {
 		/* The session ended while the job ran: discard its work. */
-		zkex_clear(&s->kp);
-		zwipe(&s->job, sizeof(s->job));
+		zs_kex_job_free(job);
 		return 0;
 	}
-	return zs_fsm_step(s, ZEV_KEX_DONE, NULL);
+	if (job->op == ZS_KEX_GENERATE && job->status == 0) {
+		/* The new key pair moves into the session. */
+		zkex_clear(&s->kp);
+		s->kp = job->kp;
+		memset(&job->kp, 0, sizeof(job->kp));
+	}
+	s->done = job;
+	r = zs_fsm_step(s, ZEV_KEX_DONE, NULL);
+	s->done = NULL;
+	zs_kex_job_free(job);
+	return r;
 }
 
 int
@@ -672,20 +811,23 @@ zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	if (e->error != 0)
 		return zs_fail(s, ZE_CACHE, ZWE_SOFTWARE,
 		    "retained-secret cache unreadable");
-	s->cache = *e;
+	s->sec->cache = *e;
 	return zs_fsm_step(s, ZEV_READY, NULL);
 }
 
+/* Touches nothing but the job: any thread. */
 void
 zs_kex_run(struct zs_kex_job *job)
 {
 	if (job->op == ZS_KEX_GENERATE) {
-		job->status = zkex_from_random(job->kp, job->kp->alg, job->sv,
-		    job->sv_len);
-		zwipe(job->sv, sizeof(job->sv));
-	} else
-		job->status = zkex_agree(job->kp, job->peer_pv,
-		    job->peer_pv_len, job->result);
+		job->status = zkex_from_random(&job->kp, job->alg, job->sec,
+		    job->sec_len);
+		zwipe(job->sec, job->sec_len);
+	} else {
+		job->status = zkex_agree(&job->kp, job->peer_pv,
+		    job->peer_pv_len, job->sec);
+		zkex_clear(&job->kp);	/* used once */
+	}
 }
 
 enum zs_role
@@ -717,10 +859,10 @@ zs_zrtp_sess(const struct zsession *s, size_t *len)
 {
 	/* After GoClear, the replaced ZRTPSess (§4.7.2.1). */
 	if ((s->state != ZS_SECURE && s->state != ZS_CLEAR) ||
-	    s->mode == ZMODE_MULT || s->keys.hash_len == 0)
+	    s->mode == ZMODE_MULT || s->sec->keys.hash_len == 0)
 		return NULL;
-	*len = s->keys.hash_len;
-	return s->keys.zrtp_sess;
+	*len = s->sec->keys.hash_len;
+	return s->sec->keys.zrtp_sess;
 }
 
 const uint8_t *
@@ -728,8 +870,8 @@ zs_exported_key(const struct zsession *s, size_t *len)
 {
 	if (s->state != ZS_SECURE || s->mode == ZMODE_MULT)
 		return NULL;
-	*len = s->keys.hash_len;
-	return s->keys.exported_key;
+	*len = s->sec->keys.hash_len;
+	return s->sec->keys.exported_key;
 }
 
 int
@@ -737,11 +879,11 @@ zs_multistream_config(const struct zsession *first, struct zs_config *c,
     uint8_t sess[ZHASH_MAX_LEN])
 {
 	if ((first->state != ZS_SECURE && first->state != ZS_CLEAR) ||
-	    first->mode == ZMODE_MULT || first->keys.hash_len == 0)
+	    first->mode == ZMODE_MULT || first->sec->keys.hash_len == 0)
 		return ZE_INVAL;
-	memcpy(sess, first->keys.zrtp_sess, first->keys.hash_len);
+	memcpy(sess, first->sec->keys.zrtp_sess, first->sec->keys.hash_len);
 	c->zrtp_sess = sess;
-	c->zrtp_sess_len = first->keys.hash_len;
+	c->zrtp_sess_len = first->sec->keys.hash_len;
 	memcpy(c->first_algo, first->algo, sizeof(c->first_algo));
 	memcpy(c->first_peer_zid, first->peer_hello_m.zid, ZRTP_ZID_LEN);
 	return 0;
@@ -760,8 +902,10 @@ zs_hello_hash(const struct zsession *s)
 	return s->hello_hash;
 }
 
+/* Never reads a job: a worker may be using it. */
 size_t
 zs_memory(const struct zsession *s)
 {
-	return sizeof(*s) + (s->kp.sv != NULL ? s->kp.sv_len : 0);
+	return sizeof(*s) + sizeof(*s->sec) +
+	    (s->kp.sv != NULL ? s->kp.sv_len : 0) + s->job_bytes;
 }

@@ -96,24 +96,33 @@ struct zs_cache_entry {
 	uint8_t	pbxsecret[ZRTP_RS_LEN];
 };
 
-/* Key-agreement work the caller may run off its event loop. */
-struct zs_kex_job {
-	enum { ZS_KEX_GENERATE, ZS_KEX_AGREE } op;
-	struct zkex	*kp;		/* engine-owned key pair */
-	uint8_t		 sv[ZKEX_SV_MAX];	/* GENERATE: random bytes */
-	size_t		 sv_len;
-	uint8_t		 peer_pv[ZKEX_PV_MAX];
-	size_t		 peer_pv_len;
-	uint8_t		 result[ZKEX_RESULT_MAX];
-	int		 status;	/* filled by zs_kex_run() */
-};
+/*
+ * Key-agreement work (ZSA_KEX), run off the event loop. A job is its own
+ * object and owns every buffer it works on (the key pair, the peer's
+ * value, the result); it names its session by zs_id() and a generation,
+ * never by pointer. Once drained from zs_next_action() it belongs to the
+ * caller, who runs zs_kex_run() on any thread and hands it back on the
+ * session's thread with zs_kex_done(), which always consumes it, or frees
+ * it with zs_kex_job_free() when the session is gone. A session may fail
+ * or be freed while its job runs.
+ */
+struct zs_kex_job;
+
+void	 zs_kex_run(struct zs_kex_job *job);
+void	 zs_kex_job_free(struct zs_kex_job *job);	/* accepts NULL */
+uint64_t zs_kex_job_session(const struct zs_kex_job *job);
 
 /*
- * Run a job synchronously, from any thread. The engine issues one job at a
- * time and does not touch the key pair until zs_kex_done(); a session must
- * not be freed while its job runs.
+ * Locked memory for max_sessions sessions computed on up to threads
+ * threads at once (event loops and workers): initialises libgcrypt
+ * (zcrypto_init) with a pool that size, and from then on zs_new() refuses
+ * a session beyond max_sessions (NULL), so that no session's secrets
+ * land in unlocked memory. ZE_MEMLOCK when RLIMIT_MEMLOCK is too small.
+ * Without zs_init() (zcrypto_init() alone) sessions are not counted.
  */
-void	zs_kex_run(struct zs_kex_job *job);
+int	zs_init(size_t max_sessions, size_t threads);
+/* Upper bound of one session's secure memory: secrets, key pair, job. */
+size_t	zs_secure_bytes(void);
 
 enum zs_action_type {
 	ZSA_SEND,		/* datagram to the peer */
@@ -150,7 +159,7 @@ struct zs_action {
 			size_t		 len;
 		} send;
 		uint32_t		 timer_ms;
-		struct zs_kex_job	*kex;
+		struct zs_kex_job	*kex;	/* now the caller's */
 		uint8_t			 zid[ZRTP_ZID_LEN];	/* lookup */
 		struct {
 			uint8_t		zid[ZRTP_ZID_LEN];
@@ -200,14 +209,19 @@ enum zs_role {
 
 struct zsession;
 
+/* NULL when out of memory or past zs_init()'s max_sessions. */
 struct zsession	*zs_new(const struct zs_config *cfg, const struct zs_env *env);
+/* Safe while a job of s runs: the job answers to zs_kex_job_free(). */
 void		 zs_free(struct zsession *s);
+/* Unique in the process for its lifetime: what zs_kex_job_session() says. */
+uint64_t	 zs_id(const struct zsession *s);
 
 /* Events. Each returns 0, or an error for a caller mistake. */
 int	zs_start(struct zsession *s, uint64_t now_ms);
 int	zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *pkt,
 	    size_t len);
 int	zs_timer(struct zsession *s, uint64_t now_ms);
+/* Consumes job; ZE_INVAL if it is not s's outstanding job. */
 int	zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job);
 int	zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	    const struct zs_cache_entry *e);

@@ -31,7 +31,7 @@ zs_confirm_mac(const struct zsession *s, const uint8_t *mackey,
 	uint8_t mac[ZHASH_MAX_LEN];
 	int r;
 
-	if ((r = zhmac(s->hash, mackey, s->keys.hash_len, p, len, mac)) == 0)
+	if ((r = zhmac(s->hash, mackey, s->sec->keys.hash_len, p, len, mac)) == 0)
 		memcpy(out, mac, ZRTP_MAC_LEN);
 	zwipe(mac, sizeof(mac));
 	return r;
@@ -42,10 +42,10 @@ static int
 zs_seal(struct zsession *s, const uint8_t *plain, size_t len,
     uint8_t *sealed, struct zmsg_sealed *m)
 {
-	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_i :
-	    s->keys.zrtpkey_r;
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
-	    s->keys.mackey_r;
+	const uint8_t *key = zs_we_initiate(s) ? s->sec->keys.zrtpkey_i :
+	    s->sec->keys.zrtpkey_r;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->sec->keys.mackey_i :
+	    s->sec->keys.mackey_r;
 	int r;
 
 	zs_random(s, m->iv, ZRTP_IV_LEN);
@@ -67,10 +67,10 @@ static int
 zs_unseal(struct zsession *s, const struct zmsg_sealed *c,
     uint8_t plain[ZS_CONFIRM_PLAIN_MAX])
 {
-	const uint8_t *key = zs_we_initiate(s) ? s->keys.zrtpkey_r :
-	    s->keys.zrtpkey_i;
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
-	    s->keys.mackey_i;
+	const uint8_t *key = zs_we_initiate(s) ? s->sec->keys.zrtpkey_r :
+	    s->sec->keys.zrtpkey_i;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->sec->keys.mackey_r :
+	    s->sec->keys.mackey_i;
 	uint8_t mac[ZRTP_MAC_LEN];
 	int r;
 
@@ -95,7 +95,7 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 	int r;
 
 	memset(&body, 0, sizeof(body));
-	memcpy(body.h0, s->chain.h[0], ZRTP_HASH_IMAGE_LEN);
+	memcpy(body.h0, s->sec->chain.h[0], ZRTP_HASH_IMAGE_LEN);
 	/* §7.3.1: a PBX offering enrollment never allows clear (E => !A). */
 	if (s->cfg.pbx && s->cfg.pbx_enroll && s->mode != ZMODE_MULT)
 		body.flags = ZCONFIRM_FLAG_E;
@@ -232,7 +232,7 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 	if (s->mode == ZMODE_DH && s->state == ZS_COMMIT_SENT)
 		return 0;
 	/* Keys once: a dropped forgery must not cost the preshared key. */
-	if (s->mode != ZMODE_DH && s->keys.hash_len == 0 &&
+	if (s->mode != ZMODE_DH && s->sec->keys.hash_len == 0 &&
 	    (r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
 	    zs_derive_prsh(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
@@ -283,7 +283,7 @@ zs_emit_sas(struct zsession *s)
 	a->u.sas.scheme = s->algo[ZALGO_SAS];
 	a->u.sas.verified = s->our_v && s->peer_v;
 	a->u.sas.cache_mismatch = s->cache_mismatch;
-	return zsas_render(s->algo[ZALGO_SAS], s->keys.sashash, a->u.sas.text,
+	return zsas_render(s->algo[ZALGO_SAS], s->sec->keys.sashash, a->u.sas.text,
 	    sizeof(a->u.sas.text));
 }
 
@@ -299,14 +299,14 @@ zs_emit_keys(struct zsession *s)
 	k = &a->u.secure;
 	k->cipher = s->algo[ZALGO_CIPHER];
 	k->auth = s->algo[ZALGO_AUTH];
-	k->key_len = s->keys.key_len;
-	memcpy(k->tx_key, ini ? s->keys.srtp_key_i : s->keys.srtp_key_r,
+	k->key_len = s->sec->keys.key_len;
+	memcpy(k->tx_key, ini ? s->sec->keys.srtp_key_i : s->sec->keys.srtp_key_r,
 	    k->key_len);
-	memcpy(k->tx_salt, ini ? s->keys.srtp_salt_i : s->keys.srtp_salt_r,
+	memcpy(k->tx_salt, ini ? s->sec->keys.srtp_salt_i : s->sec->keys.srtp_salt_r,
 	    ZRTP_SRTP_SALT_LEN);
-	memcpy(k->rx_key, ini ? s->keys.srtp_key_r : s->keys.srtp_key_i,
+	memcpy(k->rx_key, ini ? s->sec->keys.srtp_key_r : s->sec->keys.srtp_key_i,
 	    k->key_len);
-	memcpy(k->rx_salt, ini ? s->keys.srtp_salt_r : s->keys.srtp_salt_i,
+	memcpy(k->rx_salt, ini ? s->sec->keys.srtp_salt_r : s->sec->keys.srtp_salt_i,
 	    ZRTP_SRTP_SALT_LEN);
 	return 0;
 }
@@ -391,8 +391,8 @@ zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
 static int
 zs_goclear_authentic(struct zsession *s, const struct zpkt *pkt)
 {
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_r :
-	    s->keys.mackey_i;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->sec->keys.mackey_r :
+	    s->sec->keys.mackey_i;
 	uint8_t mac[ZRTP_MAC_LEN];
 
 	if (zs_confirm_mac(s, mackey, (const uint8_t *)"GoClear ",
@@ -457,19 +457,19 @@ zs_go_clear_keys(struct zsession *s)
 	    s->peer_hello_m.zid;
 	const uint8_t *zid_r = zs_we_initiate(s) ? s->peer_hello_m.zid :
 	    s->cfg.zid;
-	enum zhash_alg hash = s->keys.hash;
-	size_t len = s->keys.hash_len;
+	enum zhash_alg hash = s->sec->keys.hash;
+	size_t len = s->sec->keys.hash_len;
 	int ok;
 
 	memcpy(ctx, zid_i, ZRTP_ZID_LEN);
 	memcpy(ctx + ZRTP_ZID_LEN, zid_r, ZRTP_ZID_LEN);
-	ok = s->mode != ZMODE_MULT && zkdf(hash, s->keys.zrtp_sess, len,
+	ok = s->mode != ZMODE_MULT && zkdf(hash, s->sec->keys.zrtp_sess, len,
 	    "New ZRTP Session", ctx, sizeof(ctx), next, len) == 0;
 	zs_wipe_secrets(s);
 	if (ok) {
-		s->keys.hash = hash;
-		s->keys.hash_len = len;
-		memcpy(s->keys.zrtp_sess, next, len);
+		s->sec->keys.hash = hash;
+		s->sec->keys.hash_len = len;
+		memcpy(s->sec->keys.zrtp_sess, next, len);
 	}
 	zwipe(next, sizeof(next));
 }
@@ -487,8 +487,8 @@ zs_send_pending(struct zsession *s, int what)
 int
 zs_go_clear(struct zsession *s, uint64_t now_ms)
 {
-	const uint8_t *mackey = zs_we_initiate(s) ? s->keys.mackey_i :
-	    s->keys.mackey_r;
+	const uint8_t *mackey = zs_we_initiate(s) ? s->sec->keys.mackey_i :
+	    s->sec->keys.mackey_r;
 	struct zmsg m;
 	int r;
 
@@ -636,8 +636,8 @@ zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
 			return r;
 	}
 	if (s->store_deferred) {
-		if (s->last_store.type == ZSA_CACHE_STORE)
-			s->last_store.u.store.verified = 1;
+		if (s->sec->last_store.type == ZSA_CACHE_STORE)
+			s->sec->last_store.u.store.verified = 1;
 		return zs_emit_store(s);
 	}
 	if (!s->stored)

@@ -221,7 +221,7 @@ zs_send_hello(struct zsession *s)
 	h = &m.u.hello;
 	memcpy(h->version, "1.10", ZRTP_VERSION_LEN);
 	memcpy(h->client_id, s->cfg.client_id, ZRTP_CID_LEN);
-	memcpy(h->h3, s->chain.h[3], ZRTP_HASH_IMAGE_LEN);
+	memcpy(h->h3, s->sec->chain.h[3], ZRTP_HASH_IMAGE_LEN);
 	memcpy(h->zid, s->cfg.zid, ZRTP_ZID_LEN);
 	h->flags = (s->cfg.role_pref == ZS_PREFER_RESPONDER ?
 	    ZHELLO_FLAG_P : 0) | (s->cfg.pbx ? ZHELLO_FLAG_M : 0);
@@ -229,7 +229,7 @@ zs_send_hello(struct zsession *s)
 	memcpy(h->algo, s->cfg.algo, sizeof(h->algo));
 	zs_hello_kex(s, h);
 	/* §5.2: the Hello MAC is keyed by H2. */
-	if ((r = zs_build(s, &m, &s->hello, s->chain.h[2])) != 0)
+	if ((r = zs_build(s, &m, &s->hello, s->sec->chain.h[2])) != 0)
 		return r;
 	memcpy(s->hello_hash, "1.10 ", 5);
 	if ((r = zhello_hash_hex(s->hello.b, s->hello.len,
@@ -293,18 +293,18 @@ zs_key_pair_fits(const struct zsession *s)
 int
 zs_request_keygen(struct zsession *s)
 {
+	struct zs_kex_job *job;
+
 	if (s->job_pending)
 		return ZE_INVAL;
 	zkex_clear(&s->kp);
 	s->kex_ready = 0;
-	s->kp.alg = s->kex;
-	memset(&s->job, 0, sizeof(s->job));
-	s->job.op = ZS_KEX_GENERATE;
-	s->job.kp = &s->kp;
+	if ((job = zs_job_new(s, ZS_KEX_GENERATE, zkex_sv_len(s->kex,
+	    zcipher_key_len(s->cipher)))) == NULL)
+		return ZE_NOMEM;
 	/* The secret comes from the engine's random source (sans-I/O). */
-	s->job.sv_len = zkex_sv_len(s->kex, zcipher_key_len(s->cipher));
-	zs_random(s, s->job.sv, s->job.sv_len);
-	return zs_push_job(s);
+	zs_random(s, job->sec, job->sec_len);
+	return zs_push_job(s, job);
 }
 
 static void
@@ -460,12 +460,12 @@ zs_on_helloack(struct zsession *s, const struct zpkt *pkt)
 int
 zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
 {
-	if (s->job.op != ZS_KEX_GENERATE)
+	if (s->done->op != ZS_KEX_GENERATE)
 		return 0;
-	if (s->job.status == ZE_INVAL)
+	if (s->done->status == ZE_INVAL)
 		return zs_request_keygen(s);	/* scalar out of range */
-	if (s->job.status != 0)
-		return zs_fail(s, s->job.status, ZWE_SOFTWARE,
+	if (s->done->status != 0)
+		return zs_fail(s, s->done->status, ZWE_SOFTWARE,
 		    "key pair generation failed");
 	/* A Commit chose another key agreement or cipher meanwhile. */
 	if (!zs_key_pair_fits(s))

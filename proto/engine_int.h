@@ -48,7 +48,42 @@ struct zs_msgbuf {
 	size_t	len;
 };
 
+/*
+ * Everything secret a session holds, in its own small block of libgcrypt
+ * secure (locked) memory; the rest of struct zsession is ordinary memory
+ * (docs/engine.md, "Secrets and resources"). The action queue is here
+ * because ZSA_SECURE, ZSA_CACHE_STORE and ZSA_CACHE_PBX carry keys.
+ */
+struct zs_secrets {
+	struct zhash_chain	 chain;		/* H0 is secret until Confirm */
+	struct zkeys		 keys;
+	struct zs_cache_entry	 cache;
+	uint8_t			 psk[ZHASH_MAX_LEN];	/* preshared_key */
+	struct zs_action	 last_store;	/* for a later SAS verdict */
+	struct zs_action	 q[ZS_QUEUE_MAX];
+};
+
+/*
+ * One key-agreement job: a separate object that owns every buffer it
+ * works on, so a worker thread never touches a session. sid and gen say
+ * which session, and which of its jobs, it answers (zs_kex_done()).
+ * The struct is ordinary memory; kp.sv and sec are secure memory.
+ */
+struct zs_kex_job {
+	uint64_t		 sid, gen;
+	enum { ZS_KEX_GENERATE, ZS_KEX_AGREE } op;
+	enum zkex_alg		 alg;
+	struct zkex		 kp;	/* GENERATE: made here; AGREE: moved in */
+	uint8_t			*sec;	/* GENERATE: random bytes; AGREE: result */
+	size_t			 sec_len;
+	uint8_t			 peer_pv[ZKEX_PV_MAX];
+	size_t			 peer_pv_len;
+	int			 status;	/* filled by zs_kex_run() */
+};
+
 struct zsession {
+	struct zs_secrets	*sec;		/* secure memory */
+	uint64_t		 id;		/* unique in the process */
 	struct zs_config	 cfg;
 	struct zs_env		 env;
 	enum zs_state		 state;
@@ -57,7 +92,6 @@ struct zsession {
 	uint16_t		 seq;
 	char			 hello_hash[5 + ZRTP_HELLO_HASH_HEX];
 
-	struct zhash_chain	 chain;
 	struct zs_msgbuf	 hello, commit, dhpart, confirm;
 	const struct zs_msgbuf	*retx;		/* message being resent */
 	uint64_t		 now;		/* time of the current event */
@@ -88,6 +122,8 @@ struct zsession {
 	int			 ack_owed;	/* HelloACK withheld (§5.3) */
 	int			 owed_rounds;
 	int			 job_pending;	/* ZSA_KEX out, not done */
+	uint64_t		 job_gen;	/* of the job out, or the last */
+	size_t			 job_bytes;	/* its secure memory, for zs_memory */
 	int			 commit_pending;	/* peer Commit waiting */
 	uint32_t		 algo[ZALGO_KIND_COUNT];	/* negotiated */
 	enum zhash_alg		 hash;
@@ -95,12 +131,10 @@ struct zsession {
 	enum zkex_alg		 kex;
 	int			 kex_chosen;
 
-	struct zkex		 kp;
-	struct zs_kex_job	 job;
-	struct zs_cache_entry	 cache;
+	struct zkex		 kp;	/* empty while an AGREE job holds it */
+	struct zs_kex_job	*done;	/* the job zs_kex_done() hands in */
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	struct zkeys		 keys;
-	uint8_t			 psk[ZHASH_MAX_LEN];	/* preshared_key */
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
 	int			 peer_e;	/* PBX offered enrollment */
@@ -114,9 +148,7 @@ struct zsession {
 	int			 pbx_deferred;	/* PBX side: until a verdict */
 	uint32_t		 peer_expiry;
 	int			 store_deferred, stored;
-	struct zs_action	 last_store;	/* for a later SAS verdict */
 
-	struct zs_action	 q[ZS_QUEUE_MAX];
 	size_t			 q_head, q_len;
 	uint8_t			 outbox[ZS_OUTBOX][ZS_MSG_MAX + ZRTP_PKT_OVERHEAD];
 	size_t			 outbox_next;
@@ -140,7 +172,8 @@ void	zs_refuse(struct zsession *s, uint32_t wire, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
 void	zs_wipe_secrets(struct zsession *s);
 void	zs_go_clear_keys(struct zsession *s);
-int	zs_push_job(struct zsession *s);
+struct zs_kex_job *zs_job_new(struct zsession *s, int op, size_t sec_len);
+int	zs_push_job(struct zsession *s, struct zs_kex_job *job);
 void	zs_random(struct zsession *s, void *buf, size_t len);
 
 /* Message building: encode m into mb; seal the chain MAC when key != 0. */

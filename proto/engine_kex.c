@@ -21,7 +21,7 @@ zs_build_dhpart(struct zsession *s, enum zmsg_type type)
 		return r;
 	memset(&m, 0, sizeof(m));
 	m.type = type;
-	memcpy(m.u.dhpart.h1, s->chain.h[1], ZRTP_HASH_IMAGE_LEN);
+	memcpy(m.u.dhpart.h1, s->sec->chain.h[1], ZRTP_HASH_IMAGE_LEN);
 	memcpy(m.u.dhpart.rs1_id, ids[0], ZRTP_SECRET_ID_LEN);
 	memcpy(m.u.dhpart.rs2_id, ids[1], ZRTP_SECRET_ID_LEN);
 	memcpy(m.u.dhpart.aux_id, ids[2], ZRTP_SECRET_ID_LEN);
@@ -29,7 +29,7 @@ zs_build_dhpart(struct zsession *s, enum zmsg_type type)
 	m.u.dhpart.pv.p = s->kp.pv;
 	m.u.dhpart.pv.len = s->kp.pv_len;
 	/* §5.5, §5.6: DHPart MACs are keyed by H0. */
-	return zs_build(s, &m, &s->dhpart, s->chain.h[0]);
+	return zs_build(s, &m, &s->dhpart, s->sec->chain.h[0]);
 }
 
 /*
@@ -47,7 +47,7 @@ zs_send_commit(struct zsession *s)
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_COMMIT;
 	c = &m.u.commit;
-	memcpy(c->h2, s->chain.h[2], ZRTP_HASH_IMAGE_LEN);
+	memcpy(c->h2, s->sec->chain.h[2], ZRTP_HASH_IMAGE_LEN);
 	memcpy(c->zid, s->cfg.zid, ZRTP_ZID_LEN);
 	memcpy(c->algo, s->algo, sizeof(c->algo));
 	if (zs_preshared_usable(s)) {
@@ -67,7 +67,7 @@ zs_send_commit(struct zsession *s)
 	    s->peer_hello.b, s->peer_hello.len, c->hvi)) != 0))
 		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart2");
 	/* §5.4: the Commit MAC is keyed by H1. */
-	if ((r = zs_build(s, &m, &s->commit, s->chain.h[1])) != 0)
+	if ((r = zs_build(s, &m, &s->commit, s->sec->chain.h[1])) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "building Commit");
 	zs_set_state(s, ZS_COMMIT_SENT);
 	zs_retransmit_start(s, &s->commit, 0);
@@ -175,7 +175,7 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 		    ZMODE_DH;
 	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
 	s->commit_pending = 1;
-	zwipe(s->psk, sizeof(s->psk));	/* our Preshared Commit lost */
+	zwipe(s->sec->psk, sizeof(s->sec->psk));	/* our Preshared Commit lost */
 	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))
 		if ((r = zs_request_keygen(s)) != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "key pair");
@@ -329,15 +329,18 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 static int
 zs_request_agree(struct zsession *s, enum zs_state waiting)
 {
-	if (s->job_pending)
+	struct zs_kex_job *job;
+
+	if (s->job_pending || s->kp.sv == NULL || (job = zs_job_new(s,
+	    ZS_KEX_AGREE, zkex_result_len(s->kex))) == NULL)
 		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
-	memset(&s->job, 0, sizeof(s->job));
-	s->job.op = ZS_KEX_AGREE;
-	s->job.kp = &s->kp;
-	memcpy(s->job.peer_pv, s->peer_pv.p, s->peer_pv.len);
-	s->job.peer_pv_len = s->peer_pv.len;
+	/* The key pair moves into the job: used once, wiped there. */
+	job->kp = s->kp;
+	memset(&s->kp, 0, sizeof(s->kp));
+	memcpy(job->peer_pv, s->peer_pv.p, s->peer_pv.len);
+	job->peer_pv_len = s->peer_pv.len;
 	zs_set_state(s, waiting);
-	if (zs_push_job(s) != 0)
+	if (zs_push_job(s, job) != 0)
 		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
 	return 0;
 }
@@ -370,11 +373,11 @@ zs_agreed(struct zsession *s)
 {
 	int r;
 
-	if (s->job.status != 0)
-		return zs_fail(s, s->job.status, s->job.status == ZE_BAD_PV ?
+	if (s->done->status != 0)
+		return zs_fail(s, s->done->status, s->done->status == ZE_BAD_PV ?
 		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
-	r = zs_derive_dh(s, s->job.result, zkex_result_len(s->kex));
-	zwipe(s->job.result, sizeof(s->job.result));
+	r = zs_derive_dh(s, s->done->sec, s->done->sec_len);
+	zwipe(s->done->sec, s->done->sec_len);
 	if (r != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
 	return 0;

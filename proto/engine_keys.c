@@ -41,15 +41,15 @@ zs_secret_ids(struct zsession *s, enum zs_role as,
 	const char *l = zs_label(as);
 	int r;
 
-	if ((r = zs_one_id(s, s->cache.rs1_valid, s->cache.rs1, ZRTP_RS_LEN,
+	if ((r = zs_one_id(s, s->sec->cache.rs1_valid, s->sec->cache.rs1, ZRTP_RS_LEN,
 	    l, strlen(l), out[0])) != 0 ||
-	    (r = zs_one_id(s, s->cache.rs2_valid, s->cache.rs2, ZRTP_RS_LEN,
+	    (r = zs_one_id(s, s->sec->cache.rs2_valid, s->sec->cache.rs2, ZRTP_RS_LEN,
 	    l, strlen(l), out[1])) != 0 ||
 	    (r = zs_one_id(s, s->cfg.aux_secret != NULL, s->cfg.aux_secret,
-	    s->cfg.aux_secret_len, s->chain.h[3], ZRTP_HASH_IMAGE_LEN,
+	    s->cfg.aux_secret_len, s->sec->chain.h[3], ZRTP_HASH_IMAGE_LEN,
 	    out[2])) != 0)
 		return r;
-	return zs_one_id(s, s->cache.pbx_valid, s->cache.pbxsecret,
+	return zs_one_id(s, s->sec->cache.pbx_valid, s->sec->cache.pbxsecret,
 	    ZRTP_RS_LEN, l, strlen(l), out[3]);
 }
 
@@ -76,8 +76,8 @@ static const uint8_t *
 zs_match_s1(struct zsession *s)
 {
 	const uint8_t *mine[2] = {
-		s->cache.rs1_valid ? s->cache.rs1 : NULL,
-		s->cache.rs2_valid ? s->cache.rs2 : NULL,
+		s->sec->cache.rs1_valid ? s->sec->cache.rs1 : NULL,
+		s->sec->cache.rs2_valid ? s->sec->cache.rs2 : NULL,
 	};
 	int i, j;
 
@@ -115,8 +115,8 @@ zs_match_s2(struct zsession *s)
 static int
 zs_match_s3(struct zsession *s)
 {
-	return s->cache.pbx_valid &&
-	    zs_id_matches(s, s->cache.pbxsecret, s->peer_ids[3]);
+	return s->sec->cache.pbx_valid &&
+	    zs_id_matches(s, s->sec->cache.pbxsecret, s->peer_ids[3]);
 }
 
 /* Initiator's and responder's ZIDs and messages, by role. */
@@ -159,7 +159,7 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	msgs[2] = zs_view(ini ? &s->peer_dhpart : &s->dhpart);
 	msgs[3] = zs_view(ini ? &s->dhpart : &s->peer_dhpart);
 	if ((r = zkeys_total_hash(s->hash, msgs, 4, total)) != 0 ||
-	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    (r = zkeys_init(&s->sec->keys, s->hash, zcipher_key_len(s->cipher),
 	    zid_i, zid_r, total)) != 0)
 		return r;
 	if ((s1 = zs_match_s1(s)) != NULL) {
@@ -173,7 +173,7 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 		zs_alert(s, "auxsecret mismatch: the peer does not hold our "
 		    "auxiliary secret (§4.3.2)");
 	if ((s->pbx_matched = zs_match_s3(s))) {
-		z3.p = s->cache.pbxsecret;
+		z3.p = s->sec->cache.pbxsecret;
 		z3.len = ZRTP_RS_LEN;
 	}
 	/*
@@ -182,13 +182,13 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	 * unmatched call into a stranger's). A live pbxsecret that did not
 	 * match protects the PBX side's enrollment the same way.
 	 */
-	s->cache_mismatch = (s->cache.rs1_valid || s->cache.rs2_valid) &&
+	s->cache_mismatch = (s->sec->cache.rs1_valid || s->sec->cache.rs2_valid) &&
 	    s1 == NULL;
-	s->pbx_unmatched = s->cache.pbx_valid && !s->pbx_matched && s1 == NULL;
-	s->our_v = s->cache.verified && s1 != NULL;
-	if ((r = zkeys_s0_dh(&s->keys, dhresult, dh_len, &z1, &z2, &z3)) != 0)
+	s->pbx_unmatched = s->sec->cache.pbx_valid && !s->pbx_matched && s1 == NULL;
+	s->our_v = s->sec->cache.verified && s1 != NULL;
+	if ((r = zkeys_s0_dh(&s->sec->keys, dhresult, dh_len, &z1, &z2, &z3)) != 0)
 		return r;
-	return zkeys_derive(&s->keys, ZMODE_DH);
+	return zkeys_derive(&s->sec->keys, ZMODE_DH);
 }
 
 /*
@@ -204,8 +204,8 @@ zs_preshared_usable(const struct zsession *s)
 	int i;
 
 	/* §4.4.2: only on a secret from a call whose SAS was verified. */
-	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->cache.rs1_valid ||
-	    !s->cache.verified || s->peer_commit.len != 0)
+	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->sec->cache.rs1_valid ||
+	    !s->sec->cache.verified || s->peer_commit.len != 0)
 		return 0;
 	for (i = 0; i < s->peer_hello_m.count[ZALGO_KEX]; i++)
 		if (s->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)
@@ -222,7 +222,7 @@ int
 zs_prsh_key(struct zsession *s, int with_aux,
     uint8_t key_id[ZRTP_KEYID_LEN])
 {
-	struct zsecret rs1 = { s->cache.rs1, ZRTP_RS_LEN };
+	struct zsecret rs1 = { s->sec->cache.rs1, ZRTP_RS_LEN };
 	struct zsecret aux = { NULL, 0 }, none = { NULL, 0 };
 	struct zsecret psk;
 	int r;
@@ -231,9 +231,9 @@ zs_prsh_key(struct zsession *s, int with_aux,
 		aux.p = s->cfg.aux_secret;
 		aux.len = s->cfg.aux_secret_len;
 	}
-	if ((r = zpreshared_key(s->hash, &rs1, &aux, &none, s->psk)) != 0)
+	if ((r = zpreshared_key(s->hash, &rs1, &aux, &none, s->sec->psk)) != 0)
 		return r;
-	psk.p = s->psk;
+	psk.p = s->sec->psk;
 	psk.len = zhash_len(s->hash);
 	return zsecret_id(s->hash, &psk, "Prsh", 4, key_id);
 }
@@ -245,14 +245,14 @@ zs_prsh_match(struct zsession *s)
 	uint8_t id[ZRTP_KEYID_LEN];
 	int with_aux;
 
-	if (!s->cache.rs1_valid)
+	if (!s->sec->cache.rs1_valid)
 		return ZE_BAD_MAC;
 	for (with_aux = 1; with_aux >= 0; with_aux--) {
 		if (zs_prsh_key(s, with_aux, id) == 0 &&
 		    zct_eq(id, s->peer_commit_m.key_id, ZRTP_KEYID_LEN))
 			return 0;
 	}
-	zwipe(s->psk, sizeof(s->psk));
+	zwipe(s->sec->psk, sizeof(s->sec->psk));
 	return ZE_BAD_MAC;
 }
 
@@ -267,7 +267,7 @@ zs_pbxsecret(struct zsession *s, uint8_t out[ZRTP_RS_LEN])
 	zs_roles(s, &zid_i, &zid_r, &hello_r, &commit);
 	memcpy(ctx, zid_i, ZRTP_ZID_LEN);
 	memcpy(ctx + ZRTP_ZID_LEN, zid_r, ZRTP_ZID_LEN);
-	return zkdf(s->hash, s->keys.zrtp_sess, s->keys.hash_len,
+	return zkdf(s->hash, s->sec->keys.zrtp_sess, s->sec->keys.hash_len,
 	    "Trusted MiTM key", ctx, sizeof(ctx), out, ZRTP_RS_LEN);
 }
 
@@ -289,12 +289,12 @@ zs_derive_nodh(struct zsession *s, enum zmode mode)
 	msgs[0] = zs_view(hello_r);
 	msgs[1] = zs_view(commit);
 	if ((r = zkeys_total_hash(s->hash, msgs, 2, total)) != 0 ||
-	    (r = zkeys_init(&s->keys, s->hash, zcipher_key_len(s->cipher),
+	    (r = zkeys_init(&s->sec->keys, s->hash, zcipher_key_len(s->cipher),
 	    zid_i, zid_r, total)) != 0)
 		return r;
-	r = mode == ZMODE_MULT ? zkeys_s0_mult(&s->keys, s->cfg.zrtp_sess) :
-	    zkeys_s0_prsh(&s->keys, s->psk);
-	return r != 0 ? r : zkeys_derive(&s->keys, mode);
+	r = mode == ZMODE_MULT ? zkeys_s0_mult(&s->sec->keys, s->cfg.zrtp_sess) :
+	    zkeys_s0_prsh(&s->sec->keys, s->sec->psk);
+	return r != 0 ? r : zkeys_derive(&s->sec->keys, mode);
 }
 
 int
@@ -304,10 +304,10 @@ zs_derive_prsh(struct zsession *s)
 
 	/* The keyID matched, so both hold this rs1: no mismatch. */
 	s->cache_mismatch = 0;
-	s->our_v = s->cache.verified;
+	s->our_v = s->sec->cache.verified;
 	r = zs_derive_nodh(s, ZMODE_PRSH);
 	/* §4.4.2.3: erased as soon as s0 exists. */
-	zwipe(s->psk, sizeof(s->psk));
+	zwipe(s->sec->psk, sizeof(s->sec->psk));
 	return r;
 }
 
@@ -325,14 +325,14 @@ zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 {
 	a->type = ZSA_CACHE_STORE;
 	memcpy(a->u.store.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-	memcpy(a->u.store.rs1, s->keys.rs1_new, ZRTP_RS_LEN);
+	memcpy(a->u.store.rs1, s->sec->keys.rs1_new, ZRTP_RS_LEN);
 	/* §4.6.1: the old rs1 moves to rs2 in DH mode only. */
-	if (s->mode == ZMODE_DH && s->cache.rs1_valid) {
+	if (s->mode == ZMODE_DH && s->sec->cache.rs1_valid) {
 		a->u.store.rs2_valid = 1;
-		memcpy(a->u.store.rs2, s->cache.rs1, ZRTP_RS_LEN);
-	} else if (s->mode == ZMODE_PRSH && s->cache.rs2_valid) {
+		memcpy(a->u.store.rs2, s->sec->cache.rs1, ZRTP_RS_LEN);
+	} else if (s->mode == ZMODE_PRSH && s->sec->cache.rs2_valid) {
 		a->u.store.rs2_valid = 1;
-		memcpy(a->u.store.rs2, s->cache.rs2, ZRTP_RS_LEN);
+		memcpy(a->u.store.rs2, s->sec->cache.rs2, ZRTP_RS_LEN);
 	}
 	a->u.store.expiry = expiry;
 	a->u.store.verified = s->our_v;
@@ -352,11 +352,11 @@ zs_cache_update(struct zsession *s)
 {
 	uint32_t expiry = s->cfg.cache_expiry < s->peer_expiry ?
 	    s->cfg.cache_expiry : s->peer_expiry;
-	struct zs_action *a = &s->last_store;
+	struct zs_action *a = &s->sec->last_store;
 
 	memset(a, 0, sizeof(*a));
-	if (s->mode == ZMODE_MULT || (expiry == 0 && !s->cache.found)) {
-		zwipe(&s->cache, sizeof(s->cache));
+	if (s->mode == ZMODE_MULT || (expiry == 0 && !s->sec->cache.found)) {
+		zwipe(&s->sec->cache, sizeof(s->sec->cache));
 		return 0;	/* §4.9: nothing to store or to expire */
 	}
 	if (expiry == 0) {
@@ -364,11 +364,11 @@ zs_cache_update(struct zsession *s)
 		memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	} else
 		zs_store_action(s, a, expiry);
-	zwipe(s->keys.rs1_new, sizeof(s->keys.rs1_new));
+	zwipe(s->sec->keys.rs1_new, sizeof(s->sec->keys.rs1_new));
 	/* What the write needs is in last_store; the loaded copy goes. */
-	zwipe(s->cache.rs1, sizeof(s->cache.rs1));
-	zwipe(s->cache.rs2, sizeof(s->cache.rs2));
-	zwipe(s->cache.pbxsecret, sizeof(s->cache.pbxsecret));
+	zwipe(s->sec->cache.rs1, sizeof(s->sec->cache.rs1));
+	zwipe(s->sec->cache.rs2, sizeof(s->sec->cache.rs2));
+	zwipe(s->sec->cache.pbxsecret, sizeof(s->sec->cache.pbxsecret));
 	if (s->cache_mismatch) {
 		s->store_deferred = 1;
 		zs_alert(s, "cache mismatch: the peer does not hold the secret "
@@ -386,7 +386,7 @@ zs_emit_store(struct zsession *s)
 
 	if ((a = zs_push(s, ZSA_CACHE_STORE)) == NULL)
 		return ZE_NOSPACE;
-	*a = s->last_store;
+	*a = s->sec->last_store;
 	/* A later verdict sets the V flag of a stored rs1 only. */
 	s->stored = a->type == ZSA_CACHE_STORE;
 	s->store_deferred = 0;

@@ -298,7 +298,7 @@ fe_drain(struct fe *f)
 			f->timer_at = f->now + a.u.timer_ms;
 			break;
 		case ZSA_KEX:
-			if (a.u.kex == NULL || a.u.kex->kp == NULL)
+			if (a.u.kex == NULL)
 				abort();
 			zs_kex_run(a.u.kex);
 			if (zs_kex_done(f->s, f->now, a.u.kex) != 0)

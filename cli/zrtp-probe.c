@@ -647,6 +647,9 @@ main(int argc, char **argv)
 	no_core_dumps();
 	zs_config_defaults(&cfg);
 	parse_args(argc, argv, &pr, &cfg, &local, &cache_path);
+	/* Bound first: a peer's packets sent meanwhile wait in the socket. */
+	if ((port = open_socket(local, &pr)) < 0)
+		usage(2);
 	/* One session; its secrets in locked memory, or no run at all. */
 	if ((r = zs_init(1, 1)) != 0) {
 		fprintf(stderr, "zrtp-probe: %s (RLIMIT_MEMLOCK is %zu "
@@ -661,15 +664,16 @@ main(int argc, char **argv)
 	if ((env.random_arg = zrand_pool_new()) == NULL)
 		return 1;
 	setup_identity(&pr, &cfg, cache_path);
-	if ((port = open_socket(local, &pr)) < 0)
-		usage(2);
-	if (pr.json)
-		printf("{\"event\":\"bound\",\"port\":%d}\n", port);
-	else
-		printf("listening on UDP port %d\n", port);
-	fflush(stdout);
 	if ((pr.s = zs_new(&cfg, &env)) == NULL)
 		return 1;
+	/* §8.1: the SDP needs our a=zrtp-hash before any packet flows. */
+	if (pr.json)
+		printf("{\"event\":\"bound\",\"port\":%d,\"hello_hash\":"
+		    "\"%s\"}\n", port, zs_hello_hash(pr.s));
+	else
+		printf("listening on UDP port %d\nour Hello:   "
+		    "a=zrtp-hash:%s\n", port, zs_hello_hash(pr.s));
+	fflush(stdout);
 	if (pr.have_peer_addr) {
 		zs_start(pr.s, now_ms());
 		drain(&pr);

@@ -207,8 +207,10 @@ zs_init(size_t max_sessions, size_t threads)
 struct zsession *
 zs_new(const struct zs_config *cfg, const struct zs_env *env)
 {
+	uint8_t h0[ZRTP_HASH_IMAGE_LEN];
 	struct zsession *s;
 	size_t max = atomic_load(&zs_max);
+	int r;
 
 	if (cfg == NULL || env == NULL || env->random == NULL)
 		return NULL;
@@ -228,6 +230,15 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	s->cfg = *cfg;
 	s->env = *env;
 	zs_set_state(s, ZS_INIT);
+	/* The hash chain and Hello now: zs_hello_hash() before zs_start(). */
+	zs_random(s, &s->seq, sizeof(s->seq));
+	zs_random(s, h0, sizeof(h0));
+	r = zchain_from_h0(&s->sec->chain, h0);
+	zwipe(h0, sizeof(h0));
+	if (r != 0 || zs_build_hello(s) != 0) {
+		zs_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -693,20 +704,11 @@ zs_on_erroracks(struct zsession *s, const struct zpkt *pkt)
 int
 zs_start(struct zsession *s, uint64_t now_ms)
 {
-	uint8_t h0[ZRTP_HASH_IMAGE_LEN];
-	int r;
-
 	if (s->state != ZS_INIT)
 		return ZE_INVAL;
 	s->now = now_ms;
 	if (s->cfg.timers.handshake_ms != 0)
 		s->deadline = now_ms + s->cfg.timers.handshake_ms;
-	zs_random(s, &s->seq, sizeof(s->seq));
-	zs_random(s, h0, sizeof(h0));
-	r = zchain_from_h0(&s->sec->chain, h0);
-	zwipe(h0, sizeof(h0));
-	if (r != 0)
-		return r;
 	zs_set_state(s, ZS_DISCOVERY);
 	return zs_send_hello(s);
 }

@@ -264,7 +264,10 @@ int	zs_multistream_config(const struct zsession *first,
 	    struct zs_config *c, uint8_t sess[ZHASH_MAX_LEN]);
 /* The nonce of this stream's surviving Multistream/Preshared Commit. */
 const uint8_t	*zs_commit_nonce(const struct zsession *s);
-/* Our Hello's a=zrtp-hash value ("1.10 <hex>"), once started. */
+/*
+ * Our Hello's a=zrtp-hash value ("1.10 <hex>"), from zs_new() on: the SDP
+ * carries it before any ZRTP packet flows (§8.1).
+ */
 const char	*zs_hello_hash(const struct zsession *s);
 size_t		 zs_memory(const struct zsession *s);
 

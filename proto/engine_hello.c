@@ -209,8 +209,12 @@ zs_hello_kex(const struct zsession *s, struct zmsg_hello *h)
 	}
 }
 
+/*
+ * Our Hello, built once when the session is made so that its a=zrtp-hash
+ * (§8.1) can go into the SDP before any packet flows.
+ */
 int
-zs_send_hello(struct zsession *s)
+zs_build_hello(struct zsession *s)
 {
 	struct zmsg_hello *h;
 	struct zmsg m;
@@ -232,9 +236,12 @@ zs_send_hello(struct zsession *s)
 	if ((r = zs_build(s, &m, &s->hello, s->sec->chain.h[2])) != 0)
 		return r;
 	memcpy(s->hello_hash, "1.10 ", 5);
-	if ((r = zhello_hash_hex(s->hello.b, s->hello.len,
-	    s->hello_hash + 5)) != 0)
-		return r;
+	return zhello_hash_hex(s->hello.b, s->hello.len, s->hello_hash + 5);
+}
+
+int
+zs_send_hello(struct zsession *s)
+{
 	zs_retransmit_start(s, &s->hello, 1);
 	return zs_send(s, &s->hello);
 }

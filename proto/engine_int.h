@@ -182,6 +182,7 @@ int	zs_build(struct zsession *s, const struct zmsg *m,
 int	zs_keep(struct zs_msgbuf *mb, const struct zview *raw);
 
 /* Handlers, by file. */
+int	zs_build_hello(struct zsession *s);
 int	zs_send_hello(struct zsession *s);
 int	zs_hello_resent(struct zsession *s);
 int	zs_on_hello(struct zsession *s, const struct zpkt *pkt);

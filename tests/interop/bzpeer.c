@@ -97,6 +97,7 @@ struct bzpeer {
 struct opts {
 	const char	*names[BZC_NTYPES]; /* indexed like bzc_algotypes[] */
 	const char	*local, *remote, *cache, *selfuri, *peeruri;
+	const char	*peer_hello_hash;	/* a=zrtp-hash from "SDP" */
 	int		 verify, timeout, linger;
 };
 
@@ -119,7 +120,7 @@ static bzc_send_fn	 cb_send;
 static bzc_secrets_fn	 cb_secrets;
 static bzc_start_fn	 cb_start;
 static bzc_exported_fn	 cb_exported;
-static void		 setup_bzrtp(const char *[BZC_NTYPES]);
+static void		 setup_bzrtp(const char *[BZC_NTYPES], const char *);
 static const char	*role_name(void);
 static void		 put_json_str(const char *);
 static void		 put_json_hex(const uint8_t *, size_t);
@@ -189,7 +190,7 @@ usage(void)
 	    "[--sas-verified] [--ssrc HEX]\n"
 	    "              [--timeout SECONDS] [--srtp N] [--loss PCT] "
 	    "[--seed N]\n"
-	    "              [--linger MS] [--verbose]\n"
+	    "              [--linger MS] [--verbose] [--peer-hello-hash H]\n"
 	    "  --local ADDR:PORT   bind here (default loopback, port 0)\n"
 	    "  --remote ADDR:PORT  send ZRTP and SRTP here\n"
 	    "  --ka/--hash/--cipher/--auth/--sas NAME  offer this one "
@@ -208,7 +209,9 @@ usage(void)
 	    "answering ZRTP\n"
 	    "                      until the peer is quiet this long "
 	    "(default 5000)\n"
-	    "  --verbose           log every datagram to stderr\n");
+	    "  --verbose           log every datagram to stderr\n"
+	    "  --peer-hello-hash H the peer's a=zrtp-hash; a Hello that does "
+	    "not match ends the run\n");
 	exit(2);
 }
 
@@ -430,7 +433,7 @@ cb_exported(void *cd, int zuid, uint8_t role)
 }
 
 static void
-setup_bzrtp(const char *names[BZC_NTYPES])
+setup_bzrtp(const char *names[BZC_NTYPES], const char *peer_hello_hash)
 {
 	int rc;
 
@@ -442,6 +445,11 @@ setup_bzrtp(const char *names[BZC_NTYPES])
 		die("bzrtp_initBzrtpContext: 0x%x", rc);
 	if ((rc = bzrtp_setClientData(bz.ctx, bz.ssrc, &bz)) != 0)
 		die("bzrtp_setClientData: 0x%x", rc);
+	/* §8.1: bzrtp checks the peer's Hello against this. */
+	if (peer_hello_hash != NULL && (rc = bzrtp_setPeerHelloHash(bz.ctx,
+	    bz.ssrc, (uint8_t *)(uintptr_t)peer_hello_hash,
+	    strlen(peer_hello_hash))) != 0)
+		die("bzrtp_setPeerHelloHash: 0x%x", rc);
 	if ((rc = bzrtp_startChannelEngine(bz.ctx, bz.ssrc)) != 0)
 		die("bzrtp_startChannelEngine: 0x%x", rc);
 }
@@ -735,6 +743,9 @@ receive(void)
 		vlog("recv %.8s (%zd bytes)", n >= 24 ?
 		    (char *)buf + 16 : "?", n);
 		rc = bzrtp_processMessage(bz.ctx, bz.ssrc, buf, (uint16_t)n);
+		/* The peer's Hello is not the one signalling announced. */
+		if (rc == BZRTP_ERROR_HELLOHASH_MISMATCH)
+			fail("peer Hello does not match --peer-hello-hash");
 		/* bzrtp rejects e.g. late retransmissions: log only */
 		if (rc != 0)
 			fprintf(stderr, "bzpeer: bzrtp_processMessage(%.8s): "
@@ -822,13 +833,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, 'e' },
 		{ "linger", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "peer-hello-hash", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, at;
 
 	while ((ch = getopt_long(argc, argv, "l:r:H:c:a:k:s:C:U:P:VS:t:n:L:"
-	    "e:g:vh", longopts, NULL)) != -1) {
+	    "e:g:vz:h", longopts, NULL)) != -1) {
 		if ((at = bzc_algotype_byopt(ch)) != -1) {
 			o->names[at] = optarg;
 			continue;
@@ -872,6 +884,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'v':
 			bz.verbose = 1;
+			break;
+		case 'z':
+			o->peer_hello_hash = optarg;
 			break;
 		default:
 			usage();
@@ -962,7 +977,7 @@ main(int argc, char **argv)
 	if (o.cache != NULL)
 		bzc_cache_open(&bz.cache, bz.ctx, o.cache, o.selfuri,
 		    o.peeruri);
-	setup_bzrtp(o.names);
+	setup_bzrtp(o.names, o.peer_hello_hash);
 
 	secure = run(&o, deadline);
 	if (bz.dropped > 0)

@@ -36,10 +36,13 @@ pair() {
 	exec 3<"$d/fifo"
 	read -r bound <&3
 	port=$(echo "$bound" | sed 's/.*"port":\([0-9]*\).*/\1/')
+	# Our a=zrtp-hash, printed before any packet: bzrtp checks our Hello.
+	hh=$(echo "$bound" | sed -n 's/.*"hello_hash":"\([^"]*\)".*/\1/p')
 	cat <&3 >"$d/probe.json" &
 	cat_pid=$!
 	"$b/tests/interop/bzpeer" --local 127.0.0.1:0 \
 	    --remote "127.0.0.1:$port" --srtp 20 --timeout 30 $bopts \
+	    --peer-hello-hash "${HELLO_HASH:-$hh}" \
 	    >"$d/bz.json" 2>"$d/bz.err" || true
 	wait "$probe" || true
 	wait "$cat_pid" || true
@@ -47,6 +50,15 @@ pair() {
 	grep '"event":"secure"' "$d/bz.json" >"$d/bz.secure" || true
 	grep '"event":"srtp"' "$d/bz.json" >"$d/bz.srtp" || true
 	ok=1
+	if [ -n "${HELLO_HASH:-}" ]; then
+		# A wrong a=zrtp-hash: bzrtp refuses our first Hello.
+		grep -q 'does not match --peer-hello-hash' "$d/bz.json" ||
+		    { echo "  FAIL bzrtp accepted a Hello against a wrong hash"; ok=0; }
+		report_pair
+		return
+	fi
+	check_eq "hello_hash at bind = in the report" "$hh" \
+	    "$(field hello_hash "$d/probe.json")" || ok=0
 	check_eq "result" "$(field result "$d/probe.json")" secure || ok=0
 	# Under loss a preference may yield to contention: any role will do.
 	[ "$role" = any ] ||
@@ -67,6 +79,10 @@ pair() {
 		    "$(field sas_verified "$d/probe.json")" || ok=0
 		check_eq "cache" matched "$(field cache "$d/probe.json")" || ok=0
 	fi
+	report_pair
+}
+
+report_pair() {
 	if [ $ok -eq 1 ]; then
 		echo "ok   $name: SAS $(field sas "$d/probe.json"), role $(field role "$d/probe.json")"
 	else
@@ -98,6 +114,11 @@ pair "cache call 1" initiator "--role initiator --cache $tmp/ours.db --verify-sa
     "--cache $tmp/bz.db --sas-verified"
 EXPECT_VERIFIED=1 pair "cache call 2: rs1 matched, V flag honoured" responder \
     "--role responder --cache $tmp/ours.db" "--cache $tmp/bz.db"
+
+# The a=zrtp-hash check has teeth: a hash that is not our Hello's is
+# refused by bzrtp (our probe then gives up after its 3 s timeout).
+HELLO_HASH="1.10 $(printf '0%.0s' $(seq 64))" pair "wrong a=zrtp-hash refused" \
+    any "--timeout 3" "--timeout 3"
 
 # 20 % loss of every ZRTP packet, both directions.
 pair "20% loss (we prefer to initiate)" any "--role initiator --loss 20" \

@@ -92,6 +92,8 @@ usage(int status)
 "  --role R            initiator, responder or any (default any)\n"
 "  --hash L --cipher L --auth L --kex L --sas L\n"
 "                      preference lists, e.g. --kex X255,DH3k --sas B256\n"
+"                      (default: docs/engine.md; a wrong name lists the\n"
+"                      supported ones)\n"
 "  --cache FILE        retained-secret cache (SQLite); default: none\n"
 "  --verify-sas        record the SAS as verified in the cache\n"
 "  --preshared         offer Preshared mode; use it when a secret is cached\n"
@@ -134,28 +136,20 @@ parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	return 0;
 }
 
-/* "X255,DH3k" into one preference list. */
-static int
+/*
+ * "X255,DH3k" into one preference list (proto/algo.c, shared with the
+ * daemon): an unknown name is refused with the supported ones listed.
+ */
+static void
 parse_list(struct zs_config *c, int kind, const char *arg)
 {
-	char name[5];
-	const char *p = arg;
-	size_t n;
+	char err[256];
 
-	c->count[kind] = 0;
-	while (*p != '\0') {
-		n = strcspn(p, ",");
-		if (n == 0 || n > 4 || c->count[kind] == ZRTP_ALGO_MAX)
-			return -1;
-		memset(name, ' ', 4);
-		memcpy(name, p, n);
-		c->algo[kind][c->count[kind]++] = ZALGO(name[0], name[1],
-		    name[2], name[3]);
-		p += n;
-		if (*p == ',')
-			p++;
+	if (zalgo_parse_list(kind, arg, c->algo[kind], &c->count[kind], err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "zrtp-probe: %s\n", err);
+		exit(2);
 	}
-	return 0;
 }
 
 static void
@@ -527,6 +521,7 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char kind_opts[] = "Hcaks";
+	char err[256];
 	unsigned long v;
 	char *end;
 	int ch, timeout = 20;
@@ -550,9 +545,8 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 				usage(2);
 			break;
 		case 'H': case 'c': case 'a': case 'k': case 's':
-			if (parse_list(c, (int)(strchr(kind_opts, ch) -
-			    kind_opts), optarg) != 0)
-				usage(2);
+			parse_list(c, (int)(strchr(kind_opts, ch) - kind_opts),
+			    optarg);
 			break;
 		case 'C':
 			*cache_path = optarg;
@@ -610,6 +604,12 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 	}
 	if (*local == NULL || optind != argc)
 		usage(2);
+	/* The lists together: room for Mult, Prsh and what EC38 brings. */
+	if (zalgo_complete(c->count, c->algo, c->preshared, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "zrtp-probe: %s\n", err);
+		exit(2);
+	}
 	pr->deadline = now_ms() + (uint64_t)timeout * 1000;
 }
 

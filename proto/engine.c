@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo.h"
 #include "engine_int.h"
 #include "zcrypto.h"
 #include "zerr.h"
@@ -159,6 +160,7 @@ zs_config_defaults(struct zs_config *c)
 	};
 
 	memset(c, 0, sizeof(*c));
+	zalgo_defaults(c->count, c->algo);
 	memcpy(c->client_id, "zrtpd 0.1       ", ZRTP_CID_LEN);
 	c->cache_expiry = 0xffffffff;
 	c->timers = t;
@@ -209,10 +211,18 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 {
 	uint8_t h0[ZRTP_HASH_IMAGE_LEN];
 	struct zsession *s;
+	struct zs_config c;
 	size_t max = atomic_load(&zs_max);
 	int r;
 
 	if (cfg == NULL || env == NULL || env->random == NULL)
+		return NULL;
+	/*
+	 * The Hello offers only what we run, with what §5.1.5 couples to it:
+	 * a list the configuration parser would refuse is refused here too.
+	 */
+	c = *cfg;
+	if (zalgo_complete(c.count, c.algo, c.preshared, NULL, 0) != 0)
 		return NULL;
 	if (atomic_fetch_add(&zs_live, 1) >= max && max != 0) {
 		atomic_fetch_sub(&zs_live, 1);
@@ -227,7 +237,7 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	}
 	memset(s->sec, 0, sizeof(*s->sec));
 	s->id = atomic_fetch_add(&zs_next_id, 1);
-	s->cfg = *cfg;
+	s->cfg = c;
 	s->env = *env;
 	zs_set_state(s, ZS_INIT);
 	/* The hash chain and Hello now: zs_hello_hash() before zs_start(). */

@@ -34,7 +34,12 @@ struct zs_config {
 	uint8_t		zid[ZRTP_ZID_LEN];
 	uint8_t		client_id[ZRTP_CID_LEN];
 	uint32_t	ssrc;
-	/* Hello lists in preference order; mandatory ones are implied. */
+	/*
+	 * Hello lists in preference order; mandatory ones are implied.
+	 * zs_config_defaults() fills the documented defaults; zs_new()
+	 * refuses a block the engine does not run, Mult or Prsh (it adds
+	 * them), and adds S384 and AES3 for EC38, EC52, X448 (§5.1.5).
+	 */
 	uint8_t		count[ZALGO_KIND_COUNT];
 	uint32_t	algo[ZALGO_KIND_COUNT][ZRTP_ALGO_MAX];
 	enum zs_role_pref {

@@ -19,9 +19,13 @@ static const uint32_t zs_mandatory[ZALGO_KIND_COUNT][2] = {
 	[ZALGO_SAS] = { ZSAS_B32, 0 },
 };
 
-/* §4.1.2, fastest first; X25519/X448 placed by measured cost. */
+/*
+ * §4.1.2, "fastest" first: the RFC's order (DH2k, EC25, DH3k, EC38, EC52)
+ * with X25519 and X448 where bzrtp and GNU ZRTP place them, so that both
+ * ends of a call rank alike and precompute the same key pair.
+ */
 static const enum zkex_alg zs_kex_speed[] = {
-	ZKEX_X255, ZKEX_DH2K, ZKEX_EC25, ZKEX_X448, ZKEX_DH3K, ZKEX_EC38,
+	ZKEX_DH2K, ZKEX_X255, ZKEX_EC25, ZKEX_X448, ZKEX_DH3K, ZKEX_EC38,
 	ZKEX_EC52,
 };
 
@@ -66,26 +70,8 @@ zs_in_list(const uint32_t *list, size_t n, uint32_t block)
 int
 zs_supported(int kind, uint32_t block)
 {
-	enum zhash_alg h;
-	enum zcipher_alg c;
-	enum zkex_alg k;
-
-	switch (kind) {
-	case ZALGO_HASH:
-		return zalgo_hash(block, &h) == 0;
-	case ZALGO_CIPHER:
-		return zalgo_cipher(block, &c) == 0;
-	case ZALGO_AUTH:
-		return block == ZALGO('H', 'S', '3', '2') ||
-		    block == ZALGO('H', 'S', '8', '0');
-	case ZALGO_KEX:
-		return zalgo_kex(block, &k) == 0 || block == ZKEX_BLOCK_MULT ||
-		    block == ZKEX_BLOCK_PRSH;
-	case ZALGO_SAS:
-		return zsas_supported(block);
-	default:
-		return 0;
-	}
+	return zalgo_runs(kind, block) || (kind == ZALGO_KEX &&
+	    (block == ZKEX_BLOCK_MULT || block == ZKEX_BLOCK_PRSH));
 }
 
 /*
@@ -119,6 +105,7 @@ zs_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
 	return n;
 }
 
+/* Both Curve25519 names rank alike: zalgo_kex() maps E255 to X25519. */
 static int
 zs_kex_rank(uint32_t block)
 {
@@ -133,21 +120,99 @@ zs_kex_rank(uint32_t block)
 	return 100;
 }
 
+/* The first block of a list that pred accepts, or 0. */
+static uint32_t
+zs_first_of(const uint32_t *list, size_t n, int (*pred)(uint32_t))
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pred(list[i]))
+			return list[i];
+	return 0;
+}
+
+static int
+zs_is_aes2(uint32_t block)
+{
+	return block == ZALGO('A', 'E', 'S', '2');
+}
+
+/* §5.1.5: EC38 only where a 384-bit hash is common; others always. */
+static size_t
+zs_kex_filter(uint32_t *kex, size_t n, const uint32_t *hash, size_t nh)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (kex[i] != ZALGO('E', 'C', '3', '8') ||
+		    zs_first_of(hash, nh, zalgo_hash_384) != 0)
+			kex[m++] = kex[i];
+	return m;
+}
+
+/*
+ * The name our Commit gives the key agreement alg: the peer's own, the
+ * first of its list that we offered too (Curve25519 is X255 to bzrtp,
+ * E255 to GNU ZRTP), so a peer that knows one name is never sent the
+ * other. The Commit's bytes, hashed into total_hash, carry that name.
+ */
+uint32_t
+zs_kex_name(const struct zsession *s, enum zkex_alg alg)
+{
+	uint32_t theirs[ZRTP_ALGO_MAX + 2];
+	enum zkex_alg k;
+	size_t n, i;
+
+	n = zs_full_list(s->peer_hello_m.count,
+	    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo,
+	    ZALGO_KEX, theirs);
+	for (i = 0; i < n; i++)
+		if (zalgo_kex(theirs[i], &k) == 0 && k == alg &&
+		    zs_offered(s, ZALGO_KEX, theirs[i]))
+			return theirs[i];
+	return zalgo_kex_block(alg);
+}
+
+/*
+ * §5.1.5, given the common hash and cipher lists: EC38 takes a 384-bit
+ * hash (zs_kex_filter() made sure there is one) and AES3, else AES2 (a
+ * SHOULD and a MAY); EC52 and X448 the same where common; DH2k AES1.
+ */
+static void
+zs_couple(struct zsession *s, const uint32_t *hash, size_t nh,
+    const uint32_t *cipher, size_t nc)
+{
+	uint32_t kex = s->algo[ZALGO_KEX], pick;
+
+	if (zalgo_kex_strong(kex)) {
+		if ((pick = zs_first_of(hash, nh, zalgo_hash_384)) != 0)
+			s->algo[ZALGO_HASH] = pick;
+		if ((pick = zs_first_of(cipher, nc, zalgo_cipher_256)) != 0 ||
+		    (pick = zs_first_of(cipher, nc, zs_is_aes2)) != 0)
+			s->algo[ZALGO_CIPHER] = pick;
+	} else if (kex == ZALGO('D', 'H', '2', 'k'))
+		s->algo[ZALGO_CIPHER] = ZALGO('A', 'E', 'S', '1');
+}
+
 static const uint32_t zs_wire_for_kind[ZALGO_KIND_COUNT] = {
 	ZWE_HASH, ZWE_CIPHER, ZWE_AUTH, ZWE_KEX, ZWE_SAS
 };
 
 /*
- * §4.1.2: per kind, the first algorithm of ours the peer also lists; for
- * key agreement, the faster of both sides' first common choice, so both
- * ends precompute the same key pair.
+ * §4.1.2: for key agreement, the faster of both sides' first common
+ * choice, so both ends precompute the same key pair, named as the peer
+ * names it; other kinds take our first common choice, except where §5.1.5
+ * couples them to the key agreement (zs_couple()).
  */
 int
 zs_negotiate(struct zsession *s)
 {
 	uint32_t ours[ZRTP_ALGO_MAX + 2], theirs[ZRTP_ALGO_MAX + 2];
-	uint32_t c_ours[ZRTP_ALGO_MAX + 2], c_theirs[ZRTP_ALGO_MAX + 2];
-	size_t no, nt, nco, nct;
+	uint32_t c[ZALGO_KIND_COUNT][ZRTP_ALGO_MAX + 2];
+	uint32_t c_theirs[ZRTP_ALGO_MAX + 2], kex;
+	size_t nc[ZALGO_KIND_COUNT], no, nt, nct = 0;
+	enum zkex_alg alg;
 	int k;
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
@@ -155,26 +220,27 @@ zs_negotiate(struct zsession *s)
 		nt = zs_full_list(s->peer_hello_m.count,
 		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo, k,
 		    theirs);
-		nco = zs_common(ours, no, theirs, nt, k, c_ours);
-		nct = zs_common(theirs, nt, ours, no, k, c_theirs);
-		if (nco == 0 || nct == 0)
+		nc[k] = zs_common(ours, no, theirs, nt, k, c[k]);
+		if (k == ZALGO_KEX)
+			nct = zs_common(theirs, nt, ours, no, k, c_theirs);
+	}
+	nc[ZALGO_KEX] = zs_kex_filter(c[ZALGO_KEX], nc[ZALGO_KEX],
+	    c[ZALGO_HASH], nc[ZALGO_HASH]);
+	nct = zs_kex_filter(c_theirs, nct, c[ZALGO_HASH], nc[ZALGO_HASH]);
+	for (k = 0; k < ZALGO_KIND_COUNT; k++)
+		if (nc[k] == 0 || (k == ZALGO_KEX && nct == 0))
 			return zs_fail(s, ZE_UNSUPPORTED, zs_wire_for_kind[k],
 			    "no algorithm in common");
-		s->algo[k] = c_ours[0];
-		if (k == ZALGO_KEX && zs_kex_rank(c_theirs[0]) <
-		    zs_kex_rank(c_ours[0]))
-			s->algo[k] = c_theirs[0];
-	}
-	/* §5.1.5: EC38 takes a 384-bit hash when one is common. */
-	if (s->algo[ZALGO_KEX] == ZALGO('E', 'C', '3', '8')) {
-		no = zs_full_list(s->cfg.count, s->cfg.algo, ZALGO_HASH, ours);
-		nt = zs_full_list(s->peer_hello_m.count,
-		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo,
-		    ZALGO_HASH, theirs);
-		if (zs_in_list(ours, no, ZALGO('S', '3', '8', '4')) &&
-		    zs_in_list(theirs, nt, ZALGO('S', '3', '8', '4')))
-			s->algo[ZALGO_HASH] = ZALGO('S', '3', '8', '4');
-	}
+	for (k = 0; k < ZALGO_KIND_COUNT; k++)
+		s->algo[k] = c[k][0];
+	kex = c[ZALGO_KEX][0];
+	if (zs_kex_rank(c_theirs[0]) < zs_kex_rank(kex))
+		kex = c_theirs[0];
+	if (zalgo_kex(kex, &alg) != 0)
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX, "key agreement");
+	s->algo[ZALGO_KEX] = zs_kex_name(s, alg);
+	zs_couple(s, c[ZALGO_HASH], nc[ZALGO_HASH], c[ZALGO_CIPHER],
+	    nc[ZALGO_CIPHER]);
 	return zs_apply_algos(s);
 }
 

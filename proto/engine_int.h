@@ -213,6 +213,7 @@ int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
 int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
 
 int	zs_supported(int kind, uint32_t block);
+uint32_t zs_kex_name(const struct zsession *s, enum zkex_alg alg);
 int	zs_offered(const struct zsession *s, int kind, uint32_t block);
 int	zs_negotiate(struct zsession *s);
 int	zs_apply_algos(struct zsession *s);

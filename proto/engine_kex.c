@@ -138,6 +138,15 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 		if (!zs_offered(s, k, c->algo[k]))
 			return zs_fail(s, ZE_UNSUPPORTED, wire[k],
 			    "Commit chose an algorithm our Hello did not offer");
+	/*
+	 * §5.1.5: EC38's hash MUST be 384 bits. The SHOULDs (AES3 with EC38,
+	 * AES1 with DH2k) are the initiator's to weigh: any cipher we offered
+	 * is accepted.
+	 */
+	if (kex == ZALGO('E', 'C', '3', '8') &&
+	    !zalgo_hash_384(c->algo[ZALGO_HASH]))
+		return zs_fail(s, ZE_UNSUPPORTED, ZWE_HASH,
+		    "Commit pairs EC38 with a hash shorter than 384 bits");
 	if ((kex == ZKEX_BLOCK_MULT) != (s->mode == ZMODE_MULT))
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
 		    "Multistream Commit without an active session, or DH "
@@ -250,7 +259,7 @@ zs_prsh_fallback(struct zsession *s)
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
 		    "Preshared Commit without a matching secret");
 	s->mode = ZMODE_DH;
-	s->algo[ZALGO_KEX] = zalgo_kex_block(s->kex);
+	s->algo[ZALGO_KEX] = zs_kex_name(s, s->kex);
 	return zs_send_commit(s);
 }
 

@@ -122,6 +122,7 @@ static void
 fe_config(struct zs_config *c, uint8_t setup, uint8_t cache_octet, int which)
 {
 	zs_config_defaults(c);
+	memset(c->count, 0, sizeof(c->count));	/* the corpus's lists */
 	memset(c->zid, which ? 0xb0 : 0xa0, ZRTP_ZID_LEN);
 	c->zid[11] = (uint8_t)which;
 	c->ssrc = which ? 0x22222222 : 0x11111111;

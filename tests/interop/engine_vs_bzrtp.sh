@@ -74,6 +74,17 @@ pair() {
 	    "$(field rx_salt "$d/bz.secure")" || ok=0
 	check_eq "SRTP bzrtp decrypted" 20 "$(field received "$d/bz.srtp")" || ok=0
 	check_eq "SRTP we decrypted" 20 "$(field received "$d/probe.json")" || ok=0
+	# One name on both sides: bzrtp knows Curve25519 only as X255.
+	check_eq "key agreement" "$(field key_agreement "$d/probe.json")" \
+	    "$(field ka "$d/bz.secure")" || ok=0
+	if [ -n "${EXPECT_SUITE:-}" ]; then
+		check_eq "suite (ours)" "$(field key_agreement "$d/probe.json") \
+$(field hash "$d/probe.json") $(field cipher "$d/probe.json") \
+$(field auth "$d/probe.json")" "$EXPECT_SUITE" || ok=0
+		check_eq "suite (bzrtp's)" "$(field ka "$d/bz.secure") \
+$(field hash "$d/bz.secure") $(field cipher "$d/bz.secure") \
+$(field auth "$d/bz.secure")" "$EXPECT_SUITE" || ok=0
+	fi
 	if [ -n "${EXPECT_VERIFIED:-}" ]; then
 		check_eq "SAS verified flag" true \
 		    "$(field sas_verified "$d/probe.json")" || ok=0
@@ -92,6 +103,28 @@ report_pair() {
 		fails=$((fails + 1))
 	fi
 }
+
+# A name the engine does not run is refused as the options are read, with
+# the supported names listed (issue 6, item 7).
+for bad in "--auth SK32" "--kex E414" "--sas B10D" "--cipher 2FS1" \
+    "--hash SKN2"; do
+	rc=0
+	"$b/cli/zrtp-probe" --local 127.0.0.1:0 --timeout 1 $bad \
+	    >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+	if [ $rc -ne 2 ] || ! grep -q "supported:" "$tmp/bad.err"; then
+		echo "FAIL probe $bad: exit $rc, $(cat "$tmp/bad.err")"
+		fails=$((fails + 1))
+	else
+		echo "ok   probe $bad refused: $(cat "$tmp/bad.err")"
+	fi
+done
+
+# Both sides' defaults (docs/engine.md): X255, and the initiator's first
+# common hash, cipher and auth tag (bzrtp lists HS32 first, we HS80).
+EXPECT_SUITE="X255 S256 AES1 HS80" pair "defaults (we initiate)" initiator \
+    "--role initiator" ""
+EXPECT_SUITE="X255 S256 AES1 HS32" pair "defaults (bzrtp initiates)" \
+    responder "--role responder" ""
 
 for role in initiator responder; do
 	pair "DH3k S256 AES1 HS32 B32 ($role)" $role \

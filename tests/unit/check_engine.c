@@ -69,7 +69,8 @@ static const struct {
 	const char *kex, *hash, *cipher, *sas;
 } combos[] = {
 	{ "DH3k", "S256", "AES1", "B32 " },
-	{ "DH2k", "S384", "AES3", "B256" },
+	{ "DH2k", "S384", "AES1", "B256" },	/* §5.1.5: AES3 listed first */
+	{ "DH3k", "S384", "AES3", "B256" },
 	{ "EC25", "S256", "AES1", "B32 " },
 	{ "EC38", "S384", "AES3", "B256" },
 	{ "EC52", "S384", "AES3", "B32 " },

@@ -825,8 +825,7 @@ main(int argc, char **argv)
 		die("libgcrypt initialisation failed (RLIMIT_MEMLOCK?)");
 	t0 = now_s();
 
-	printf("zrtpd handshake benchmark: S256 AES1 HS32 B32 (EC38, X448: "
-	    "S384 AES3 as RFC 6189 5.1.5 couples them), in memory, "
+	printf("zrtpd handshake benchmark: S256 AES1 HS32 B32, in memory, "
 	    "one thread,\n%.1f s per figure in %d interleaved slices, best "
 	    "slice shown\n", bench_secs, BENCH_SLICES);
 	printf("ours: role_pref initiator/responder, env.random = %s; "

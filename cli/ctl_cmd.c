@@ -1,0 +1,432 @@
+/*
+ * zrtpctl's session commands: status, sessions, show, name, unverify and
+ * watch. Each asks the daemon through libzrtpc and prints for a person or,
+ * with --json, one object whose "result" is the daemon's own.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+int
+cmd_status(struct ctl *x)
+{
+	json_t *res, *sess, *by, *v;
+	const char *k;
+	int r;
+
+	if ((r = ctl_call(x, "status", NULL, &res)) != 0)
+		return r;
+	if (x->json)
+		return ctl_json_ok(x, CTL_EXIT_OK, res);
+	sess = json_object_get(res, "sessions");
+	printf("Daemon:   ");
+	ctl_put(stdout, ctl_str(res, "daemon"));
+	printf(" (pid %lld, up %llds, protocol %lld)\n",
+	    (long long)ctl_int(res, "pid"), (long long)ctl_int(res, "uptime_s"),
+	    (long long)ctl_int(res, "version"));
+	printf("Our ZID:  ");
+	ctl_put_id(stdout, ctl_str(res, "zid"));
+	printf("\nAccess:   ");
+	ctl_put(stdout, ctl_str(res, "access"));
+	printf("\nSessions: %lld of at most %lld\n",
+	    (long long)ctl_int(sess, "count"), (long long)ctl_int(sess, "limit"));
+	by = json_object_get(sess, "by_security");
+	json_object_foreach(by, k, v) {
+		const struct ctl_state_words *w = ctl_state_words(k);
+
+		printf("          %lld %s%s%s\n", (long long)json_integer_value(v),
+		    ctl_style(x, ctl_level_style(w->level)), w->title,
+		    ctl_style(x, CTL_RESET));
+	}
+	printf("Cache:    %lld peers in ",
+	    (long long)ctl_int(json_object_get(res, "cache"), "peers"));
+	ctl_put(stdout, ctl_str(json_object_get(res, "cache"), "path"));
+	putchar('\n');
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+static json_t *
+session_items(json_t *res)
+{
+	return json_is_array(res) ? res : json_object_get(res, "sessions");
+}
+
+int
+cmd_sessions(struct ctl *x)
+{
+	json_t *res, *list, *s, *peer;
+	const struct ctl_state_words *w;
+	size_t i;
+	int r;
+
+	if ((r = ctl_call(x, "session_list", NULL, &res)) != 0)
+		return r;
+	if (x->json)
+		return ctl_json_ok(x, CTL_EXIT_OK, res);
+	list = session_items(res);
+	if (json_array_size(list) == 0)
+		printf("No sessions. A softphone creates them; zrtpctl "
+		    "watch shows them as they come.\n");
+	else
+		printf("%s%-8s %-6s %-10s %-42s %-20s %s%s\n",
+		    ctl_style(x, CTL_BOLD), "SESSION", "CALL", "LABEL",
+		    "SECURITY", "SAS", "PEER", ctl_style(x, CTL_RESET));
+	json_array_foreach(list, i, s) {
+		peer = json_object_get(s, "peer");
+		w = ctl_state_words(ctl_str(s, "security"));
+		ctl_put(stdout, ctl_str(s, "session"));
+		printf("\t ");
+		ctl_put(stdout, ctl_str(s, "call"));
+		printf("\t");
+		ctl_put(stdout, ctl_str(s, "label"));
+		printf("\t %s%s%s%s\t", ctl_style(x, ctl_level_style(w->level)),
+		    w->title, ctl_style(x, CTL_RESET),
+		    ctl_bool(s, "ended") ? " (ended)" : "");
+		ctl_put(stdout, ctl_str(json_object_get(s, "sas"), "text"));
+		printf("\t");
+		if (json_is_object(peer)) {
+			ctl_put_quoted(stdout, ctl_str(peer, "name"));
+			printf(" ");
+			ctl_put_id(stdout, ctl_str(peer, "zid"));
+		} else
+			printf("-");
+		putchar('\n');
+	}
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+static void
+print_counters(json_t *c)
+{
+	static const char *const keys[] = { "zrtp_in", "zrtp_out", "srtp_in",
+		"srtp_out", "srtcp_in", "srtcp_out", "rtp_in", "rtp_out",
+		"rejected", "clear_dropped" };
+	size_t i;
+
+	printf("Counters:");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf(" %s %lld", keys[i], (long long)ctl_int(c, keys[i]));
+	putchar('\n');
+}
+
+static void
+print_addr(const char *what, json_t *a)
+{
+	if (!json_is_object(a))
+		return;
+	printf("%s", what);
+	ctl_put(stdout, ctl_str(a, "addr"));
+	printf(" port %lld%s\n", (long long)ctl_int(a, "port"),
+	    ctl_bool(a, "latched") ? " (latched)" : "");
+}
+
+static void
+print_session(struct ctl *x, json_t *s)
+{
+	json_t *peer = json_object_get(s, "peer");
+	json_t *alg = json_object_get(s, "algorithms");
+	json_t *e = json_object_get(s, "error");
+	const char *cache = ctl_str(s, "cache");
+
+	printf("%sSession ", ctl_style(x, CTL_BOLD));
+	ctl_put(stdout, ctl_str(s, "session"));
+	printf("%s (call ", ctl_style(x, CTL_RESET));
+	ctl_put(stdout, ctl_str(s, "call"));
+	printf(", label ");
+	ctl_put_quoted(stdout, ctl_str(s, "label"));
+	printf(", mode ");
+	ctl_put(stdout, ctl_str(s, "mode"));
+	printf(", policy ");
+	ctl_put(stdout, ctl_str(s, "policy"));
+	printf(")%s\n", ctl_bool(s, "ended") ? ": ENDED" : "");
+	ctl_print_state(x, ctl_str(s, "security"), ctl_str(s, "session"), "");
+	if (ctl_bool(s, "media_clear"))
+		printf("          %sMedia is passing in clear.%s\n",
+		    ctl_style(x, CTL_RED), ctl_style(x, CTL_RESET));
+	ctl_print_sas(x, json_object_get(s, "sas"), peer, "");
+	if (json_is_object(peer)) {
+		printf("Client:   ");
+		ctl_put_quoted(stdout, ctl_str(peer, "client_id"));
+		printf(", ZRTP ");
+		ctl_put(stdout, ctl_str(peer, "version"));
+		putchar('\n');
+	}
+	printf("Cache:    %s\n", cache == NULL ? "not known yet" :
+	    strcmp(cache, "new") == 0 ? "new: first call with this peer" :
+	    strcmp(cache, "matched") == 0 ? "matched: the peer proved the "
+	    "secret of earlier calls" : strcmp(cache, "mismatch") == 0 ?
+	    "MISMATCH: the peer did not prove the secret of earlier calls" :
+	    "unknown");
+	if (json_is_object(alg)) {
+		printf("Algorithms: hash ");
+		ctl_put(stdout, ctl_str(alg, "hash"));
+		printf(", cipher ");
+		ctl_put(stdout, ctl_str(alg, "cipher"));
+		printf(", auth ");
+		ctl_put(stdout, ctl_str(alg, "auth"));
+		printf(", key agreement ");
+		ctl_put(stdout, ctl_str(alg, "kex"));
+		printf(", SAS ");
+		ctl_put(stdout, ctl_str(alg, "sas"));
+		printf("%s\n", ctl_bool(s, "multistream") ? " (Multistream)" :
+		    "");
+	}
+	print_addr("Media:    ", json_object_get(s, "media"));
+	print_addr("App:      ", json_object_get(s, "app"));
+	print_addr("Remote:   ", json_object_get(s, "remote"));
+	printf("a=zrtp-hash: ");
+	ctl_put(stdout, ctl_str(json_object_get(s, "zrtp_hash"), "state"));
+	putchar('\n');
+	if (json_is_object(e)) {
+		printf("%sFailure:  ", ctl_style(x, CTL_RED));
+		ctl_put(stdout, ctl_str(e, "code"));
+		printf("%s (", ctl_bool(e, "from_peer") ? " from the peer" : "");
+		ctl_put(stdout, ctl_str(e, "message"));
+		printf(")%s\n", ctl_style(x, CTL_RESET));
+	}
+	print_counters(json_object_get(s, "counters"));
+}
+
+int
+cmd_show(struct ctl *x)
+{
+	json_t *args, *res;
+	int r, ex;
+
+	args = json_pack("{ss}", "session", x->argv[0]);
+	r = ctl_call(x, "session_show", args, &res);
+	json_decref(args);
+	if (r != 0)
+		return r;
+	ex = ctl_state_words(ctl_str(res, "security"))->exit;
+	if (x->json)
+		return ctl_json_ok(x, ex, res);
+	print_session(x, res);
+	json_decref(res);
+	return ex;
+}
+
+int
+cmd_name(struct ctl *x)
+{
+	json_t *args, *res;
+	const char *name;
+	int r;
+
+	args = json_pack("{ss}", "session", x->argv[0]);
+	if (x->argc > 1)
+		json_object_set_new(args, "name", json_string(x->argv[1]));
+	r = ctl_call(x, "session_name", args, &res);
+	json_decref(args);
+	if (r != 0)
+		return r;
+	if (x->json)
+		return ctl_json_ok(x, CTL_EXIT_OK, res);
+	name = ctl_str(res, "name");
+	printf("Peer ");
+	ctl_put_id(stdout, ctl_str(res, "zid"));
+	if (name == NULL || name[0] == '\0') {
+		printf(" has no name. Give it one: zrtpctl name ");
+		ctl_put(stdout, x->argv[0]);
+		printf(" NAME\n");
+	} else {
+		printf(" is named %s", ctl_style(x, CTL_BOLD));
+		ctl_put_quoted(stdout, name);
+		printf("%s\n", ctl_style(x, CTL_RESET));
+	}
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_unverify(struct ctl *x)
+{
+	json_t *args, *res;
+	int r;
+
+	args = json_pack("{ss}", "session", x->argv[0]);
+	r = ctl_call(x, "sas_clear", args, &res);
+	json_decref(args);
+	if (r != 0)
+		return r;
+	if (x->json)
+		return ctl_json_ok(x, CTL_EXIT_OK, res);
+	printf("The peer's verified flag is cleared: the next call with it "
+	    "asks for the SAS again.\n");
+	if (ctl_str(res, "security") != NULL)
+		ctl_print_state(x, ctl_str(res, "security"), x->argv[0], "");
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+/* ---- watch ---- */
+
+static const char *const event_names[] = { "security", "peer", "sas_ready",
+	"secure", "zrtp_hash_mismatch", "no_zrtp", "going_clear", "alert",
+	"failed", "closed" };
+
+static void
+event_head(struct ctl *x, json_t *ev)
+{
+	time_t t = (time_t)(ctl_int(ev, "time") / 1000);
+	struct tm tm;
+	char when[16] = "--:--:--";
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	printf("%s%s%s ", ctl_style(x, CTL_DIM), when, ctl_style(x, CTL_RESET));
+	ctl_put(stdout, ctl_str(ev, "session"));
+	printf("  ");
+}
+
+static void
+print_event(struct ctl *x, json_t *ev)
+{
+	const char *name = ctl_str(ev, "event");
+	const char *cache;
+	json_t *alg;
+
+	event_head(x, ev);
+	if (strcmp(name, "security") == 0) {
+		putchar('\n');
+		ctl_print_state(x, ctl_str(ev, "security"),
+		    ctl_str(ev, "session"), "    ");
+	} else if (strcmp(name, "peer") == 0) {
+		printf("peer ");
+		ctl_put_quoted(stdout, ctl_str(ev, "name"));
+		printf(" (ZID ");
+		ctl_put_id(stdout, ctl_str(ev, "zid"));
+		printf("), client ");
+		ctl_put_quoted(stdout, ctl_str(ev, "client_id"));
+		printf(", ZRTP ");
+		ctl_put(stdout, ctl_str(ev, "version"));
+		putchar('\n');
+	} else if (strcmp(name, "sas_ready") == 0) {
+		json_t *peer = json_pack("{sO?}", "name",
+		    json_object_get(ev, "name"));
+
+		cache = ctl_str(ev, "cache");
+		printf("%sThe SAS is ready%s\n", ctl_style(x, CTL_BOLD),
+		    ctl_style(x, CTL_RESET));
+		ctl_print_sas(x, json_object_get(ev, "sas"), peer, "    ");
+		json_decref(peer);
+		if (cache != NULL && strcmp(cache, "mismatch") == 0)
+			printf("    %sCACHE MISMATCH: compare the SAS before "
+			    "anything else.%s\n", ctl_style(x, CTL_RED),
+			    ctl_style(x, CTL_RESET));
+		else if (cache != NULL && strcmp(cache, "new") == 0)
+			printf("    First call with this peer.\n");
+		printf("    Next:     read the SAS aloud to each other, then: "
+		    "zrtpctl verify ");
+		ctl_put(stdout, ctl_str(ev, "session"));
+		putchar('\n');
+	} else if (strcmp(name, "secure") == 0) {
+		alg = json_object_get(ev, "algorithms");
+		printf("SRTP keys in place (cipher ");
+		ctl_put(stdout, ctl_str(alg, "cipher"));
+		printf(", auth ");
+		ctl_put(stdout, ctl_str(alg, "auth"));
+		printf(", key agreement ");
+		ctl_put(stdout, ctl_str(alg, "kex"));
+		printf(")\n");
+	} else if (strcmp(name, "zrtp_hash_mismatch") == 0) {
+		printf("%sThe peer's Hello does not match the a=zrtp-hash of "
+		    "its SDP: someone may be intercepting the call.%s\n",
+		    ctl_style(x, CTL_RED), ctl_style(x, CTL_RESET));
+	} else if (strcmp(name, "no_zrtp") == 0) {
+		printf("%sThe other side does not speak ZRTP: this call is NOT "
+		    "secure.%s\n", ctl_style(x, CTL_RED),
+		    ctl_style(x, CTL_RESET));
+	} else if (strcmp(name, "going_clear") == 0) {
+		printf("%sThe peer went clear: from now on this call is NOT "
+		    "secure.%s\n", ctl_style(x, CTL_RED),
+		    ctl_style(x, CTL_RESET));
+	} else if (strcmp(name, "alert") == 0 || strcmp(name, "failed") == 0) {
+		printf("%s%s ", ctl_style(x, CTL_RED),
+		    strcmp(name, "alert") == 0 ? "ALERT" : "ZRTP FAILED");
+		ctl_put(stdout, ctl_str(ev, "code"));
+		printf("%s: ", ctl_bool(ev, "from_peer") ? " (from the peer)" :
+		    "");
+		ctl_put(stdout, ctl_str(ev, "message"));
+		printf("%s\n", ctl_style(x, CTL_RESET));
+	} else if (strcmp(name, "closed") == 0) {
+		printf("closed (");
+		ctl_put(stdout, ctl_str(ev, "reason"));
+		printf(")\n");
+	} else {
+		printf("event ");
+		ctl_put(stdout, name);
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+static int
+known_event(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
+		if (strcmp(event_names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cmd_watch(struct ctl *x)
+{
+	struct zrtpc_error err;
+	json_t *args, *res, *ev, *list;
+	int i, r;
+
+	if (x->until != NULL && !known_event(x->until))
+		return ctl_fail(x, CTL_EXIT_USAGE, "usage",
+		    "Events: security peer sas_ready secure zrtp_hash_mismatch "
+		    "no_zrtp going_clear alert failed closed",
+		    "--until takes an event name");
+	args = json_object();
+	if (x->argc > 0) {
+		list = json_array();
+		for (i = 0; i < x->argc; i++)
+			json_array_append_new(list, json_string(x->argv[i]));
+		json_object_set_new(args, "sessions", list);
+	}
+	r = ctl_call(x, "subscribe", args, &res);
+	json_decref(args);
+	if (r != 0)
+		return r;
+	json_decref(res);
+	if (!x->json) {
+		printf("%sWatching ", ctl_style(x, CTL_BOLD));
+		ctl_put(stdout, zrtpc_daemon(x->c));
+		printf("%s: events appear as they happen (Ctrl-C stops).\n",
+		    ctl_style(x, CTL_RESET));
+		fflush(stdout);
+	}
+	for (;;) {
+		r = zrtpc_event(x->c, -1, &ev, &err);
+		if (r == ZRTPC_E_OVERFLOW) {
+			ctl_fail(x, CTL_EXIT_FAIL, err.code, NULL, "%s",
+			    err.message);
+			continue;
+		}
+		if (r != 0)
+			return ctl_report(x, r, &err);
+		if (x->json) {
+			json_dumpf(ev, stdout,
+			    JSON_COMPACT | JSON_ENSURE_ASCII);
+			fputc('\n', stdout);
+			fflush(stdout);
+		} else
+			print_event(x, ev);
+		r = x->until != NULL &&
+		    strcmp(ctl_str(ev, "event"), x->until) == 0;
+		json_decref(ev);
+		if (r)
+			return CTL_EXIT_OK;
+	}
+}

@@ -12,6 +12,8 @@
 
 #include "unit.h"
 #include <gcrypt.h>
+#include <gmp.h>
+#include <openssl/crypto.h>
 
 #include "cipher.h"
 #include "hash.h"
@@ -290,6 +292,54 @@ START_TEST(test_x448_low_order)
 }
 END_TEST
 
+/*
+ * Where the public-key libraries keep scalars (docs/performance.md): after
+ * the first key agreement OpenSSL has its locked secure heap and GMP, under
+ * nettle's ECC, allocates from libgcrypt's secure memory.
+ */
+START_TEST(test_kex_secret_memory)
+{
+	struct zkex k;
+	mpz_t x;
+
+	ck_assert_int_eq(zkex_generate(&k, ZKEX_EC38), 0);
+	zkex_clear(&k);
+	ck_assert_int_eq(CRYPTO_secure_malloc_initialized(), 1);
+	mpz_init2(x, 384);
+	ck_assert(gcry_is_secure(mpz_limbs_read(x)));
+	mpz_clear(x);
+}
+END_TEST
+
+/* RFC 7748 §5: u >= p is reduced; p and p + 1 are 0 and 1, low order. */
+START_TEST(test_mont_noncanonical)
+{
+	static const char *u25519[] = {
+	    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	};
+	struct zkex k;
+	uint8_t u[56];
+	size_t i;
+
+	ck_assert_int_eq(zkex_generate(&k, ZKEX_X255), 0);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(unhex(u25519[i], u, sizeof(u)), 32);
+		assert_refused(&k, u, 32);
+	}
+	zkex_clear(&k);
+	/* X448: p = 2^448 - 2^224 - 1 and p + 1 = 2^448 - 2^224. */
+	ck_assert_int_eq(zkex_generate(&k, ZKEX_X448), 0);
+	memset(u, 0xff, sizeof(u));
+	u[28] = 0xfe;
+	assert_refused(&k, u, 56);
+	memset(u, 0, 28);
+	u[28] = 0xff;
+	assert_refused(&k, u, 56);
+	zkex_clear(&k);
+}
+END_TEST
+
 START_TEST(test_kex_bad_secret)
 {
 	/* P-256 group order n (FIPS 186-4 D.1.2.3). */
@@ -497,6 +547,8 @@ crypto_suite(void)
 	tcase_add_test(tc, test_x25519_low_order);
 	tcase_add_test(tc, test_x448_low_order);
 	tcase_add_test(tc, test_kex_bad_secret);
+	tcase_add_test(tc, test_kex_secret_memory);
+	tcase_add_test(tc, test_mont_noncanonical);
 	tcase_add_test(tc, test_kex_lengths);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("util");

@@ -26,7 +26,7 @@ extern const struct kex_ops kex_nist_ossl_ops;	/* kex_nist.c, OpenSSL */
 extern const struct kex_ops kex_nist_nettle_ops; /* kex_nist.c, nettle */
 extern const struct kex_ops kex_mont_ops;	/* kex.c, nettle */
 
-/* OpenSSL's secure heap, set up once before its first use (kex_ossl.c). */
+/* OpenSSL's secure heap, locked; zcrypto_init() starts it (kex_mem.c). */
 int	kex_ossl_init(void);
 /* GMP (under nettle's ECC) allocating in wiped secure memory. */
 int	kex_gmp_init(void);

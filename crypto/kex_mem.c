@@ -14,25 +14,32 @@
 #include "kex_int.h"
 #include "zcrypto.h"
 
-/*
- * OpenSSL's secure heap: a power of two. An operation holds a few KiB of
- * secure BN temporaries (the DH3k exponentiation the most), so this serves
- * some 60 concurrent key agreements; past that BN_secure_new fails and the
- * agreement reports ZE_NOMEM rather than use unlocked memory.
- */
-#define KEX_OSSL_SECURE_HEAP	(256 * 1024)
+/* OpenSSL rounds smaller secure allocations up to this. */
 #define KEX_OSSL_SECURE_MIN	32
 
+/*
+ * OpenSSL's secure heap (ZCRYPTO_OSSL_HEAP): an operation holds a few KiB
+ * of secure BN temporaries (the DH3k exponentiation the most), so it serves
+ * some 60 concurrent key agreements; past that BN_secure_new fails and the
+ * agreement reports ZE_NOMEM rather than use unlocked memory. A heap that
+ * cannot be locked is refused, as libgcrypt's pool is (zcrypto_init).
+ */
 int
 kex_ossl_init(void)
 {
 	if (CRYPTO_secure_malloc_initialized())
 		return 0;
 	/* 1: locked; 2: usable but mlock failed (RLIMIT_MEMLOCK); 0: none. */
-	if (CRYPTO_secure_malloc_init(KEX_OSSL_SECURE_HEAP,
-	    KEX_OSSL_SECURE_MIN) == 0)
+	switch (CRYPTO_secure_malloc_init(ZCRYPTO_OSSL_HEAP,
+	    KEX_OSSL_SECURE_MIN)) {
+	case 1:
+		return 0;
+	case 2:
+		CRYPTO_secure_malloc_done();
+		return ZE_MEMLOCK;
+	default:
 		return ZE_NOMEM;
-	return 0;
+	}
 }
 
 /* GMP aborts on a NULL return, as it does with its default allocator. */

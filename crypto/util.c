@@ -9,6 +9,7 @@
 
 #include <gcrypt.h>
 
+#include "kex_int.h"
 #include "zcrypto.h"
 
 #define ZCRYPTO_GCRYPT_MIN	"1.10.0"
@@ -61,7 +62,7 @@ zcrypto_init(size_t secmem_bytes)
 	 * A pool libgcrypt could not lock would hold every secret in
 	 * swappable memory behind one warning: refuse instead.
 	 */
-	if (!zcrypto_can_lock(want))
+	if (!zcrypto_can_lock(want + ZCRYPTO_OSSL_HEAP))
 		return ZE_MEMLOCK;
 	gcry_control(GCRYCTL_SUSPEND_SECMEM_WARN);
 	if (gcry_control(GCRYCTL_INIT_SECMEM, want, 0) != 0)
@@ -78,7 +79,7 @@ zcrypto_init(size_t secmem_bytes)
 	gcry_control(GCRYCTL_AUTO_EXPAND_SECMEM, ZCRYPTO_SECMEM_CHUNK);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 	zcrypto_pool = want;
-	return 0;
+	return kex_ossl_init();
 }
 
 size_t

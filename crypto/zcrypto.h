@@ -21,6 +21,12 @@
  */
 #define ZCRYPTO_SECMEM_DEFAULT	(64 * 1024)
 /*
+ * OpenSSL's secure heap (key-agreement scalars and their temporaries,
+ * docs/performance.md), locked beside libgcrypt's pool by zcrypto_init().
+ * A power of two; a few KiB per key agreement in progress.
+ */
+#define ZCRYPTO_OSSL_HEAP	(256 * 1024)
+/*
  * Secure memory one thread may hold while it computes: its zrand_pool and
  * libgcrypt's secure MPI temporaries of one key agreement.
  */

@@ -181,8 +181,12 @@ static atomic_size_t		zs_live, zs_max;
 size_t
 zs_secure_bytes(void)
 {
-	/* The secrets, the key pair's secret, one job's secret buffer. */
+	/*
+	 * The secrets, a call's (a session without one has its own), the
+	 * key pair's secret, one job's secret buffer.
+	 */
 	return ZS_SECMEM_BLOCK(sizeof(struct zs_secrets)) +
+	    ZS_SECMEM_BLOCK(sizeof(struct zcall_secrets)) +
 	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX) +
 	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX > ZKEX_RESULT_MAX ? ZKEX_SV_MAX :
 	    ZKEX_RESULT_MAX);
@@ -230,7 +234,11 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	}
 	/* The session in ordinary memory, its secrets in locked memory. */
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->sec = zsecure_alloc(sizeof(*s->sec))) == NULL) {
+	    (s->sec = zsecure_alloc(sizeof(*s->sec))) == NULL ||
+	    (s->call = cfg->call != NULL ? zcall_ref(cfg->call) :
+	    zcall_new(NULL, 0)) == NULL) {
+		if (s != NULL)
+			zsecure_free(s->sec, sizeof(*s->sec));
 		free(s);
 		atomic_fetch_sub(&zs_live, 1);
 		return NULL;
@@ -238,6 +246,7 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	memset(s->sec, 0, sizeof(*s->sec));
 	s->id = atomic_fetch_add(&zs_next_id, 1);
 	s->cfg = c;
+	s->cfg.call = s->call;
 	s->env = *env;
 	zs_set_state(s, ZS_INIT);
 	/* The hash chain and Hello now: zs_hello_hash() before zs_start(). */
@@ -271,6 +280,7 @@ zs_free(struct zsession *s)
 			zs_kex_job_free(a->u.kex);
 	}
 	zkex_clear(&s->kp);
+	zcall_unref(s->call);
 	zsecure_free(s->sec, sizeof(*s->sec));
 	zwipe(s, sizeof(*s));
 	free(s);
@@ -884,21 +894,6 @@ zs_exported_key(const struct zsession *s, size_t *len)
 		return NULL;
 	*len = s->sec->keys.hash_len;
 	return s->sec->keys.exported_key;
-}
-
-int
-zs_multistream_config(const struct zsession *first, struct zs_config *c,
-    uint8_t sess[ZHASH_MAX_LEN])
-{
-	if ((first->state != ZS_SECURE && first->state != ZS_CLEAR) ||
-	    first->mode == ZMODE_MULT || first->sec->keys.hash_len == 0)
-		return ZE_INVAL;
-	memcpy(sess, first->sec->keys.zrtp_sess, first->sec->keys.hash_len);
-	c->zrtp_sess = sess;
-	c->zrtp_sess_len = first->sec->keys.hash_len;
-	memcpy(c->first_algo, first->algo, sizeof(c->first_algo));
-	memcpy(c->first_peer_zid, first->peer_hello_m.zid, ZRTP_ZID_LEN);
-	return 0;
 }
 
 const uint8_t *

@@ -29,6 +29,38 @@ struct zs_timers {
 	uint32_t	handshake_ms;	/* give up if not secure by then; 0: never */
 };
 
+/*
+ * One call (§4.4.3): what its media streams share, seen live by every
+ * stream. The first stream that goes secure with DH or Preshared fills it
+ * with ZRTPSess, its algorithms and the peer's ZID; a stream whose peer
+ * Hello arrives after that runs Multistream from it (no DH, no SAS, no
+ * cache update), and must come from the same peer ZID. The nonce of every
+ * Multistream Commit, sent or accepted, is recorded at once; a Commit
+ * reusing one ends that stream with 0x80 (§4.4.3.1). When the first stream
+ * goes clear, the call's ZRTPSess is the replaced one (§4.7.2.1). The aux
+ * secret (§4.3) is copied into locked memory. Reference-counted: the
+ * creator holds one reference, each stream (zs_config.call) another; the
+ * call lives until the last is dropped. A call and its streams are used
+ * from one thread.
+ */
+struct zcall;
+
+#define ZCALL_AUX_MAX		64	/* bytes of aux secret */
+#define ZCALL_NONCES_MAX	32	/* Multistream Commits per call */
+
+/* NULL when out of memory or aux_len > ZCALL_AUX_MAX. */
+struct zcall	*zcall_new(const uint8_t *aux_secret, size_t aux_len);
+void		 zcall_unref(struct zcall *c);	/* accepts NULL */
+/* 1 once a stream filled it: later streams run Multistream. */
+int		 zcall_secure(const struct zcall *c);
+/*
+ * Fill a call from a first stream run elsewhere (its ZRTPSess, negotiated
+ * algorithm blocks and peer ZID); ZE_INVAL if already filled. Tests use it.
+ */
+int		 zcall_fill(struct zcall *c, const uint8_t *zrtp_sess,
+		    size_t len, const uint32_t algo[ZALGO_KIND_COUNT],
+		    const uint8_t peer_zid[ZRTP_ZID_LEN]);
+
 /* Our side of a session: identity, preferences and policy. */
 struct zs_config {
 	uint8_t		zid[ZRTP_ZID_LEN];
@@ -57,24 +89,13 @@ struct zs_config {
 	int		pbx, pbx_enroll;
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
 	struct zs_timers timers;
-	const uint8_t	*aux_secret;	/* optional, §4.3 */
-	size_t		 aux_secret_len;
 	/* §8.1: the peer's Hello hash from signalling, "" when none. */
 	char		 peer_hello_hash[65];
 	/*
-	 * Multistream (§4.4.3): the first stream's ZRTPSess (NULL for a DH
-	 * stream), its negotiated algorithm blocks (this stream commits with
-	 * them; a Commit with another hash is refused) and its peer's ZID
-	 * (this stream's peer must use the same). zs_multistream_config()
-	 * fills all three from a secure first stream.
+	 * The call this stream belongs to (§4.4.3), or NULL for a call of
+	 * its own. zs_new() takes a reference. The aux secret is the call's.
 	 */
-	const uint8_t	*zrtp_sess;
-	size_t		 zrtp_sess_len;
-	uint32_t	 first_algo[ZALGO_KIND_COUNT];
-	uint8_t		 first_peer_zid[ZRTP_ZID_LEN];
-	/* §4.4.3.1: nonces of this call's other streams; reuse is fatal. */
-	const uint8_t	(*used_nonces)[ZRTP_NONCE_LEN];
-	size_t		 used_nonces_len;
+	struct zcall	*call;
 };
 
 void	zs_config_defaults(struct zs_config *c);
@@ -260,13 +281,6 @@ uint32_t	 zs_algo(const struct zsession *s, enum zalgo_kind kind);
 /* This stream's ZRTPSess and ExportedKey once secure (DH/Prsh only). */
 const uint8_t	*zs_zrtp_sess(const struct zsession *s, size_t *len);
 const uint8_t	*zs_exported_key(const struct zsession *s, size_t *len);
-/*
- * Prepare c for a Multistream stream of the same call as first (secure, DH
- * or Preshared): copies ZRTPSess into sess (which must outlive the new
- * session), the algorithms and the peer's ZID. ZE_INVAL otherwise.
- */
-int	zs_multistream_config(const struct zsession *first,
-	    struct zs_config *c, uint8_t sess[ZHASH_MAX_LEN]);
 /* The nonce of this stream's surviving Multistream/Preshared Commit. */
 const uint8_t	*zs_commit_nonce(const struct zsession *s);
 /*

@@ -336,6 +336,7 @@ zs_go_secure(struct zsession *s)
 
 	zs_set_state(s, ZS_SECURE);
 	zkex_clear(&s->kp);
+	zcall_first_stream(s);	/* the call's ZRTPSess, if it is the first */
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
 		return zs_fail(s, r, ZWE_SOFTWARE, "going secure");
@@ -470,6 +471,7 @@ zs_go_clear_keys(struct zsession *s)
 		s->sec->keys.hash = hash;
 		s->sec->keys.hash_len = len;
 		memcpy(s->sec->keys.zrtp_sess, next, len);
+		zcall_sess_replaced(s);
 	}
 	zwipe(next, sizeof(next));
 }

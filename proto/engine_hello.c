@@ -341,11 +341,11 @@ zs_request_inputs(struct zsession *s)
 {
 	struct zs_action *a;
 
-	if (s->cfg.zrtp_sess != NULL) {
+	if (s->call->filled) {
 		/* §4.4.3.1: the first stream's algorithms, no DH, no cache. */
 		s->mode = ZMODE_MULT;
 		s->cache_loaded = s->kex_ready = 1;
-		memcpy(s->algo, s->cfg.first_algo, sizeof(s->algo));
+		memcpy(s->algo, s->call->algo, sizeof(s->algo));
 		s->algo[ZALGO_KEX] = ZKEX_BLOCK_MULT;
 		return zs_apply_algos(s);
 	}
@@ -455,8 +455,8 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	s->refused_wire = 0;	/* a usable Hello supersedes */
 	zs_report_peer(s);
 	/* §4.4.3: every stream of a call comes from the same peer ZID. */
-	if (s->cfg.zrtp_sess != NULL && !zct_eq(s->peer_hello_m.zid,
-	    s->cfg.first_peer_zid, ZRTP_ZID_LEN))
+	if (s->call->filled && !zct_eq(s->peer_hello_m.zid,
+	    s->call->peer_zid, ZRTP_ZID_LEN))
 		return zs_fail(s, ZE_BAD_FIELD, ZWE_HELLO_MISMATCH,
 		    "Multistream peer has another ZID than the first stream's");
 	if ((r = zs_negotiate(s)) != 0 || s->state != ZS_DISCOVERY)

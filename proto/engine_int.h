@@ -81,8 +81,28 @@ struct zs_kex_job {
 	int			 status;	/* filled by zs_kex_run() */
 };
 
+/* A call's secrets, in locked memory. */
+struct zcall_secrets {
+	uint8_t		zrtp_sess[ZHASH_MAX_LEN];
+	size_t		sess_len;
+	uint8_t		aux[ZCALL_AUX_MAX];
+	size_t		aux_len;
+};
+
+struct zcall {
+	unsigned		 refs;
+	int			 filled;	/* by a DH/Prsh stream */
+	uint64_t		 filler;	/* zs_id() of that stream */
+	uint32_t		 algo[ZALGO_KIND_COUNT];
+	uint8_t			 peer_zid[ZRTP_ZID_LEN];
+	uint8_t			 nonces[ZCALL_NONCES_MAX][ZRTP_NONCE_LEN];
+	size_t			 nnonces;
+	struct zcall_secrets	*sec;
+};
+
 struct zsession {
 	struct zs_secrets	*sec;		/* secure memory */
+	struct zcall		*call;		/* shared with the call's streams */
 	uint64_t		 id;		/* unique in the process */
 	struct zs_config	 cfg;
 	struct zs_env		 env;
@@ -237,6 +257,13 @@ int	zs_prsh_match(struct zsession *s);
 int	zs_derive_prsh(struct zsession *s);
 int	zs_pbxsecret(struct zsession *s, uint8_t out[ZRTP_RS_LEN]);
 int	zs_cache_update(struct zsession *s);
+
+/* The call (engine_call.c). */
+struct zcall	*zcall_ref(struct zcall *c);
+int	zcall_nonce_used(const struct zcall *c, const uint8_t *nonce);
+int	zcall_add_nonce(struct zcall *c, const uint8_t *nonce);
+void	zcall_first_stream(struct zsession *s);
+void	zcall_sess_replaced(struct zsession *s);
 int	zs_emit_store(struct zsession *s);
 
 #endif

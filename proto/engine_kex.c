@@ -58,6 +58,10 @@ zs_send_commit(struct zsession *s)
 		zs_random(s, c->nonce, sizeof(c->nonce));
 		memcpy(s->nonce, c->nonce, sizeof(s->nonce));
 	}
+	/* §4.4.3.1: every stream of the call sees it at once. */
+	if (s->mode == ZMODE_MULT && zcall_add_nonce(s->call, s->nonce) != 0)
+		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE,
+		    "too many Multistream streams in this call");
 	if (s->mode == ZMODE_PRSH) {
 		if ((r = zs_prsh_key(s, 1, c->key_id)) != 0)
 			return zs_fail(s, r, ZWE_SOFTWARE, "preshared key");
@@ -112,18 +116,6 @@ zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 	    "dropped");
 }
 
-/* §4.4.3.1: a nonce already used by another stream of this call. */
-static int
-zs_nonce_used(const struct zsession *s, const uint8_t *nonce)
-{
-	size_t i;
-	int used = 0;
-
-	for (i = 0; i < s->cfg.used_nonces_len; i++)
-		used |= zct_eq(s->cfg.used_nonces[i], nonce, ZRTP_NONCE_LEN);
-	return used;
-}
-
 /* §4.1.2, §5.4: every chosen algorithm must be one we offered. */
 static int
 zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
@@ -153,11 +145,11 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 		    "Commit on a Multistream stream");
 	/* ZRTPSess is only meaningful under the hash that made it. */
 	if (kex == ZKEX_BLOCK_MULT &&
-	    c->algo[ZALGO_HASH] != s->cfg.first_algo[ZALGO_HASH])
+	    c->algo[ZALGO_HASH] != s->call->algo[ZALGO_HASH])
 		return zs_fail(s, ZE_UNSUPPORTED, ZWE_HASH,
 		    "Multistream Commit with another hash than the first "
 		    "stream's");
-	if (kex == ZKEX_BLOCK_MULT && zs_nonce_used(s, c->nonce))
+	if (kex == ZKEX_BLOCK_MULT && zcall_nonce_used(s->call, c->nonce))
 		return zs_fail(s, ZE_BAD_FIELD, ZWE_NONCE_REUSE,
 		    "Multistream Commit reuses another stream's nonce");
 	return 0;
@@ -183,6 +175,9 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 		s->mode = s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH ? ZMODE_PRSH :
 		    ZMODE_DH;
 	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
+	if (s->mode == ZMODE_MULT && zcall_add_nonce(s->call, s->nonce) != 0)
+		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE,
+		    "too many Multistream streams in this call");
 	s->commit_pending = 1;
 	zwipe(s->sec->psk, sizeof(s->sec->psk));	/* our Preshared Commit lost */
 	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))

@@ -45,8 +45,8 @@ zs_secret_ids(struct zsession *s, enum zs_role as,
 	    l, strlen(l), out[0])) != 0 ||
 	    (r = zs_one_id(s, s->sec->cache.rs2_valid, s->sec->cache.rs2, ZRTP_RS_LEN,
 	    l, strlen(l), out[1])) != 0 ||
-	    (r = zs_one_id(s, s->cfg.aux_secret != NULL, s->cfg.aux_secret,
-	    s->cfg.aux_secret_len, s->sec->chain.h[3], ZRTP_HASH_IMAGE_LEN,
+	    (r = zs_one_id(s, s->call->sec->aux_len > 0, s->call->sec->aux,
+	    s->call->sec->aux_len, s->sec->chain.h[3], ZRTP_HASH_IMAGE_LEN,
 	    out[2])) != 0)
 		return r;
 	return zs_one_id(s, s->sec->cache.pbx_valid, s->sec->cache.pbxsecret,
@@ -100,10 +100,10 @@ zs_match_s1(struct zsession *s)
 static int
 zs_match_s2(struct zsession *s)
 {
-	struct zsecret aux = { s->cfg.aux_secret, s->cfg.aux_secret_len };
+	struct zsecret aux = { s->call->sec->aux, s->call->sec->aux_len };
 	uint8_t id[ZRTP_SECRET_ID_LEN];
 
-	if (s->cfg.aux_secret == NULL)
+	if (s->call->sec->aux_len == 0)
 		return 0;
 	if (zsecret_id(s->hash, &aux, s->peer_hello_m.h3, ZRTP_HASH_IMAGE_LEN,
 	    id) != 0)
@@ -167,9 +167,9 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 		z1.len = ZRTP_RS_LEN;
 	}
 	if (zs_match_s2(s)) {
-		z2.p = s->cfg.aux_secret;
-		z2.len = s->cfg.aux_secret_len;
-	} else if (s->cfg.aux_secret != NULL)
+		z2.p = s->call->sec->aux;
+		z2.len = s->call->sec->aux_len;
+	} else if (s->call->sec->aux_len > 0)
 		zs_alert(s, "auxsecret mismatch: the peer does not hold our "
 		    "auxiliary secret (§4.3.2)");
 	if ((s->pbx_matched = zs_match_s3(s))) {
@@ -227,9 +227,9 @@ zs_prsh_key(struct zsession *s, int with_aux,
 	struct zsecret psk;
 	int r;
 
-	if (with_aux && s->cfg.aux_secret != NULL) {
-		aux.p = s->cfg.aux_secret;
-		aux.len = s->cfg.aux_secret_len;
+	if (with_aux && s->call->sec->aux_len > 0) {
+		aux.p = s->call->sec->aux;
+		aux.len = s->call->sec->aux_len;
 	}
 	if ((r = zpreshared_key(s->hash, &rs1, &aux, &none, s->sec->psk)) != 0)
 		return r;
@@ -292,7 +292,8 @@ zs_derive_nodh(struct zsession *s, enum zmode mode)
 	    (r = zkeys_init(&s->sec->keys, s->hash, zcipher_key_len(s->cipher),
 	    zid_i, zid_r, total)) != 0)
 		return r;
-	r = mode == ZMODE_MULT ? zkeys_s0_mult(&s->sec->keys, s->cfg.zrtp_sess) :
+	r = mode == ZMODE_MULT ?
+	    zkeys_s0_mult(&s->sec->keys, s->call->sec->zrtp_sess) :
 	    zkeys_s0_prsh(&s->sec->keys, s->sec->psk);
 	return r != 0 ? r : zkeys_derive(&s->sec->keys, mode);
 }
@@ -314,7 +315,7 @@ zs_derive_prsh(struct zsession *s)
 int
 zs_derive_mult(struct zsession *s)
 {
-	if (s->cfg.zrtp_sess_len != zhash_len(s->hash))
+	if (s->call->sec->sess_len != zhash_len(s->hash))
 		return ZE_INVAL;
 	return zs_derive_nodh(s, ZMODE_MULT);
 }

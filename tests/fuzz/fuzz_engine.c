@@ -86,6 +86,7 @@ struct fe {
 	uint8_t		 peer_zid[ZRTP_ZID_LEN];
 	int		 secure, failed, clear, sas_seen, mismatch, verified;
 	int		 stores;
+	int		 mult;		/* a Multistream stream */
 	char		 sas[ZSAS_TEXT_MAX];
 	/* Datagrams delivered so far, as views into the input. */
 	const uint8_t	*past[FE_OPS_MAX];
@@ -137,24 +138,28 @@ fe_config(struct zs_config *c, uint8_t setup, uint8_t cache_octet, int which)
 		fe_prefer(c, ZALGO_SAS, ZSAS_B256);
 	}
 	c->preshared = ((cache_octet / FE_CACHE_COUNT) & FE_CACHE_PRSH) != 0;
+	/* The caller drops this reference once zs_new() took its own. */
+	if ((c->call = zcall_new(fe_aux, (setup & FE_SETUP_AUX) ?
+	    sizeof(fe_aux) - 1 : 0)) == NULL)
+		abort();
 	if (setup & FE_SETUP_MULT) {
 		/* As if the first stream ran S256/AES1/HS32 with the other. */
-		c->zrtp_sess = fe_zrtp_sess;
-		c->zrtp_sess_len = sizeof(fe_zrtp_sess);
-		c->first_algo[ZALGO_HASH] = ZALGO('S', '2', '5', '6');
-		c->first_algo[ZALGO_CIPHER] = ZALGO('A', 'E', 'S', '1');
-		c->first_algo[ZALGO_AUTH] = ZALGO('H', 'S', '3', '2');
-		c->first_algo[ZALGO_SAS] = ZSAS_B32;
-		memset(c->first_peer_zid, which ? 0xa0 : 0xb0, ZRTP_ZID_LEN);
-		c->first_peer_zid[11] = (uint8_t)(1 - which);
+		uint32_t algo[ZALGO_KIND_COUNT] = { 0 };
+		uint8_t peer[ZRTP_ZID_LEN];
+
+		algo[ZALGO_HASH] = ZALGO('S', '2', '5', '6');
+		algo[ZALGO_CIPHER] = ZALGO('A', 'E', 'S', '1');
+		algo[ZALGO_AUTH] = ZALGO('H', 'S', '3', '2');
+		algo[ZALGO_SAS] = ZSAS_B32;
+		memset(peer, which ? 0xa0 : 0xb0, ZRTP_ZID_LEN);
+		peer[11] = (uint8_t)(1 - which);
+		if (zcall_fill(c->call, fe_zrtp_sess, sizeof(fe_zrtp_sess),
+		    algo, peer) != 0)
+			abort();
 	}
 	if (setup & FE_SETUP_NOCACHE)
 		c->cache_expiry = 0;
 	c->allow_clear = (setup & FE_SETUP_CLEAR) != 0;
-	if (setup & FE_SETUP_AUX) {
-		c->aux_secret = fe_aux;
-		c->aux_secret_len = sizeof(fe_aux) - 1;
-	}
 	if (setup & FE_SETUP_HASH)
 		memset(c->peer_hello_hash, 'f', 64);
 }
@@ -233,7 +238,7 @@ fe_check_algos(const struct fe *f)
 			abort();
 	}
 	b = zs_algo(f->s, ZALGO_KEX);
-	if ((b == ZKEX_BLOCK_MULT) != (f->cfg.zrtp_sess != NULL) ||
+	if ((b == ZKEX_BLOCK_MULT) != f->mult ||
 	    (b == ZKEX_BLOCK_PRSH && !f->cfg.preshared))
 		abort();
 }
@@ -244,7 +249,7 @@ fe_check_sas(struct fe *f, const struct zs_action *a)
 	size_t n = strnlen(a->u.sas.text, sizeof(a->u.sas.text));
 
 	if (n == 0 || n == sizeof(a->u.sas.text) || f->sas_seen++ ||
-	    !zsas_supported(a->u.sas.scheme) || f->cfg.zrtp_sess != NULL)
+	    !zsas_supported(a->u.sas.scheme) || f->mult)
 		abort();
 	f->mismatch = a->u.sas.cache_mismatch;
 	memcpy(f->sas, a->u.sas.text, sizeof(f->sas));
@@ -276,7 +281,7 @@ fe_check_store(struct fe *f, const struct zs_action *a)
 	if (!f->secure || !f->have_peer ||
 	    memcmp(a->u.store.zid, f->peer_zid, ZRTP_ZID_LEN) != 0 ||
 	    a->u.store.expiry == 0 || f->cfg.cache_expiry == 0 ||
-	    f->cfg.zrtp_sess != NULL || (f->mismatch && !f->verified))
+	    f->mult || (f->mismatch && !f->verified))
 		abort();
 	f->stores++;
 }
@@ -384,10 +389,13 @@ fe_begin(struct fe *f, uint8_t setup, uint8_t cache_octet)
 	f->now = FE_START_MS;
 	f->cache_octet = cache_octet;
 	fe_config(&f->cfg, setup, cache_octet, 0);
+	f->mult = (setup & FE_SETUP_MULT) != 0;
 	env.random = fe_random;
 	env.random_arg = &f->rng;
-	if ((f->s = zs_new(&f->cfg, &env)) == NULL ||
-	    zs_start(f->s, f->now) != 0)
+	f->s = zs_new(&f->cfg, &env);
+	zcall_unref(f->cfg.call);
+	f->cfg.call = NULL;
+	if (f->s == NULL || zs_start(f->s, f->now) != 0)
 		abort();
 	fe_drain(f);
 }

@@ -257,8 +257,10 @@ gen_start_b(struct gen *g)
 		memcpy(g->bcfg.zid, g->a.cfg.zid, ZRTP_ZID_LEN);
 	if (g->sc->flags & GEN_SAME_SSRC)
 		g->bcfg.ssrc = g->a.cfg.ssrc;
-	if ((g->b = zs_new(&g->bcfg, &env)) == NULL ||
-	    zs_start(g->b, g->now) != 0)
+	g->b = zs_new(&g->bcfg, &env);
+	zcall_unref(g->bcfg.call);
+	g->bcfg.call = NULL;
+	if (g->b == NULL || zs_start(g->b, g->now) != 0)
 		abort();
 	gen_drain_b(g);
 }

@@ -404,25 +404,34 @@ START_TEST(test_verified_flag)
 END_TEST
 
 /* §4.4.3: a second stream keyed from the first one's ZRTPSess. */
+/*
+ * Audio and video of one call (§4.4.3): the audio stream's DH exchange
+ * fills the call object; the video stream, started while audio is still
+ * up, runs Multistream from it with no DH, SAS or cache; a third stream
+ * still can after the audio stream is gone (the call owns ZRTPSess).
+ */
 START_TEST(test_multistream)
 {
-	uint8_t sess[2][ZHASH_MAX_LEN], first_tx[ZCIPHER_KEY_MAX];
-	const uint8_t *p;
-	size_t len;
+	uint8_t first_tx[ZCIPHER_KEY_MAX];
+	struct zsession *audio[2];
+	struct zcall *c[2];
 	int k;
 
+	for (k = 0; k < 2; k++) {
+		ck_assert_ptr_nonnull(c[k] = zcall_new(NULL, 0));
+		ck_assert(!zcall_secure(c[k]));
+		net.end[k].cfg.call = c[k];
+	}
 	call(50);
 	assert_agree();
+	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_MULT);
 	memcpy(first_tx, net.end[0].keys.tx_key, ZCIPHER_KEY_MAX);
 	for (k = 0; k < 2; k++) {
-		p = zs_zrtp_sess(net.end[k].s, &len);
-		ck_assert_ptr_nonnull(p);
-		ck_assert_int_eq(zs_multistream_config(net.end[k].s,
-		    &net.end[k].cfg, sess[k]), 0);
+		ck_assert(zcall_secure(c[k]));
+		audio[k] = net.end[k].s;
+		net.end[k].s = NULL;
 		net.end[k].cfg.ssrc += 1;
 	}
-	ck_assert_mem_eq(sess[0], sess[1], len);
-	sim_stop(&net);
 	call(51);
 	assert_agree();
 	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_MULT);
@@ -430,6 +439,18 @@ START_TEST(test_multistream)
 	    net.end[0].keys.key_len) != 0);
 	ck_assert_int_eq(net.end[0].kex_jobs, 0);
 	ck_assert_int_eq(net.end[0].sas_seen, 0);	/* no SAS */
+	ck_assert_int_eq(net.end[0].cache.stores, 1);	/* audio's only */
+	for (k = 0; k < 2; k++) {
+		ck_assert(zs_is_secure(audio[k]));
+		zs_free(audio[k]);
+		net.end[k].cfg.ssrc += 1;
+	}
+	sim_stop(&net);
+	call(52);
+	assert_agree();
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_KEX), ZKEX_BLOCK_MULT);
+	for (k = 0; k < 2; k++)
+		zcall_unref(c[k]);	/* the streams hold the call now */
 }
 END_TEST
 
@@ -532,33 +553,46 @@ START_TEST(test_preshared_fallback)
 END_TEST
 
 /* §4.4.3.1: a Multistream Commit reusing a nonce ends the exchange. */
+/*
+ * §4.4.3.1, seen live: the video stream's Commit nonce is in the call as
+ * soon as the Commit is accepted, with nothing copied by the caller; a
+ * third stream whose Commit reuses it, while video is still up, ends
+ * with 0x80.
+ */
 START_TEST(test_nonce_reuse)
 {
-	uint8_t sess[2][ZHASH_MAX_LEN], nonce[1][ZRTP_NONCE_LEN];
-	const uint8_t *p;
-	int k;
+	struct zsession *keep[2][2];
+	struct zcall *c[2];
+	int k, n;
 
 	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
 	net.end[1].cfg.role_pref = ZS_PREFER_RESPONDER;
-	call(80);
-	assert_agree();
-	for (k = 0; k < 2; k++)
-		ck_assert_int_eq(zs_multistream_config(net.end[k].s,
-		    &net.end[k].cfg, sess[k]), 0);
-	sim_stop(&net);
-	call(81);
-	assert_agree();
-	p = zs_commit_nonce(net.end[1].s);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_mem_eq(p, zs_commit_nonce(net.end[0].s), ZRTP_NONCE_LEN);
-	memcpy(nonce[0], p, ZRTP_NONCE_LEN);
-	sim_stop(&net);
+	for (k = 0; k < 2; k++) {
+		ck_assert_ptr_nonnull(c[k] = zcall_new(NULL, 0));
+		net.end[k].cfg.call = c[k];
+	}
+	for (n = 0; n < 2; n++) {
+		call(n == 0 ? 80 : 81);
+		assert_agree();
+		for (k = 0; k < 2; k++) {
+			keep[n][k] = net.end[k].s;
+			net.end[k].s = NULL;
+		}
+	}
+	ck_assert_ptr_nonnull(zs_commit_nonce(keep[1][1]));
+	ck_assert_mem_eq(zs_commit_nonce(keep[1][1]),
+	    zs_commit_nonce(keep[1][0]), ZRTP_NONCE_LEN);
 	/* The same seed makes the initiator draw the same nonce again. */
-	net.end[1].cfg.used_nonces = (const uint8_t (*)[ZRTP_NONCE_LEN])nonce;
-	net.end[1].cfg.used_nonces_len = 1;
 	call(81);
 	ck_assert(!net.end[0].secure && !net.end[1].secure);
 	ck_assert_uint_eq(net.end[1].fail_wire, ZWE_NONCE_REUSE);
+	for (n = 0; n < 2; n++)
+		for (k = 0; k < 2; k++) {
+			ck_assert(zs_is_secure(keep[n][k]));
+			zs_free(keep[n][k]);
+		}
+	for (k = 0; k < 2; k++)
+		zcall_unref(c[k]);
 }
 END_TEST
 

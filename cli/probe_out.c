@@ -87,8 +87,10 @@ probe_print_text(const struct probe_result *r)
 	}
 	if (r->srtp_wanted)
 		printf("SRTP:        sent %d, received %d, rejected %d "
-		    "(tampered or replayed), bad %d\n", r->srtp_sent,
-		    r->srtp_received, r->srtp_rejected, r->srtp_bad);
+		    "(tampered or replayed), bad %d (%s)\n", r->srtp_sent,
+		    r->srtp_received, r->srtp_rejected, r->srtp_bad,
+		    r->srtp_pattern ? "payloads checked: the peer is a probe" :
+		    "payloads not checked: any authentic packet counts");
 	for (i = 0; i < r->nalerts; i++)
 		printf("ALERT:       %s\n", r->alerts[i]);
 	if (r->failed && r->wire_code != 0)
@@ -162,8 +164,9 @@ probe_print_json(const struct probe_result *r)
 		json_keys(r);
 	if (r->srtp_wanted)
 		printf(",\"srtp\":{\"sent\":%d,\"received\":%d,"
-		    "\"rejected\":%d,\"bad\":%d}", r->srtp_sent,
-		    r->srtp_received, r->srtp_rejected, r->srtp_bad);
+		    "\"rejected\":%d,\"bad\":%d,\"payload_checked\":%s}",
+		    r->srtp_sent, r->srtp_received, r->srtp_rejected,
+		    r->srtp_bad, r->srtp_pattern ? "true" : "false");
 	printf(",\"alerts\":[");
 	for (i = 0; i < r->nalerts; i++)
 		printf("%s\"%s\"", i ? "," : "", r->alerts[i]);

@@ -28,6 +28,7 @@ struct probe_result {
 	int			 show_keys;
 	struct zs_srtp_keys	 keys;
 	int			 srtp_wanted, srtp_sent, srtp_received;
+	int			 srtp_pattern;	/* peer is a probe: payload checked */
 	int			 srtp_bad;	/* authentic, wrong payload */
 	int			 srtp_rejected;	/* tampered or replayed */
 	int			 failed;

@@ -35,7 +35,9 @@
 #define PROBE_RTP_PAYLOAD	160
 #define PROBE_SRTP_GAP_MS	20
 #define PROBE_LINGER_MS		600
-#define PROBE_SRTP_QUIET_MS	1000	/* no more media coming */
+/* Our Hello's client id; a peer with this prefix is another probe. */
+#define PROBE_CLIENT_ID		"zrtpd-probe 0.1 "
+#define PROBE_CLIENT_PREFIX	"zrtpd-probe"
 
 struct probe {
 	int			 fd;
@@ -47,7 +49,7 @@ struct probe {
 	int			 verify_sas, json, loss_pct, trust_pbx;
 	int			 enroll_offered;
 	uint64_t		 timer_at, deadline, linger_until;
-	uint64_t		 next_rtp_at, srtp_last_at;
+	uint64_t		 next_rtp_at;
 	uint16_t		 rtp_seq;
 	uint32_t		 rtp_ssrc;
 	struct zsrtp		 srtp;
@@ -278,6 +280,9 @@ drain(struct probe *pr)
 			memcpy(pr->res.peer_version, a.u.peer.version,
 			    ZRTP_VERSION_LEN);
 			pr->res.peer_flags = a.u.peer.flags;
+			pr->res.srtp_pattern = memcmp(a.u.peer.client_id,
+			    PROBE_CLIENT_PREFIX,
+			    sizeof(PROBE_CLIENT_PREFIX) - 1) == 0;
 			break;
 		case ZSA_SAS:
 			if (a.u.sas.relayed) {
@@ -327,7 +332,6 @@ send_rtp(struct probe *pr)
 	zbe32_put(pkt + 8, pr->rtp_ssrc);
 	for (i = 0; i < PROBE_RTP_PAYLOAD; i++)
 		pkt[12 + i] = (uint8_t)(seq + i);
-	pr->srtp_last_at = now_ms();
 	if (zsrtp_protect(&pr->srtp, pkt, &len, sizeof(pkt)) != 0) {
 		pr->res.srtp_bad++;
 		return;
@@ -344,10 +348,17 @@ recv_srtp(struct probe *pr, uint8_t *p, size_t len)
 
 	if (!pr->srtp_open)
 		return;		/* media before our keys: not ours to judge */
-	pr->srtp_last_at = now_ms();
 	/* Tampered, replayed (a relay's duplicate) or foreign: refused. */
 	if (zsrtp_unprotect(&pr->srtp, p, &len) != 0) {
 		pr->res.srtp_rejected++;
+		return;
+	}
+	/*
+	 * Authenticated and decrypted: media, whatever it carries (a
+	 * softphone sends speech). Only another probe's payload is known.
+	 */
+	if (!pr->res.srtp_pattern) {
+		pr->res.srtp_received++;
 		return;
 	}
 	/* Authentic but not what the peer sent: the keys disagree. */
@@ -406,11 +417,10 @@ probe_done(const struct probe *pr, uint64_t now)
 		return now >= pr->linger_until;
 	if (!pr->res.secure)
 		return 0;
-	/* All sent; all received, or a quiet second for what was lost. */
+	/* N proven each way: all sent, N received and authenticated. */
 	if (pr->res.srtp_wanted && pr->srtp_open)
 		return pr->res.srtp_sent >= pr->res.srtp_wanted &&
-		    (pr->res.srtp_received >= pr->res.srtp_wanted ||
-		    now >= pr->srtp_last_at + PROBE_SRTP_QUIET_MS) &&
+		    pr->res.srtp_received >= pr->res.srtp_wanted &&
 		    now >= pr->linger_until;
 	return now >= pr->linger_until;
 }
@@ -428,8 +438,6 @@ probe_step(struct probe *pr)
 		next = pr->next_rtp_at;
 	if (pr->linger_until != 0 && pr->linger_until < next)
 		next = pr->linger_until;
-	if (pr->srtp_open && pr->srtp_last_at + PROBE_SRTP_QUIET_MS < next)
-		next = pr->srtp_last_at + PROBE_SRTP_QUIET_MS;
 	if (poll(&pfd, 1, next > now ? (int)(next - now) : 0) > 0)
 		on_datagram(pr);
 	now = now_ms();
@@ -627,7 +635,7 @@ setup_identity(struct probe *pr, struct zs_config *c, const char *cache_path)
 	} else
 		zrand_bytes(c->zid, ZRTP_ZID_LEN);
 	memcpy(pr->res.our_zid, c->zid, ZRTP_ZID_LEN);
-	memcpy(c->client_id, "zrtpd-probe 0.1 ", ZRTP_CID_LEN);
+	memcpy(c->client_id, PROBE_CLIENT_ID, ZRTP_CID_LEN);
 	if (c->ssrc == 0)
 		zrand_bytes(&c->ssrc, sizeof(c->ssrc));
 	pr->rtp_ssrc = c->ssrc;

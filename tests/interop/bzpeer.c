@@ -86,6 +86,7 @@ struct bzpeer {
 
 	/* --srtp */
 	int		 nsrtp, sent, received, bad;
+	int		 softphone;	/* media never stops, payload speech */
 	uint8_t		*seen;		/* [seq] for seq 1..nsrtp */
 	srtp_t		 srtp_tx, srtp_rx;
 	uint64_t	 next_send;
@@ -191,6 +192,7 @@ usage(void)
 	    "              [--timeout SECONDS] [--srtp N] [--loss PCT] "
 	    "[--seed N]\n"
 	    "              [--linger MS] [--verbose] [--peer-hello-hash H]\n"
+	    "              [--softphone]\n"
 	    "  --local ADDR:PORT   bind here (default loopback, port 0)\n"
 	    "  --remote ADDR:PORT  send ZRTP and SRTP here\n"
 	    "  --ka/--hash/--cipher/--auth/--sas NAME  offer this one "
@@ -211,7 +213,9 @@ usage(void)
 	    "(default 5000)\n"
 	    "  --verbose           log every datagram to stderr\n"
 	    "  --peer-hello-hash H the peer's a=zrtp-hash; a Hello that does "
-	    "not match ends the run\n");
+	    "not match ends the run\n"
+	    "  --softphone         with --srtp: send media without pause, "
+	    "PCMU silence\n");
 	exit(2);
 }
 
@@ -621,8 +625,9 @@ srtp_send_one(void)
 	pkt[10] = (bz.ssrc >> 8) & 0xff;
 	pkt[11] = bz.ssrc & 0xff;
 	for (i = 0; i < RTP_PAYLEN; i++)
-		pkt[RTP_HDRLEN + i] = (uint8_t)(seq + i);
-	len = RTP_HDRLEN + RTP_PAYLEN;
+		pkt[RTP_HDRLEN + i] = bz.softphone ? 0xff : (uint8_t)(seq + i);
+	/* --softphone: 20 ms of PCMU silence, not the probe's pattern. */
+	len = RTP_HDRLEN + (bz.softphone ? RTP_PAYLEN / 2 : RTP_PAYLEN);
 	if ((st = srtp_protect(bz.srtp_tx, pkt, &len)) != srtp_err_status_ok)
 		fail("srtp_protect: error %d", (int)st);
 	n = sendto(bz.fd, pkt, (size_t)len, 0, (struct sockaddr *)&bz.remote,
@@ -834,13 +839,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "linger", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "peer-hello-hash", required_argument, NULL, 'z' },
+		{ "softphone", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, at;
 
 	while ((ch = getopt_long(argc, argv, "l:r:H:c:a:k:s:C:U:P:VS:t:n:L:"
-	    "e:g:vz:h", longopts, NULL)) != -1) {
+	    "e:g:vz:fh", longopts, NULL)) != -1) {
 		if ((at = bzc_algotype_byopt(ch)) != -1) {
 			o->names[at] = optarg;
 			continue;
@@ -888,6 +894,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'z':
 			o->peer_hello_hash = optarg;
 			break;
+		case 'f':
+			bz.softphone = 1;
+			break;
 		default:
 			usage();
 		}
@@ -912,7 +921,7 @@ run(const struct opts *o, uint64_t deadline)
 	pfd.events = POLLIN;
 	while ((now = bzc_now_ms()) < deadline) {
 		tmo = POLL_MS;
-		if (announced && bz.sent < bz.nsrtp)
+		if (announced && (bz.sent < bz.nsrtp || bz.softphone))
 			tmo = bz.next_send <= now ? 0 :
 			    bz.next_send - now < tmo ? bz.next_send - now : tmo;
 		pfd.revents = 0;
@@ -935,7 +944,8 @@ run(const struct opts *o, uint64_t deadline)
 			if (bz.nsrtp > 0)
 				srtp_begin();
 		}
-		if (announced && bz.sent < bz.nsrtp && now >= bz.next_send) {
+		if (announced && (bz.sent < bz.nsrtp || bz.softphone) &&
+		    now >= bz.next_send) {
 			srtp_send_one();
 			bz.next_send = now + SRTP_GAP_MS;
 		}

@@ -303,7 +303,7 @@ zalgo_parse_list(int kind, const char *arg, uint32_t out[ZRTP_ALGO_MAX],
 			zalgo_refuse(kind, "unknown name", name, err, errlen);
 			return ZE_UNSUPPORTED;
 		}
-		/* §4.1.2 order is preference: Curve25519's names side by side. */
+		/* One preference, so Curve25519's two names side by side. */
 		alias = b == ZALGO_X255 ? ZALGO_E255 : b == ZALGO_E255 ?
 		    ZALGO_X255 : 0;
 		if (zalgo_add(list, &n, b) != 0 ||

@@ -402,7 +402,8 @@ START_TEST(test_default_choice)
 		set_list(&net.end[1].cfg, ZALGO_HASH, "S384,S256");
 		set_list(&net.end[1].cfg, ZALGO_CIPHER, "AES3,AES1");
 		set_list(&net.end[1].cfg, ZALGO_AUTH, "HS32,HS80");
-		set_list(&net.end[1].cfg, ZALGO_KEX, "E255,EC25,DH3k,DH2k,EC38");
+		set_list(&net.end[1].cfg, ZALGO_KEX,
+		    "E255,EC25,DH3k,DH2k,EC38");
 		set_list(&net.end[1].cfg, ZALGO_SAS, "B32 ,B256,B32E");
 	}
 	net.end[init].cfg.role_pref = ZS_PREFER_INITIATOR;

@@ -92,13 +92,16 @@ probe_print_text(const struct probe_result *r)
 		    r->srtp_pattern ? "payloads checked: the peer is a probe" :
 		    "payloads not checked: any authentic packet counts");
 	for (i = 0; i < r->nalerts; i++)
-		printf("ALERT:       %s\n", r->alerts[i]);
+		printf("ALERT:       %s [%s]\n", r->alerts[i].text,
+		    zcode_name(r->alerts[i].code));
 	if (r->failed && r->wire_code != 0)
-		printf("result:      FAILED: %s (error 0x%x: %s%s)\n", r->what,
-		    r->wire_code, zwire_err_str(r->wire_code),
+		printf("result:      FAILED: %s [%s] (error 0x%x: %s%s)\n",
+		    r->what, zcode_name(r->code), r->wire_code,
+		    zwire_err_str(r->wire_code),
 		    r->from_peer ? ", sent by the peer" : "");
 	else if (r->failed)
-		printf("result:      FAILED: %s\n", r->what);
+		printf("result:      FAILED: %s [%s]\n", r->what,
+		    zcode_name(r->code));
 	else
 		printf("result:      %s\n", r->secure ? "secure" : "not secure");
 }
@@ -169,12 +172,18 @@ probe_print_json(const struct probe_result *r)
 		    r->srtp_bad, r->srtp_pattern ? "true" : "false");
 	printf(",\"alerts\":[");
 	for (i = 0; i < r->nalerts; i++)
-		printf("%s\"%s\"", i ? "," : "", r->alerts[i]);
+		printf("%s{\"code\":\"%s\",\"text\":\"%s\"}", i ? "," : "",
+		    zcode_name(r->alerts[i].code), r->alerts[i].text);
 	putchar(']');
+	/*
+	 * code: the stable name (zcode.h) of every failure, ours or the
+	 * peer's; wire_code: the §5.9 code sent or received, 0 if none.
+	 */
 	if (r->failed)
-		printf(",\"error\":{\"code\":%u,\"text\":\"%s\",\"what\":\"%s\","
-		    "\"from_peer\":%s}", r->wire_code,
-		    zwire_err_str(r->wire_code), r->what,
+		printf(",\"error\":{\"code\":\"%s\",\"wire_code\":%u,"
+		    "\"text\":\"%s\",\"what\":\"%s\",\"from_peer\":%s}",
+		    zcode_name(r->code), r->wire_code, r->from_peer ?
+		    zwire_err_str(r->wire_code) : zcode_text(r->code), r->what,
 		    r->from_peer ? "true" : "false");
 	printf("}\n");
 }

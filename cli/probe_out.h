@@ -32,10 +32,14 @@ struct probe_result {
 	int			 srtp_bad;	/* authentic, wrong payload */
 	int			 srtp_rejected;	/* tampered or replayed */
 	int			 failed;
+	int			 code;		/* enum zcode */
 	uint32_t		 wire_code;
 	int			 from_peer;
 	const char		*what;
-	const char		*alerts[8];
+	struct {
+		int		 code;		/* enum zcode */
+		const char	*text;
+	}			 alerts[8];
 	int			 nalerts;
 };
 

@@ -155,10 +155,12 @@ parse_list(struct zs_config *c, int kind, const char *arg)
 }
 
 static void
-note_alert(struct probe *pr, const char *what)
+note_alert(struct probe *pr, int code, const char *what)
 {
-	if (pr->res.nalerts < 8)
-		pr->res.alerts[pr->res.nalerts++] = what;
+	if (pr->res.nalerts < 8) {
+		pr->res.alerts[pr->res.nalerts].code = code;
+		pr->res.alerts[pr->res.nalerts++].text = what;
+	}
 }
 
 static void
@@ -201,7 +203,8 @@ on_secure(struct probe *pr, const struct zs_action *a)
 	if (!pr->res.srtp_wanted)
 		return;
 	if ((r = zsrtp_open(&pr->srtp, &a->u.secure)) != 0) {
-		note_alert(pr, "libsrtp2 cannot use the negotiated cipher");
+		note_alert(pr, ZC_SRTP_UNSUPPORTED,
+		    zcode_text(ZC_SRTP_UNSUPPORTED));
 		return;
 	}
 	pr->srtp_open = 1;
@@ -212,6 +215,7 @@ static void
 on_failed(struct probe *pr, const struct zs_action *a)
 {
 	pr->res.failed = 1;
+	pr->res.code = a->u.failed.code;
 	pr->res.wire_code = a->u.failed.wire_code;
 	pr->res.from_peer = a->u.failed.from_peer;
 	pr->res.what = a->u.failed.what;
@@ -222,7 +226,8 @@ static void
 on_store(struct probe *pr, const struct zs_action *a)
 {
 	if (pr->cache != NULL && zcache_store(pr->cache, a, time(NULL)) != 0)
-		note_alert(pr, "cache write failed: retained secret lost");
+		note_alert(pr, ZC_IO,
+		    "cache write failed: retained secret lost");
 }
 
 static void
@@ -249,7 +254,8 @@ drain(struct probe *pr)
 			on_cache_lookup(pr, a.u.zid);
 			break;
 		case ZSA_CLEAR:
-			note_alert(pr, "peer went clear: SRTP stopped");
+			note_alert(pr, ZC_WENT_CLEAR,
+			    "peer went clear: SRTP stopped");
 			break;
 		case ZSA_ENROLL:
 			pr->enroll_offered = 1;	/* answered after the verdict */
@@ -258,6 +264,8 @@ drain(struct probe *pr)
 			if (pr->cache == NULL || zcache_set_pbx(pr->cache,
 			    a.u.pbx.zid, a.u.pbx.pbxsecret) != 0)
 				note_alert(pr, pr->cache == NULL ?
+				    ZC_PBX_ENROLLMENT : ZC_IO,
+				    pr->cache == NULL ?
 				    "no cache: PBX secret not kept" :
 				    "cache write failed: PBX secret lost");
 			zwipe(&a.u.pbx, sizeof(a.u.pbx));
@@ -265,12 +273,14 @@ drain(struct probe *pr)
 		case ZSA_CACHE_EXPIRE:
 			if (pr->cache != NULL && zcache_expire(pr->cache,
 			    a.u.zid, time(NULL)) != 0)
-				note_alert(pr, "cache write failed: expiry lost");
+				note_alert(pr, ZC_IO,
+				    "cache write failed: expiry lost");
 			break;
 		case ZSA_CACHE_VERIFIED:
 			if (pr->cache != NULL && zcache_set_verified(pr->cache,
 			    a.u.verified.zid, a.u.verified.verified) != 0)
-				note_alert(pr, "cache write failed: V flag lost");
+				note_alert(pr, ZC_IO,
+				    "cache write failed: V flag lost");
 			break;
 		case ZSA_PEER:
 			pr->res.have_peer = 1;
@@ -306,7 +316,7 @@ drain(struct probe *pr)
 			on_store(pr, &a);
 			break;
 		case ZSA_ALERT:
-			note_alert(pr, a.u.alert);
+			note_alert(pr, a.u.alert.code, a.u.alert.text);
 			break;
 		case ZSA_FAILED:
 			on_failed(pr, &a);
@@ -466,11 +476,13 @@ probe_secure_tail(struct probe *pr, int *tail_started)
 		/* §7.3.1: trust a PBX only with the SAS vouched for. */
 		int yes = pr->trust_pbx && pr->verify_sas;
 
-		note_alert(pr, yes ? "PBX enrollment offered: accepted" :
+		note_alert(pr, ZC_PBX_ENROLLMENT, yes ?
+		    "PBX enrollment offered: accepted" :
 		    "PBX enrollment offered: declined (needs --trust-pbx "
 		    "and --verify-sas)");
 		if (zs_enroll(pr->s, now_ms(), yes) != 0)
-			note_alert(pr, "enrollment refused by the engine");
+			note_alert(pr, ZC_PBX_ENROLLMENT,
+			    "enrollment refused by the engine");
 		drain(pr);
 	}
 	pr->linger_until = now_ms() + PROBE_LINGER_MS;
@@ -699,8 +711,10 @@ main(int argc, char **argv)
 		    "initiator" : zs_role(pr.s) == ZS_ROLE_RESPONDER ?
 		    "responder" : "none";
 	if (!pr.res.secure && !pr.res.failed) {
+		/* --timeout passed: ours, no Error sent, still a name. */
 		pr.res.failed = 1;
-		pr.res.what = "timed out";
+		pr.res.code = ZC_TIMEOUT;
+		pr.res.what = "gave up after --timeout seconds";
 	}
 	if (pr.json)
 		probe_print_json(&pr.res);

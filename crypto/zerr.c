@@ -25,6 +25,10 @@ static const char *const zerr_text[] = {
 	[-ZE_BAD_MAC] = "MAC or hash image mismatch",
 	[-ZE_CACHE] = "retained-secret cache unreadable",
 	[-ZE_MEMLOCK] = "secure memory cannot be locked: RLIMIT_MEMLOCK too small",
+	[-ZE_TIMEOUT] = "no answer in time",
+	[-ZE_PEER_ERROR] = "the peer sent an Error message",
+	[-ZE_IO] = "input/output error",
+	[-ZE_INTERNAL] = "internal error",
 };
 
 const char *

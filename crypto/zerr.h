@@ -28,7 +28,11 @@ enum zerr {
 	ZE_BAD_MAC = -18,	/* a MAC or hash image did not verify */
 	ZE_CACHE = -19,		/* the retained-secret cache cannot be read */
 	ZE_MEMLOCK = -20,	/* secure memory cannot be locked (RLIMIT_MEMLOCK) */
-	ZE_COUNT_ = -21		/* one past the last code; not an error */
+	ZE_TIMEOUT = -21,	/* no answer in time */
+	ZE_PEER_ERROR = -22,	/* the peer sent an Error message */
+	ZE_IO = -23,		/* a read or write on a socket or file failed */
+	ZE_INTERNAL = -24,	/* our own bug: a state that cannot happen */
+	ZE_COUNT_ = -25		/* one past the last code; not an error */
 };
 
 const char *zerr_str(int err);

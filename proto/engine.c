@@ -315,8 +315,9 @@ zs_overflow(struct zsession *s)
 	s->retx = NULL;
 	zs_wipe_secrets(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
-		a->u.failed.error = ZE_NOSPACE;
-		a->u.failed.what = "internal error: action queue full";
+		a->u.failed.code = ZC_QUEUE_FULL;
+		a->u.failed.error = zcode_err(ZC_QUEUE_FULL);
+		a->u.failed.what = zcode_text(ZC_QUEUE_FULL);
 	}
 }
 
@@ -449,13 +450,13 @@ zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 		}
 		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_SASRELAY) {
 			s->pending = ZS_PENDING_NONE;
-			zs_alert(s, "SASrelay never acknowledged");
+			zs_alert(s, ZC_SASRELAY_UNANSWERED, NULL);
 			return 0;
 		}
 		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_GOCLEAR) {
 			/* §4.7.2: an unanswered GoClear still destroys keys. */
 			s->pending = ZS_PENDING_NONE;
-			zs_alert(s, "GoClear never acknowledged: keys destroyed");
+			zs_alert(s, ZC_GOCLEAR_UNANSWERED, NULL);
 			zs_go_clear_keys(s);
 			zs_set_state(s, ZS_CLEAR);
 			return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
@@ -551,12 +552,14 @@ zs_kex_job_session(const struct zs_kex_job *job)
 }
 
 void
-zs_alert(struct zsession *s, const char *what)
+zs_alert(struct zsession *s, int code, const char *what)
 {
 	struct zs_action *a;
 
-	if ((a = zs_push(s, ZSA_ALERT)) != NULL)
-		a->u.alert = what;
+	if ((a = zs_push(s, ZSA_ALERT)) != NULL) {
+		a->u.alert.code = code;
+		a->u.alert.text = what != NULL ? what : zcode_text(code);
+	}
 }
 
 /*
@@ -565,11 +568,11 @@ zs_alert(struct zsession *s, const char *what)
  * reason should the exchange time out (the peer then gets this code).
  */
 void
-zs_refuse(struct zsession *s, uint32_t wire, const char *what)
+zs_refuse(struct zsession *s, int code, const char *what)
 {
-	zs_alert(s, what);
+	zs_alert(s, code, what);
 	if (s->state != ZS_SECURE && s->state != ZS_CLEAR) {
-		s->refused_wire = wire;
+		s->refused_code = code;
 		s->refused_what = what;
 	}
 }
@@ -578,26 +581,29 @@ zs_refuse(struct zsession *s, uint32_t wire, const char *what)
 static int
 zs_timeout(struct zsession *s, const char *what)
 {
-	if (s->refused_wire != 0)
-		return zs_fail(s, ZE_OK, s->refused_wire, s->refused_what);
-	return zs_fail(s, ZE_OK, ZWE_TIMEOUT, what);
+	if (s->refused_code != ZC_NONE)
+		return zs_fail(s, s->refused_code, 0, s->refused_what);
+	return zs_fail(s, ZC_TIMEOUT, 0, what);
 }
 
 /*
- * End the session: report, wipe keys, and when wire != 0 send an Error
- * with that §5.9 code, resent until ErrorACK (§6).
+ * End the session: report code (with cause, the local error behind it,
+ * when there is one), wipe keys, and when the code has a §5.9 value send
+ * an Error with it, resent until ErrorACK (§6).
  */
 int
-zs_fail(struct zsession *s, int err, uint32_t wire, const char *what)
+zs_fail(struct zsession *s, int code, int cause, const char *what)
 {
+	uint32_t wire = zcode_wire(code);
 	struct zs_action *a;
 	struct zmsg m;
 
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
-		a->u.failed.error = err;
+		a->u.failed.code = code;
+		a->u.failed.error = cause != 0 ? cause : zcode_err(code);
 		a->u.failed.wire_code = wire;
-		a->u.failed.what = what;
+		a->u.failed.what = what != NULL ? what : zcode_text(code);
 	}
 	zs_wipe_secrets(s);
 	if (wire == 0) {
@@ -688,7 +694,7 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 	    s->pending == ZS_PENDING_GOCLEAR) {
 		/* §4.7.2: our GoClear was refused; the call stays secure. */
 		zs_retransmit_stop(s);
-		zs_alert(s, "peer refused to go clear: media stays SRTP");
+		zs_alert(s, ZC_GOCLEAR_DENIED, NULL);
 		return 0;
 	}
 	if (s->state == ZS_SECURE || s->state == ZS_CLEAR) {
@@ -696,16 +702,16 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		 * §4.7.1: Error ends an exchange in progress. It carries no
 		 * MAC, so after both sides confirmed it is only reported.
 		 */
-		zs_alert(s, "Error received after the call went secure: "
-		    "ignored");
+		zs_alert(s, ZC_ERROR_AFTER_SECURE, NULL);
 		return 0;
 	}
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
-		a->u.failed.error = ZE_OK;
+		a->u.failed.code = ZC_PEER_ERROR;
+		a->u.failed.error = zcode_err(ZC_PEER_ERROR);
 		a->u.failed.wire_code = pkt->msg.u.error.code;
 		a->u.failed.from_peer = 1;
-		a->u.failed.what = "peer sent Error";
+		a->u.failed.what = zcode_text(ZC_PEER_ERROR);
 	}
 	zs_wipe_secrets(s);
 	zs_set_state(s, ZS_FAILED);
@@ -756,15 +762,15 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 	 * (§4.1) is refused, and reported if nothing valid follows.
 	 */
 	if (r == ZE_BAD_TYPE) {
-		zs_alert(s, "ZRTP message of an unknown type: dropped");
+		zs_alert(s, ZC_UNKNOWN_MESSAGE, NULL);
 		return 0;
 	}
 	if (r != 0) {
-		zs_refuse(s, ZWE_MALFORMED, "malformed ZRTP message: dropped");
+		zs_refuse(s, ZC_MALFORMED, "malformed ZRTP message: dropped");
 		return 0;
 	}
 	if (pkt.ssrc == s->cfg.ssrc) {
-		zs_refuse(s, ZWE_SSRC_COLLISION,
+		zs_refuse(s, ZC_SSRC_COLLISION,
 		    "a ZRTP packet with our own SSRC: dropped");
 		return 0;
 	}
@@ -831,8 +837,7 @@ zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	if (s->state == ZS_ERROR_SENT || s->state == ZS_FAILED)
 		return 0;	/* answered after the session ended */
 	if (e->error != 0)
-		return zs_fail(s, ZE_CACHE, ZWE_SOFTWARE,
-		    "retained-secret cache unreadable");
+		return zs_fail(s, ZC_CACHE_UNREADABLE, e->error, NULL);
 	s->sec->cache = *e;
 	return zs_fsm_step(s, ZEV_READY, NULL);
 }

@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "sas.h"
 #include "wire_err.h"
+#include "zcode.h"
 
 /* RFC 6189 §6 retransmission schedules, as data. */
 struct zs_timers {
@@ -210,12 +211,16 @@ struct zs_action {
 			int		verified;
 		} store;
 		struct {
-			int		error;		/* enum zerr / ZE_* */
+			int		code;		/* enum zcode, never 0 */
+			int		error;		/* enum zerr, never 0 */
 			uint32_t	wire_code;	/* §5.9, 0 if none */
 			int		from_peer;	/* peer sent Error */
-			const char	*what;
+			const char	*what;		/* static text */
 		} failed;
-		const char		*alert;
+		struct {
+			int		code;		/* enum zcode, never 0 */
+			const char	*text;		/* static text */
+		} alert;
 		struct {
 			uint8_t		zid[ZRTP_ZID_LEN];
 			int		verified;

@@ -126,7 +126,7 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 out:
 	zwipe(plain, sizeof(plain));
 	if (r != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "building Confirm");
+		return zs_fail(s, ZC_INTERNAL, r, "building Confirm");
 	return 0;
 }
 
@@ -147,17 +147,17 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
 		 * genuine one's retransmission still counts. Only when none
 		 * comes does the exchange end with 0x70 (zs_refuse()).
 		 */
-		zs_refuse(s, ZWE_CONFIRM_MAC,
+		zs_refuse(s, ZC_CONFIRM_MAC,
 		    "Confirm whose MAC does not verify: dropped");
 		return ZS_DROPPED;
 	case ZE_BAD_LENGTH:
-		return zs_fail(s, r, ZWE_MALFORMED,
+		return zs_fail(s, ZC_MALFORMED, r,
 		    "Confirm longer than any signature allows");
 	default:
-		return zs_fail(s, r, ZWE_SOFTWARE, "decrypt");
+		return zs_fail(s, ZC_INTERNAL, r, "decrypt");
 	}
 	if ((r = zconfirm_body_decode(plain, c->sealed.len, body)) != 0)
-		return zs_fail(s, r, ZWE_MALFORMED, "Confirm body");
+		return zs_fail(s, ZC_MALFORMED, r, "Confirm body");
 	return 0;
 }
 
@@ -206,7 +206,7 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 	    s->state >= ZS_ERROR_SENT)
 		goto out;
 	if (zs_check_h0(s, body.h0) != 0) {
-		r = zs_fail(s, ZE_BAD_MAC, ZWE_CONFIRM_MAC,
+		r = zs_fail(s, ZC_CONFIRM_MAC, 0,
 		    "peer's H0 does not close its hash chain");
 		goto out;
 	}
@@ -235,7 +235,7 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 	if (s->mode != ZMODE_DH && s->sec->keys.hash_len == 0 &&
 	    (r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
 	    zs_derive_prsh(s)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+		return zs_fail(s, ZC_INTERNAL, r, "key derivation");
 	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
 		return r == ZS_DROPPED ? 0 : r;
 	zs_retransmit_stop(s);
@@ -339,7 +339,7 @@ zs_go_secure(struct zsession *s)
 	zcall_first_stream(s);	/* the call's ZRTPSess, if it is the first */
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "going secure");
+		return zs_fail(s, ZC_INTERNAL, r, "going secure");
 	return 0;
 }
 
@@ -419,12 +419,11 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	if (s->mode == ZMODE_MULT) {
-		zs_alert(s, "GoClear on a Multistream stream: not supported, "
-		    "dropped");
+		zs_alert(s, ZC_GOCLEAR_MULTISTREAM, NULL);
 		return 0;
 	}
 	if (!zs_goclear_authentic(s, pkt)) {
-		zs_alert(s, "GoClear with a bad clear_mac: dropped");
+		zs_alert(s, ZC_GOCLEAR_MAC, NULL);
 		return 0;
 	}
 	/* The policy is the A flag our Confirm carried (E excludes it). */
@@ -436,7 +435,7 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 		zs_set_state(s, ZS_CLEAR);
 		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
 	}
-	zs_alert(s, "peer asked to go clear; refused, media stays SRTP");
+	zs_alert(s, ZC_GOCLEAR_REFUSED, NULL);
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERROR;
 	m.u.error.code = ZWE_GOCLEAR;
@@ -551,19 +550,18 @@ zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 	if (s->mode == ZMODE_MULT || zs_unseal(s, c, plain) != 0 ||
 	    zsasrelay_body_decode(plain, c->sealed.len, &body) != 0) {
 		zwipe(plain, sizeof(plain));
-		zs_alert(s, "SASrelay that does not authenticate: dropped");
+		zs_alert(s, ZC_SASRELAY_MAC, NULL);
 		return 0;
 	}
 	zwipe(plain, sizeof(plain));
 	if ((r = zs_send(s, &zs_relayack)) != 0)
 		return r;
 	if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
-		zs_alert(s, "relayed SAS from a MiTM not enrolled as trusted: "
-		    "not shown");
+		zs_alert(s, ZC_SASRELAY_UNTRUSTED, NULL);
 		return 0;
 	}
 	if (!zsas_supported(body.sas_scheme)) {
-		zs_alert(s, "relayed SAS in a rendering we do not know");
+		zs_alert(s, ZC_SASRELAY_SCHEME, NULL);
 		return 0;
 	}
 	if ((a = zs_push(s, ZSA_SAS)) == NULL)

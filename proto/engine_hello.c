@@ -195,8 +195,9 @@ zs_couple(struct zsession *s, const uint32_t *hash, size_t nh,
 		s->algo[ZALGO_CIPHER] = ZALGO('A', 'E', 'S', '1');
 }
 
-static const uint32_t zs_wire_for_kind[ZALGO_KIND_COUNT] = {
-	ZWE_HASH, ZWE_CIPHER, ZWE_AUTH, ZWE_KEX, ZWE_SAS
+const int zs_unsupported[ZALGO_KIND_COUNT] = {
+	ZC_HASH_UNSUPPORTED, ZC_CIPHER_UNSUPPORTED, ZC_AUTH_UNSUPPORTED,
+	ZC_KEX_UNSUPPORTED, ZC_SAS_UNSUPPORTED
 };
 
 /*
@@ -229,15 +230,14 @@ zs_negotiate(struct zsession *s)
 	nct = zs_kex_filter(c_theirs, nct, c[ZALGO_HASH], nc[ZALGO_HASH]);
 	for (k = 0; k < ZALGO_KIND_COUNT; k++)
 		if (nc[k] == 0 || (k == ZALGO_KEX && nct == 0))
-			return zs_fail(s, ZE_UNSUPPORTED, zs_wire_for_kind[k],
-			    "no algorithm in common");
+			return zs_fail(s, zs_unsupported[k], 0, NULL);
 	for (k = 0; k < ZALGO_KIND_COUNT; k++)
 		s->algo[k] = c[k][0];
 	kex = c[ZALGO_KEX][0];
 	if (zs_kex_rank(c_theirs[0]) < zs_kex_rank(kex))
 		kex = c_theirs[0];
 	if (zalgo_kex(kex, &alg) != 0)
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX, "key agreement");
+		return zs_fail(s, ZC_KEX_UNSUPPORTED, 0, "key agreement");
 	s->algo[ZALGO_KEX] = zs_kex_name(s, alg);
 	zs_couple(s, c[ZALGO_HASH], nc[ZALGO_HASH], c[ZALGO_CIPHER],
 	    nc[ZALGO_CIPHER]);
@@ -398,12 +398,12 @@ zs_report_peer(struct zsession *s)
  * authenticated it (a=zrtp-hash), else refused like any forgery.
  */
 static int
-zs_hello_refused(struct zsession *s, int authentic, int err, uint32_t wire,
+zs_hello_refused(struct zsession *s, int authentic, int code,
     const char *what)
 {
 	if (authentic)
-		return zs_fail(s, err, wire, what);
-	zs_refuse(s, wire, what);
+		return zs_fail(s, code, 0, NULL);
+	zs_refuse(s, code, what);
 	return 0;
 }
 
@@ -433,7 +433,7 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 
 	/* Not the Hello signalling announced: dropped, nothing kept. */
 	if (zs_check_hello_hash(s, &pkt->raw_msg) != 0) {
-		zs_refuse(s, ZWE_HELLO_MISMATCH,
+		zs_refuse(s, ZC_HELLO_HASH,
 		    "a Hello that does not match a=zrtp-hash: dropped");
 		return 0;
 	}
@@ -441,31 +441,30 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	if (memcmp(h->version, "1.1", 3) > 0)
 		return 0;	/* a newer peer offers 1.10 next: ignored */
 	if (memcmp(h->version, "1.1", 3) < 0)
-		return zs_hello_refused(s, authentic, ZE_UNSUPPORTED,
-		    ZWE_VERSION, "Hello of an older ZRTP version: refused");
+		return zs_hello_refused(s, authentic, ZC_VERSION,
+		    "Hello of an older ZRTP version: refused");
 	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
-		return zs_hello_refused(s, authentic, ZE_BAD_FIELD,
-		    ZWE_EQUAL_ZID, "Hello with our own ZID: refused");
+		return zs_hello_refused(s, authentic, ZC_EQUAL_ZID,
+		    "Hello with our own ZID: refused");
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
-		return zs_fail(s, r, ZWE_MALFORMED, "peer Hello");
+		return zs_fail(s, ZC_MALFORMED, r, "peer Hello");
 	s->peer_hello_m = m.u.hello;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
-	s->refused_wire = 0;	/* a usable Hello supersedes */
+	s->refused_code = ZC_NONE;	/* a usable Hello supersedes */
 	zs_report_peer(s);
 	/* §4.4.3: every stream of a call comes from the same peer ZID. */
 	if (s->call->filled && !zct_eq(s->peer_hello_m.zid,
 	    s->call->peer_zid, ZRTP_ZID_LEN))
-		return zs_fail(s, ZE_BAD_FIELD, ZWE_HELLO_MISMATCH,
-		    "Multistream peer has another ZID than the first stream's");
+		return zs_fail(s, ZC_STREAM_ZID, 0, NULL);
 	if ((r = zs_negotiate(s)) != 0 || s->state != ZS_DISCOVERY)
 		return r;
 	/* §6: the peer speaks ZRTP; extend our Hello schedule. */
 	if (s->retx == &s->hello)
 		s->retx_left = s->cfg.timers.t1_tries_known;
 	if ((r = zs_request_inputs(s)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "request inputs");
+		return zs_fail(s, ZC_INTERNAL, r, "request inputs");
 	return zs_early_ack(s);
 }
 
@@ -538,7 +537,7 @@ zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
 	if (s->done->status == ZE_INVAL)
 		return zs_request_keygen(s);	/* scalar out of range */
 	if (s->done->status != 0)
-		return zs_fail(s, s->done->status, ZWE_SOFTWARE,
+		return zs_fail(s, ZC_INTERNAL, s->done->status,
 		    "key pair generation failed");
 	/* A Commit chose another key agreement or cipher meanwhile. */
 	if (!zs_key_pair_fits(s))

@@ -137,7 +137,7 @@ struct zsession {
 	 * §9: an unauthenticated packet that would have ended the exchange
 	 * is dropped; if the exchange then times out, this is the reason.
 	 */
-	uint32_t		 refused_wire;
+	int			 refused_code;	/* enum zcode */
 	const char		*refused_what;
 	int			 ack_owed;	/* HelloACK withheld (§5.3) */
 	int			 owed_rounds;
@@ -186,9 +186,10 @@ int	zs_send(struct zsession *s, const struct zs_msgbuf *m);
 void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 	    int hello_schedule);
 void	zs_retransmit_stop(struct zsession *s);
-int	zs_fail(struct zsession *s, int err, uint32_t wire, const char *what);
-void	zs_alert(struct zsession *s, const char *what);
-void	zs_refuse(struct zsession *s, uint32_t wire, const char *what);
+/* Reports carry a stable code (zcode.h); what NULL: the code's text. */
+int	zs_fail(struct zsession *s, int code, int cause, const char *what);
+void	zs_alert(struct zsession *s, int code, const char *what);
+void	zs_refuse(struct zsession *s, int code, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
 void	zs_wipe_secrets(struct zsession *s);
 void	zs_go_clear_keys(struct zsession *s);
@@ -232,6 +233,7 @@ int	zs_on_relayack(struct zsession *s, const struct zpkt *pkt);
 int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
 int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
 
+extern const int zs_unsupported[ZALGO_KIND_COUNT];	/* zcode per kind */
 int	zs_supported(int kind, uint32_t block);
 uint32_t zs_kex_name(const struct zsession *s, enum zkex_alg alg);
 int	zs_offered(const struct zsession *s, int kind, uint32_t block);

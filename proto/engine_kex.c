@@ -60,19 +60,19 @@ zs_send_commit(struct zsession *s)
 	}
 	/* §4.4.3.1: every stream of the call sees it at once. */
 	if (s->mode == ZMODE_MULT && zcall_add_nonce(s->call, s->nonce) != 0)
-		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE,
+		return zs_fail(s, ZC_INTERNAL, ZE_NOSPACE,
 		    "too many Multistream streams in this call");
 	if (s->mode == ZMODE_PRSH) {
 		if ((r = zs_prsh_key(s, 1, c->key_id)) != 0)
-			return zs_fail(s, r, ZWE_SOFTWARE, "preshared key");
+			return zs_fail(s, ZC_INTERNAL, r, "preshared key");
 	} else if (s->mode == ZMODE_DH &&
 	    ((r = zs_build_dhpart(s, ZMSG_DHPART2)) != 0 ||
 	    (r = zhvi_compute(s->hash, s->dhpart.b, s->dhpart.len,
 	    s->peer_hello.b, s->peer_hello.len, c->hvi)) != 0))
-		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart2");
+		return zs_fail(s, ZC_INTERNAL, r, "building DHPart2");
 	/* §5.4: the Commit MAC is keyed by H1. */
 	if ((r = zs_build(s, &m, &s->commit, s->sec->chain.h[1])) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "building Commit");
+		return zs_fail(s, ZC_INTERNAL, r, "building Commit");
 	zs_set_state(s, ZS_COMMIT_SENT);
 	zs_retransmit_start(s, &s->commit, 0);
 	return zs_send(s, &s->commit);
@@ -87,16 +87,15 @@ zs_send_commit(struct zsession *s)
  */
 static int
 zs_check_link(struct zsession *s, const uint8_t *preimage,
-    const uint8_t *image, const struct zs_msgbuf *earlier, uint32_t wire,
+    const uint8_t *image, const struct zs_msgbuf *earlier, int altered,
     const char *what)
 {
 	if (zchain_check(preimage, image) != 0) {
-		zs_alert(s, what);
+		zs_alert(s, ZC_CHAIN_BROKEN, what);
 		return 1;
 	}
 	if (zmsg_mac_check(earlier->b, earlier->len, preimage) != 0) {
-		zs_fail(s, ZE_BAD_MAC, wire, "an earlier message's MAC failed "
-		    "once its key was revealed: altered in flight");
+		zs_fail(s, altered, 0, NULL);
 		return 1;
 	}
 	return 0;
@@ -108,11 +107,11 @@ zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 {
 	if (s->peer_hello.len == 0 ||
 	    !zct_eq(c->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN)) {
-		zs_alert(s, "Commit from an unknown ZID: dropped");
+		zs_alert(s, ZC_UNKNOWN_ZID, NULL);
 		return 0;
 	}
 	return !zs_check_link(s, c->h2, s->peer_hello_m.h3, &s->peer_hello,
-	    ZWE_HELLO_MISMATCH, "Commit does not chain to the peer's Hello: "
+	    ZC_HELLO_ALTERED, "Commit does not chain to the peer's Hello: "
 	    "dropped");
 }
 
@@ -120,15 +119,12 @@ zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 static int
 zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 {
-	static const uint32_t wire[ZALGO_KIND_COUNT] = {
-		ZWE_HASH, ZWE_CIPHER, ZWE_AUTH, ZWE_KEX, ZWE_SAS
-	};
 	uint32_t kex = c->algo[ZALGO_KEX];
 	int k;
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++)
 		if (!zs_offered(s, k, c->algo[k]))
-			return zs_fail(s, ZE_UNSUPPORTED, wire[k],
+			return zs_fail(s, zs_unsupported[k], 0,
 			    "Commit chose an algorithm our Hello did not offer");
 	/*
 	 * §5.1.5: EC38's hash MUST be 384 bits. The SHOULDs (AES3 with EC38,
@@ -137,21 +133,20 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 	 */
 	if (kex == ZALGO('E', 'C', '3', '8') &&
 	    !zalgo_hash_384(c->algo[ZALGO_HASH]))
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_HASH,
+		return zs_fail(s, ZC_HASH_UNSUPPORTED, 0,
 		    "Commit pairs EC38 with a hash shorter than 384 bits");
 	if ((kex == ZKEX_BLOCK_MULT) != (s->mode == ZMODE_MULT))
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_KEX,
+		return zs_fail(s, ZC_KEX_UNSUPPORTED, 0,
 		    "Multistream Commit without an active session, or DH "
 		    "Commit on a Multistream stream");
 	/* ZRTPSess is only meaningful under the hash that made it. */
 	if (kex == ZKEX_BLOCK_MULT &&
 	    c->algo[ZALGO_HASH] != s->call->algo[ZALGO_HASH])
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_HASH,
+		return zs_fail(s, ZC_HASH_UNSUPPORTED, 0,
 		    "Multistream Commit with another hash than the first "
 		    "stream's");
 	if (kex == ZKEX_BLOCK_MULT && zcall_nonce_used(s->call, c->nonce))
-		return zs_fail(s, ZE_BAD_FIELD, ZWE_NONCE_REUSE,
-		    "Multistream Commit reuses another stream's nonce");
+		return zs_fail(s, ZC_NONCE_REUSE, 0, NULL);
 	return 0;
 }
 
@@ -162,7 +157,7 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	if ((r = zs_keep(&s->peer_commit, &pkt->raw_msg)) != 0)
-		return zs_fail(s, r, ZWE_MALFORMED, "Commit");
+		return zs_fail(s, ZC_MALFORMED, r, "Commit");
 	s->peer_commit_m = pkt->msg.u.commit;
 	s->role = ZS_ROLE_RESPONDER;
 	s->hello_acked = 1;	/* §6: a Commit acknowledges our Hello */
@@ -170,19 +165,19 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	zs_set_state(s, ZS_DISCOVERY);
 	memcpy(s->algo, s->peer_commit_m.algo, sizeof(s->algo));
 	if ((r = zs_apply_algos(s)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "Commit algorithms");
+		return zs_fail(s, ZC_INTERNAL, r, "Commit algorithms");
 	if (s->mode != ZMODE_MULT)
 		s->mode = s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH ? ZMODE_PRSH :
 		    ZMODE_DH;
 	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
 	if (s->mode == ZMODE_MULT && zcall_add_nonce(s->call, s->nonce) != 0)
-		return zs_fail(s, ZE_NOSPACE, ZWE_SOFTWARE,
+		return zs_fail(s, ZC_INTERNAL, ZE_NOSPACE,
 		    "too many Multistream streams in this call");
 	s->commit_pending = 1;
 	zwipe(s->sec->psk, sizeof(s->sec->psk));	/* our Preshared Commit lost */
 	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))
 		if ((r = zs_request_keygen(s)) != 0)
-			return zs_fail(s, r, ZWE_SOFTWARE, "key pair");
+			return zs_fail(s, ZC_INTERNAL, r, "key pair");
 	return zs_progress(s, NULL);
 }
 
@@ -251,8 +246,7 @@ static int
 zs_prsh_fallback(struct zsession *s)
 {
 	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
-		return zs_fail(s, ZE_UNSUPPORTED, ZWE_NO_SECRET,
-		    "Preshared Commit without a matching secret");
+		return zs_fail(s, ZC_NO_SHARED_SECRET, 0, NULL);
 	s->mode = ZMODE_DH;
 	s->algo[ZALGO_KEX] = zs_kex_name(s, s->kex);
 	return zs_send_commit(s);
@@ -272,11 +266,11 @@ zs_respond(struct zsession *s)
 		r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
 		    zs_derive_prsh(s);
 		if (r != 0)
-			return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+			return zs_fail(s, ZC_INTERNAL, r, "key derivation");
 		return zs_send_confirm(s, ZMSG_CONFIRM1);
 	}
 	if ((r = zs_build_dhpart(s, ZMSG_DHPART1)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "building DHPart1");
+		return zs_fail(s, ZC_INTERNAL, r, "building DHPart1");
 	zs_set_state(s, ZS_DHPART1_SENT);
 	return zs_send(s, &s->dhpart);
 }
@@ -316,10 +310,10 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	if (d->pv.len != zkex_pv_len(s->kex))
-		return zs_fail(s, ZE_BAD_LENGTH, ZWE_MALFORMED,
+		return zs_fail(s, ZC_MALFORMED, ZE_BAD_LENGTH,
 		    "DHPart public value has the wrong length");
 	if ((r = zs_keep(&s->peer_dhpart, &pkt->raw_msg)) != 0)
-		return zs_fail(s, r, ZWE_MALFORMED, "DHPart");
+		return zs_fail(s, ZC_MALFORMED, r, "DHPart");
 	memcpy(s->peer_h1, d->h1, ZRTP_HASH_IMAGE_LEN);
 	memcpy(s->peer_ids[0], d->rs1_id, ZRTP_SECRET_ID_LEN);
 	memcpy(s->peer_ids[1], d->rs2_id, ZRTP_SECRET_ID_LEN);
@@ -337,7 +331,7 @@ zs_request_agree(struct zsession *s, enum zs_state waiting)
 
 	if (s->job_pending || s->kp.sv == NULL || (job = zs_job_new(s,
 	    ZS_KEX_AGREE, zkex_result_len(s->kex))) == NULL)
-		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
+		return zs_fail(s, ZC_INTERNAL, ZE_INVAL, "key agreement job");
 	/* The key pair moves into the job: used once, wiped there. */
 	job->kp = s->kp;
 	memset(&s->kp, 0, sizeof(s->kp));
@@ -345,7 +339,7 @@ zs_request_agree(struct zsession *s, enum zs_state waiting)
 	job->peer_pv_len = s->peer_pv.len;
 	zs_set_state(s, waiting);
 	if (zs_push_job(s, job) != 0)
-		return zs_fail(s, ZE_INVAL, ZWE_SOFTWARE, "key agreement job");
+		return zs_fail(s, ZC_INTERNAL, ZE_INVAL, "key agreement job");
 	return 0;
 }
 
@@ -360,9 +354,9 @@ zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
 		return 0;
 	if ((r = zhash(ZHASH_S256, pkt->msg.u.dhpart.h1, ZRTP_HASH_IMAGE_LEN,
 	    h2)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "hash");
+		return zs_fail(s, ZC_INTERNAL, r, "hash");
 	if (zs_check_link(s, h2, s->peer_hello_m.h3, &s->peer_hello,
-	    ZWE_HELLO_MISMATCH, "DHPart1 does not chain to the peer's Hello: "
+	    ZC_HELLO_ALTERED, "DHPart1 does not chain to the peer's Hello: "
 	    "dropped"))
 		return 0;
 	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
@@ -378,12 +372,12 @@ zs_agreed(struct zsession *s)
 	int r;
 
 	if (s->done->status != 0)
-		return zs_fail(s, s->done->status, s->done->status == ZE_BAD_PV ?
-		    ZWE_BAD_PV : ZWE_SOFTWARE, "DH agreement failed");
+		return zs_fail(s, s->done->status == ZE_BAD_PV ? ZC_BAD_PV :
+		    ZC_INTERNAL, s->done->status, "DH agreement failed");
 	r = zs_derive_dh(s, s->done->sec, s->done->sec_len);
 	zwipe(s->done->sec, s->done->sec_len);
 	if (r != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "key derivation");
+		return zs_fail(s, ZC_INTERNAL, r, "key derivation");
 	return 0;
 }
 
@@ -408,16 +402,15 @@ zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
 	int r;
 
 	if (zs_check_link(s, pkt->msg.u.dhpart.h1, s->peer_commit_m.h2,
-	    &s->peer_commit, ZWE_MALFORMED, "DHPart2 does not chain to the "
+	    &s->peer_commit, ZC_COMMIT_ALTERED, "DHPart2 does not chain to the "
 	    "peer's Commit: dropped"))
 		return 0;
 	/* §4.4.1.1: hvi = hash(DHPart2 || responder's Hello). */
 	if ((r = zhvi_compute(s->hash, pkt->raw_msg.p, pkt->raw_msg.len,
 	    s->hello.b, s->hello.len, hvi)) != 0)
-		return zs_fail(s, r, ZWE_SOFTWARE, "hash");
+		return zs_fail(s, ZC_INTERNAL, r, "hash");
 	if (!zct_eq(hvi, s->peer_commit_m.hvi, ZRTP_HVI_LEN))
-		return zs_fail(s, ZE_BAD_MAC, ZWE_HVI,
-		    "hvi does not match DHPart2: possible MiTM");
+		return zs_fail(s, ZC_HVI, 0, NULL);
 	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
 		return r;
 	return zs_request_agree(s, ZS_WAIT_AGREE_R);

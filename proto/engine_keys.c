@@ -170,8 +170,7 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 		z2.p = s->call->sec->aux;
 		z2.len = s->call->sec->aux_len;
 	} else if (s->call->sec->aux_len > 0)
-		zs_alert(s, "auxsecret mismatch: the peer does not hold our "
-		    "auxiliary secret (§4.3.2)");
+		zs_alert(s, ZC_AUX_MISMATCH, NULL);	/* §4.3.2 */
 	if ((s->pbx_matched = zs_match_s3(s))) {
 		z3.p = s->sec->cache.pbxsecret;
 		z3.len = ZRTP_RS_LEN;
@@ -372,9 +371,7 @@ zs_cache_update(struct zsession *s)
 	zwipe(s->sec->cache.pbxsecret, sizeof(s->sec->cache.pbxsecret));
 	if (s->cache_mismatch) {
 		s->store_deferred = 1;
-		zs_alert(s, "cache mismatch: the peer does not hold the secret "
-		    "we share with it; compare the SAS before trusting this "
-		    "call");
+		zs_alert(s, ZC_CACHE_MISMATCH, NULL);
 		return 0;
 	}
 	return zs_emit_store(s);

@@ -347,7 +347,9 @@ fe_drain(struct fe *f)
 				abort();
 			break;
 		case ZSA_ALERT:
-			if (a.u.alert == NULL)
+			/* Every alert: a stable code and a text. */
+			if (a.u.alert.text == NULL ||
+			    strcmp(zcode_name(a.u.alert.code), "unknown") == 0)
 				abort();
 			break;
 		case ZSA_CLEAR:
@@ -357,8 +359,11 @@ fe_drain(struct fe *f)
 			break;
 		case ZSA_FAILED:
 			/* Once secure, only the peer's Error ends the call. */
+			/* A named code and never the success code (zerr). */
 			if (a.u.failed.what == NULL || f->failed++ ||
-			    (f->secure && !a.u.failed.from_peer))
+			    (f->secure && !a.u.failed.from_peer) ||
+			    a.u.failed.error >= 0 ||
+			    strcmp(zcode_name(a.u.failed.code), "unknown") == 0)
 				abort();
 			break;
 		default:

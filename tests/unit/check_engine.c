@@ -20,6 +20,8 @@
 
 static struct sim net;
 
+#define CODE(c)	(1ull << (c))
+
 static void
 setup(void)
 {
@@ -187,6 +189,9 @@ START_TEST(test_timeout)
 	call(7);
 	ck_assert(net.end[0].failed && net.end[1].failed);
 	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_TIMEOUT);
+	/* Issue 6 item 17: a name and a local error, not "success". */
+	ck_assert_int_eq(net.end[0].fail_code, ZC_TIMEOUT);
+	ck_assert_int_eq(net.end[0].fail_error, ZE_TIMEOUT);
 	ck_assert(!net.end[0].secure && !net.end[1].secure);
 }
 END_TEST
@@ -830,7 +835,7 @@ START_TEST(test_impostor_takeover)
 		call(131 + c);
 		assert_agree();
 		ck_assert_int_eq(net.end[1].cache_mismatch, 1);
-		ck_assert_int_ge(net.end[1].alerts, 1);
+		ck_assert(net.end[1].alert_codes & CODE(ZC_CACHE_MISMATCH));
 		ck_assert_int_eq(zs_sas_verdict(net.end[1].s, net.now, 0), 0);
 		ck_assert(!zs_next_action(net.end[1].s, &a));
 		ck_assert_int_eq(net.end[1].cache.stores, kept.stores);
@@ -920,7 +925,7 @@ START_TEST(test_unknown_type_dropped)
 	sim_inject(&net, 0, p, forge(net.end[1].cfg.ssrc, msg, sizeof(msg),
 	    p));
 	ck_assert(!net.end[0].failed);
-	ck_assert_int_eq(net.end[0].alerts, 1);
+	ck_assert_uint_eq(net.end[0].alert_codes, CODE(ZC_UNKNOWN_MESSAGE));
 	sim_run(&net, 60000);
 	assert_agree();
 }
@@ -957,7 +962,8 @@ START_TEST(test_forged_hello_version)
 	zpkt_seal_crc(p, len);
 	sim_inject(&net, 0, p, len);
 	ck_assert(!net.end[0].failed);
-	ck_assert_int_eq(net.end[0].alerts, 1);
+	ck_assert_uint_eq(net.end[0].alert_codes,
+	    CODE(_i == 1 ? ZC_HELLO_HASH : ZC_VERSION));
 	sim_run(&net, 60000);
 	assert_agree();
 }
@@ -980,6 +986,7 @@ START_TEST(test_old_version_peer)
 	call(152);
 	ck_assert(net.end[0].failed && !net.end[0].secure);
 	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_VERSION);
+	ck_assert_int_eq(net.end[0].fail_code, ZC_VERSION);
 }
 END_TEST
 
@@ -1009,7 +1016,7 @@ START_TEST(test_forged_confirm_dropped)
 	call(153);
 	assert_agree();
 	ck_assert_int_ge(confirm_forged, 2);
-	ck_assert_int_ge(net.end[0].alerts, 1);
+	ck_assert(net.end[0].alert_codes & CODE(ZC_CONFIRM_MAC));
 }
 END_TEST
 
@@ -1030,6 +1037,34 @@ START_TEST(test_spoofed_helloack)
 	sim_inject(&net, 0, p, forge(0x33333333, ack, sizeof(ack), p));
 	sim_run(&net, 60000);
 	assert_agree();
+}
+END_TEST
+
+/*
+ * Issue 6, item 17: one table of stable codes. Every code has a distinct
+ * name and a text; every failure code a local error other than success;
+ * the §5.9 codes the engine sends come from it.
+ */
+START_TEST(test_codes_table)
+{
+	int c, d;
+
+	ck_assert_str_eq(zcode_name(ZC_NONE), "unknown");
+	ck_assert_str_eq(zcode_name(ZC_COUNT), "unknown");
+	ck_assert_uint_lt(ZC_COUNT, 64);	/* sim's alert_codes */
+	for (c = ZC_NONE + 1; c < ZC_COUNT; c++) {
+		ck_assert_str_ne(zcode_name(c), "unknown");
+		ck_assert_ptr_nonnull(zcode_text(c));
+		for (d = ZC_NONE + 1; d < c; d++)
+			ck_assert_str_ne(zcode_name(c), zcode_name(d));
+		if (c < ZC_CACHE_MISMATCH)
+			ck_assert_int_lt(zcode_err(c), 0);
+	}
+	ck_assert_str_eq(zcode_name(ZC_TIMEOUT), "timeout");
+	ck_assert_str_eq(zcode_name(ZC_CACHE_MISMATCH), "cache_mismatch");
+	ck_assert_uint_eq(zcode_wire(ZC_TIMEOUT), ZWE_TIMEOUT);
+	ck_assert_uint_eq(zcode_wire(ZC_HVI), ZWE_HVI);
+	ck_assert_uint_eq(zcode_wire(ZC_CACHE_MISMATCH), 0);
 }
 END_TEST
 
@@ -1076,6 +1111,7 @@ main(void)
 	tcase_add_test(tc, test_old_version_peer);
 	tcase_add_test(tc, test_forged_confirm_dropped);
 	tcase_add_test(tc, test_spoofed_helloack);
+	tcase_add_test(tc, test_codes_table);
 	tcase_add_test(tc, test_lossy_link);
 	tcase_add_test(tc, test_cache_unreadable);
 	suite_add_tcase(s, tc);

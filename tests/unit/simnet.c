@@ -135,10 +135,19 @@ sim_drain(struct sim *n, int who)
 			sim_store(e, &a);
 			break;
 		case ZSA_ALERT:
+			/* Every alert carries a stable code and a text. */
+			ck_assert_str_ne(zcode_name(a.u.alert.code), "unknown");
+			ck_assert_ptr_nonnull(a.u.alert.text);
 			e->alerts++;
+			e->alert_codes |= 1ull << a.u.alert.code;
 			break;
 		case ZSA_FAILED:
 			e->failed = 1;
+			/* A named code, never the success code. */
+			ck_assert_str_ne(zcode_name(a.u.failed.code),
+			    "unknown");
+			ck_assert_int_lt(a.u.failed.error, 0);
+			e->fail_code = a.u.failed.code;
 			e->fail_error = a.u.failed.error;
 			e->fail_wire = a.u.failed.wire_code;
 			e->fail_from_peer = a.u.failed.from_peer;
@@ -201,6 +210,8 @@ sim_start(struct sim *n, uint64_t seed)
 		ck_assert_ptr_nonnull(e->s);
 		e->timer_at = 0;
 		e->secure = e->failed = e->sas_seen = e->alerts = 0;
+		e->alert_codes = 0;
+		e->fail_code = ZC_NONE;
 		e->fail_wire = 0;
 		e->kex_jobs = 0;
 		e->clear = 0;

@@ -27,6 +27,8 @@ struct sim_end {
 	uint64_t		 timer_at;	/* 0: not armed */
 	struct sim_cache	 cache;
 	int			 secure, failed, sas_seen, alerts;
+	uint64_t		 alert_codes;	/* bit per enum zcode */
+	int			 fail_code;	/* enum zcode */
 	int			 fail_error;
 	uint32_t		 fail_wire;
 	int			 fail_from_peer;

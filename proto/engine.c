@@ -655,6 +655,24 @@ zs_ignore(struct zsession *s, const struct zpkt *pkt)
 	return 0;
 }
 
+/*
+ * HelloACK, Conf2ACK, ErrorACK, ClearACK, RelayACK: a type block and no
+ * body, encoded by the message layer like every other message.
+ */
+int
+zs_send_ack(struct zsession *s, enum zmsg_type type)
+{
+	struct zs_msgbuf mb;
+	struct zmsg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
+		return r;
+	return zs_send(s, &mb);
+}
+
 int
 zs_on_ping(struct zsession *s, const struct zpkt *pkt)
 {
@@ -678,15 +696,11 @@ zs_on_ping(struct zsession *s, const struct zpkt *pkt)
 int
 zs_on_error(struct zsession *s, const struct zpkt *pkt)
 {
-	static const struct zs_msgbuf ack = {
-		{ 0x50, 0x5a, 0x00, 0x03, 'E', 'r', 'r', 'o', 'r', 'A', 'C',
-		    'K' }, 12
-	};
 	struct zs_action *a;
 	int r;
 
 	/* §5.10: always acknowledge; report once. */
-	if ((r = zs_send(s, &ack)) != 0)
+	if ((r = zs_send_ack(s, ZMSG_ERRORACK)) != 0)
 		return r;
 	if (s->state == ZS_FAILED || s->state == ZS_ERROR_SENT)
 		return 0;

@@ -13,10 +13,6 @@
 /* H0, flags word, expiry, and a signature of up to 511 words. */
 #define ZS_CONFIRM_PLAIN_MAX	(ZS_CONFIRM_BODY_MAX + 4 * ZRTP_SIG_LEN_MAX)
 
-static const struct zs_msgbuf zs_conf2ack = {
-	{ 0x50, 0x5a, 0x00, 0x03, 'C', 'o', 'n', 'f', '2', 'A', 'C', 'K' }, 12
-};
-
 static int
 zs_we_initiate(const struct zsession *s)
 {
@@ -249,7 +245,7 @@ zs_on_confirm2(struct zsession *s, const struct zpkt *pkt)
 
 	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
 		return r == ZS_DROPPED ? 0 : r;
-	if ((r = zs_send(s, &zs_conf2ack)) != 0)
+	if ((r = zs_send_ack(s, ZMSG_CONF2ACK)) != 0)
 		return r;
 	return zs_go_secure(s);
 }
@@ -260,7 +256,7 @@ zs_on_confirm2_again(struct zsession *s, const struct zpkt *pkt)
 	(void)pkt;
 	if (zs_we_initiate(s))
 		return 0;
-	return zs_send(s, &zs_conf2ack);
+	return zs_send_ack(s, ZMSG_CONF2ACK);
 }
 
 int
@@ -402,10 +398,6 @@ zs_goclear_authentic(struct zsession *s, const struct zpkt *pkt)
 	return zct_eq(mac, pkt->msg.u.goclear.clear_mac, ZRTP_MAC_LEN);
 }
 
-static const struct zs_msgbuf zs_clearack = {
-	{ 0x50, 0x5a, 0x00, 0x03, 'C', 'l', 'e', 'a', 'r', 'A', 'C', 'K' }, 12
-};
-
 /*
  * §4.7.2: a GoClear with a bad clear_mac is dropped unanswered. A good one
  * is refused with Error 0x100 unless our policy (the A flag we sent)
@@ -428,7 +420,7 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 	}
 	/* The policy is the A flag our Confirm carried (E excludes it). */
 	if (s->our_a) {
-		if ((r = zs_send(s, &zs_clearack)) != 0)
+		if ((r = zs_send_ack(s, ZMSG_CLEARACK)) != 0)
 			return r;
 		zs_retransmit_stop(s);	/* our own GoClear or SASrelay */
 		zs_go_clear_keys(s);
@@ -526,12 +518,8 @@ int
 zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
-	return zs_send(s, &zs_clearack);
+	return zs_send_ack(s, ZMSG_CLEARACK);
 }
-
-static const struct zs_msgbuf zs_relayack = {
-	{ 0x50, 0x5a, 0x00, 0x03, 'R', 'e', 'l', 'a', 'y', 'A', 'C', 'K' }, 12
-};
 
 /*
  * §5.13, §7.3: a SASrelay is authenticated like a Confirm and always
@@ -554,7 +542,7 @@ zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 		return 0;
 	}
 	zwipe(plain, sizeof(plain));
-	if ((r = zs_send(s, &zs_relayack)) != 0)
+	if ((r = zs_send_ack(s, ZMSG_RELAYACK)) != 0)
 		return r;
 	if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
 		zs_alert(s, ZC_SASRELAY_UNTRUSTED, NULL);

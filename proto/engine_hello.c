@@ -29,10 +29,6 @@ static const enum zkex_alg zs_kex_speed[] = {
 	ZKEX_EC52,
 };
 
-static const uint8_t zs_helloack_msg[] = {
-	0x50, 0x5a, 0x00, 0x03, 'H', 'e', 'l', 'l', 'o', 'A', 'C', 'K'
-};
-
 static int	zs_send_helloack(struct zsession *);
 static int	zs_inputs_ready(const struct zsession *);
 
@@ -500,12 +496,8 @@ zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 static int
 zs_send_helloack(struct zsession *s)
 {
-	struct zs_msgbuf ack;
-
-	memcpy(ack.b, zs_helloack_msg, sizeof(zs_helloack_msg));
-	ack.len = sizeof(zs_helloack_msg);
 	s->ack_owed = 0;
-	return zs_send(s, &ack);
+	return zs_send_ack(s, ZMSG_HELLOACK);
 }
 
 int

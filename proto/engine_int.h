@@ -183,6 +183,7 @@ void	zs_set_state(struct zsession *s, enum zs_state st);
 /* Actions. */
 struct zs_action *zs_push(struct zsession *s, enum zs_action_type t);
 int	zs_send(struct zsession *s, const struct zs_msgbuf *m);
+int	zs_send_ack(struct zsession *s, enum zmsg_type type);
 void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 	    int hello_schedule);
 void	zs_retransmit_stop(struct zsession *s);

@@ -1,7 +1,8 @@
 /*
  * AES and Twofish in CFB-128 for the encrypted part of Confirm and SASrelay
- * (RFC 6189 §5.7, §5.13) on libgcrypt's cipher API. One handle per call,
- * opened in secure memory and closed (libgcrypt wipes it) on every path.
+ * (RFC 6189 §5.7, §5.13) on libgcrypt's cipher API. One handle per cipher
+ * per thread, opened once in secure memory (each gcry_cipher_open costs a
+ * getrusage and a clock_gettime) and rekeyed with zeros after every call.
  * Must not keep key schedules between calls nor authenticate: MACs are hash.c.
  */
 #include <gcrypt.h>
@@ -31,11 +32,28 @@ zcipher_key_len(enum zcipher_alg alg)
 	return zcipher_descs[alg].key_len;
 }
 
+static _Thread_local gcry_cipher_hd_t zcfb_cache[ZCIPHER_COUNT];
+
+static int
+zcfb_handle(enum zcipher_alg alg, gcry_cipher_hd_t *h)
+{
+	gcry_cipher_hd_t *slot = &zcfb_cache[alg];
+
+	if (*slot == NULL && gcry_cipher_open(slot, zcipher_descs[alg].algo,
+	    GCRY_CIPHER_MODE_CFB, GCRY_CIPHER_SECURE) != 0) {
+		*slot = NULL;
+		return ZE_CRYPTO;
+	}
+	*h = *slot;
+	return 0;
+}
+
 static int
 zcfb_run(enum zcipher_alg alg, int encrypt, const uint8_t *key,
     const uint8_t iv[ZCIPHER_IV_LEN], const uint8_t *in, uint8_t *out,
     size_t len)
 {
+	static const uint8_t zero[ZCIPHER_KEY_MAX];
 	const struct zcipher_desc *d;
 	gcry_cipher_hd_t h;
 	gcry_error_t e;
@@ -50,8 +68,7 @@ zcfb_run(enum zcipher_alg alg, int encrypt, const uint8_t *key,
 	if (len == 0)
 		return 0;
 	d = &zcipher_descs[alg];
-	if (gcry_cipher_open(&h, d->algo, GCRY_CIPHER_MODE_CFB,
-	    GCRY_CIPHER_SECURE) != 0)
+	if (zcfb_handle(alg, &h) != 0)
 		return ZE_CRYPTO;
 	/* libgcrypt works in place when given no separate input. */
 	src = in == out ? NULL : in;
@@ -60,7 +77,9 @@ zcfb_run(enum zcipher_alg alg, int encrypt, const uint8_t *key,
 	    (e = gcry_cipher_setiv(h, iv, ZCIPHER_IV_LEN)) == 0)
 		e = encrypt ? gcry_cipher_encrypt(h, out, len, src, src_len) :
 		    gcry_cipher_decrypt(h, out, len, src, src_len);
-	gcry_cipher_close(h);
+	/* No key schedule, IV or keystream of this call outlives it. */
+	gcry_cipher_setkey(h, zero, d->key_len);
+	gcry_cipher_reset(h);
 	if (e != 0) {
 		zwipe(out, len);
 		return ZE_CRYPTO;

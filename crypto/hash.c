@@ -115,35 +115,73 @@ zhmac_iov(enum zhash_alg alg, const uint8_t *key, size_t key_len,
 	return zmd_run(alg, key, key_len, iov, n, out);
 }
 
-int
-zkdf(enum zhash_alg alg, const uint8_t *ki, size_t ki_len, const char *label,
-    const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+/* One KDF output from a handle already keyed with KI (§4.5.1). */
+static int
+zkdf_one(gcry_md_hd_t h, enum zhash_alg alg, const struct zkdf_out *o,
+    const uint8_t *context, size_t context_len)
 {
 	static const uint8_t counter[4] = { 0, 0, 0, 1 }, zero = 0;
-	uint8_t l_bits[4], full[ZHASH_MAX_LEN];
+	uint8_t l_bits[4];
 	uint32_t bits;
-	int r;
 
-	if (out_len == 0 || out_len > zhash_len(alg) || label == NULL)
+	if (o->out_len == 0 || o->out_len > zhash_size[alg] ||
+	    o->label == NULL || o->out == NULL)
 		return ZE_INVAL;
-	bits = (uint32_t)out_len * 8;
+	bits = (uint32_t)o->out_len * 8;
 	l_bits[0] = bits >> 24;
 	l_bits[1] = bits >> 16;
 	l_bits[2] = bits >> 8;
 	l_bits[3] = bits;
-	{
-		struct ziov iov[] = {
-			{ counter, sizeof(counter) },
-			{ label, strlen(label) },
-			{ &zero, 1 },
-			{ context, context_len },
-			{ l_bits, sizeof(l_bits) },
-		};
+	/* An HMAC handle's reset keeps its key: the inner state is reused. */
+	gcry_md_reset(h);
+	gcry_md_write(h, counter, sizeof(counter));
+	gcry_md_write(h, o->label, strlen(o->label));
+	gcry_md_write(h, &zero, 1);
+	gcry_md_write(h, context, context_len);
+	gcry_md_write(h, l_bits, sizeof(l_bits));
+	memcpy(o->out, gcry_md_read(h, 0), o->out_len);
+	return 0;
+}
 
-		r = zhmac_iov(alg, ki, ki_len, iov, 5, full);
-	}
-	if (r == 0)
-		memcpy(out, full, out_len);
-	zwipe(full, sizeof(full));
+int
+zkdf_many(enum zhash_alg alg, const uint8_t *ki, size_t ki_len,
+    const uint8_t *context, size_t context_len, const struct zkdf_out *outs,
+    size_t n)
+{
+	static const uint8_t empty;
+	gcry_md_hd_t h;
+	size_t i;
+	int r = 0;
+
+	if ((unsigned)alg >= ZHASH_COUNT)
+		return ZE_UNSUPPORTED;
+	if (ki == NULL || outs == NULL || (context == NULL && context_len > 0))
+		return ZE_INVAL;
+	if (zmd_handle(alg, 1, &h) != 0)
+		return ZE_CRYPTO;
+	gcry_md_reset(h);
+	if (gcry_md_setkey(h, ki, ki_len) != 0)
+		r = ZE_CRYPTO;
+	for (i = 0; r == 0 && i < n; i++)
+		r = zkdf_one(h, alg, &outs[i], context, context_len);
+	gcry_md_reset(h);
+	gcry_md_setkey(h, &empty, 0);
+	if (r != 0)
+		for (i = 0; i < n; i++)
+			if (outs[i].out != NULL && outs[i].out_len <=
+			    ZHASH_MAX_LEN)
+				zwipe(outs[i].out, outs[i].out_len);
 	return r;
+}
+
+int
+zkdf(enum zhash_alg alg, const uint8_t *ki, size_t ki_len, const char *label,
+    const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+{
+	struct zkdf_out o = { label, out, out_len };
+
+	if ((unsigned)alg >= ZHASH_COUNT || out_len == 0 ||
+	    out_len > zhash_size[alg] || label == NULL)
+		return ZE_INVAL;
+	return zkdf_many(alg, ki, ki_len, context, context_len, &o, 1);
 }

@@ -46,4 +46,20 @@ int zkdf(enum zhash_alg alg, const uint8_t *ki, size_t ki_len,
     const char *label, const uint8_t *context, size_t context_len,
     uint8_t *out, size_t out_len);
 
+/* One output of zkdf_many: out_len bytes of KDF(KI, label, Context, L). */
+struct zkdf_out {
+	const char	*label;
+	uint8_t		*out;
+	size_t		 out_len;
+};
+
+/*
+ * Several KDF outputs from one KI and Context (the key schedule of §4.5.2,
+ * §4.5.3): the HMAC key state is computed once and reused for each label,
+ * then dropped. On failure every out is wiped.
+ */
+int zkdf_many(enum zhash_alg alg, const uint8_t *ki, size_t ki_len,
+    const uint8_t *context, size_t context_len, const struct zkdf_out *outs,
+    size_t n);
+
 #endif

@@ -84,40 +84,35 @@ zkeys_s0_prsh(struct zkeys *k, const uint8_t *preshared_key)
 	return zkeys_kdf(k, preshared_key, "ZRTP PSK", k->s0, k->hash_len);
 }
 
+/*
+ * §4.5.2, §4.5.3, §4.6.1: every key from s0, one HMAC key state for all
+ * (zkdf_many). ZRTPSess, the SAS hash, ExportedKey and the new rs1 only for
+ * the stream that ran DH or Prsh.
+ */
 int
 zkeys_derive(struct zkeys *k, enum zmode mode)
 {
-	const uint8_t *s0 = k->s0;
+	const struct zkdf_out outs[] = {
+		{ "Initiator SRTP master key", k->srtp_key_i, k->key_len },
+		{ "Initiator SRTP master salt", k->srtp_salt_i,
+		    ZRTP_SRTP_SALT_LEN },
+		{ "Responder SRTP master key", k->srtp_key_r, k->key_len },
+		{ "Responder SRTP master salt", k->srtp_salt_r,
+		    ZRTP_SRTP_SALT_LEN },
+		{ "Initiator HMAC key", k->mackey_i, k->hash_len },
+		{ "Responder HMAC key", k->mackey_r, k->hash_len },
+		{ "Initiator ZRTP key", k->zrtpkey_i, k->key_len },
+		{ "Responder ZRTP key", k->zrtpkey_r, k->key_len },
+		{ "ZRTP Session Key", k->zrtp_sess, k->hash_len },
+		{ "SAS", k->sashash, 32 },
+		{ "Exported key", k->exported_key, k->hash_len },
+		{ "retained secret", k->rs1_new, ZRTP_RS_LEN },
+	};
+	size_t n = sizeof(outs) / sizeof(outs[0]);
 	int r;
 
-	if ((r = zkeys_kdf(k, s0, "Initiator SRTP master key",
-	    k->srtp_key_i, k->key_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Initiator SRTP master salt",
-	    k->srtp_salt_i, ZRTP_SRTP_SALT_LEN)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Responder SRTP master key",
-	    k->srtp_key_r, k->key_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Responder SRTP master salt",
-	    k->srtp_salt_r, ZRTP_SRTP_SALT_LEN)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Initiator HMAC key", k->mackey_i,
-	    k->hash_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Responder HMAC key", k->mackey_r,
-	    k->hash_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Initiator ZRTP key", k->zrtpkey_i,
-	    k->key_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Responder ZRTP key", k->zrtpkey_r,
-	    k->key_len)) != 0)
-		goto out;
-	/* §4.5.2, §4.6.1: only the stream that ran DH or Prsh. */
-	if (mode != ZMODE_MULT &&
-	    ((r = zkeys_kdf(k, s0, "ZRTP Session Key", k->zrtp_sess,
-	    k->hash_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "SAS", k->sashash, 32)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "Exported key", k->exported_key,
-	    k->hash_len)) != 0 ||
-	    (r = zkeys_kdf(k, s0, "retained secret", k->rs1_new,
-	    ZRTP_RS_LEN)) != 0))
-		goto out;
-out:
+	r = zkdf_many(k->hash, k->s0, k->hash_len, k->kdf_context,
+	    k->kdf_context_len, outs, mode != ZMODE_MULT ? n : n - 4);
 	/* §4.6.1: s0 is erased once the stream's keys exist. */
 	zwipe(k->s0, sizeof(k->s0));
 	return r;

@@ -450,6 +450,44 @@ kdf_by_hand(enum zhash_alg alg, const uint8_t *ki, size_t ki_len,
 	ck_assert_int_eq(zhmac(alg, ki, ki_len, msg, m, mac), 0);
 }
 
+/*
+ * zkdf_many: the same bytes as one zkdf per label; the key state it keeps
+ * between labels is dropped after (the next HMAC, under another key, is
+ * right); one bad output wipes them all.
+ */
+START_TEST(test_kdf_many)
+{
+	enum zhash_alg alg = (enum zhash_alg)_i;
+	uint8_t ki[48], ctx[56], a[16], b[14], c[ZHASH_MAX_LEN];
+	uint8_t want[ZHASH_MAX_LEN], mac[ZHASH_MAX_LEN], key2[32];
+	size_t hl = zhash_len(alg);
+	struct zkdf_out outs[] = {
+		{ "Initiator SRTP master key", a, sizeof(a) },
+		{ "Initiator SRTP master salt", b, sizeof(b) },
+		{ "SAS", c, hl },
+	};
+	size_t i;
+
+	memset(ki, 0x42, sizeof(ki));
+	memset(ctx, 0x17, sizeof(ctx));
+	memset(key2, 0x99, sizeof(key2));
+	ck_assert_int_eq(zhmac(alg, key2, sizeof(key2), "x", 1, want), 0);
+	ck_assert_int_eq(zkdf_many(alg, ki, hl, ctx, sizeof(ctx), outs, 3), 0);
+	ck_assert_int_eq(zhmac(alg, key2, sizeof(key2), "x", 1, mac), 0);
+	ck_assert(zct_eq(mac, want, hl));
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(zkdf(alg, ki, hl, outs[i].label, ctx,
+		    sizeof(ctx), want, outs[i].out_len), 0);
+		ck_assert(zct_eq(outs[i].out, want, outs[i].out_len));
+	}
+	outs[2].out_len = hl + 1;
+	memset(a, 0x55, sizeof(a));
+	ck_assert_int_eq(zkdf_many(alg, ki, hl, ctx, sizeof(ctx), outs, 3),
+	    ZE_INVAL);
+	ck_assert(all_zero(a, sizeof(a)) && all_zero(b, sizeof(b)));
+}
+END_TEST
+
 /* Truncation to L bits with L in the input, and the bounds on L. */
 START_TEST(test_kdf_bounds)
 {
@@ -555,6 +593,7 @@ crypto_suite(void)
 	tcase_add_test(tc, test_zct_eq);
 	tcase_add_test(tc, test_zwipe);
 	tcase_add_loop_test(tc, test_kdf_bounds, 0, ZHASH_COUNT);
+	tcase_add_loop_test(tc, test_kdf_many, 0, ZHASH_COUNT);
 	tcase_add_test(tc, test_cipher);
 	suite_add_tcase(s, tc);
 	return s;

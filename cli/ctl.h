@@ -14,6 +14,7 @@
 #include "zrtpc.h"
 
 #define CTL_TIMEOUT_MS	10000
+#define CTL_WIDTH	78	/* where text for people is wrapped */
 
 /* Options, one bit each, so a command can say which it takes. */
 enum {
@@ -54,6 +55,12 @@ enum ctl_style	 ctl_level_style(int level);
 void	ctl_put(FILE *f, const char *s);
 /* The same, quoted. */
 void	ctl_put_quoted(FILE *f, const char *s);
+/* A peer's fixed-size field (client id): quoted, padding dropped. */
+void	ctl_put_field(FILE *f, const char *s);
+/* Untrusted text escaped into out (len: ZESC_LEN of it to be whole). */
+const char	*ctl_esc(char *out, size_t len, const char *s);
+/* Our own text, word-wrapped: see ctl_out.c. */
+void	ctl_wrap(const char *indent, size_t col, const char *text);
 /* A ZID (or any hex id) as its first 8 characters, escaped. */
 void	ctl_put_id(FILE *f, const char *hex);
 
@@ -83,6 +90,10 @@ void	ctl_print_sas(struct ctl *x, json_t *sas, json_t *peer,
 /* Print a security state's title, words and next step for session. */
 void	ctl_print_state(struct ctl *x, const char *security,
 	    const char *session, const char *indent);
+
+/* The same on one line after a watch event's head. */
+void	ctl_print_state_brief(struct ctl *x, const char *security,
+	    const char *session);
 
 /* Read one answer line from the terminal into buf; -1 at end of input. */
 int	ctl_ask(const char *prompt, char *buf, size_t len);

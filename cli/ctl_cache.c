@@ -14,29 +14,28 @@
 
 #include "ctl.h"
 
-static void
-put_date(json_t *o, const char *key)
+/* A date of the protocol (Unix seconds) for people; null is "never". */
+static const char *
+date_of(json_t *o, const char *key, char *buf, size_t len)
 {
 	json_t *v = json_object_get(o, key);
-	time_t t;
 	struct tm tm;
-	char buf[32];
+	time_t t;
 
-	if (!json_is_integer(v)) {
-		printf("%-16s", json_is_null(v) ? "never" : "-");
-		return;
-	}
+	if (!json_is_integer(v))
+		return json_is_null(v) ? "never" : "-";
 	t = (time_t)json_integer_value(v);
 	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)t);
-	printf("%-16s", buf);
+	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+	return buf;
 }
 
 static int
 cache_list(struct ctl *x)
 {
 	json_t *res, *peers, *p;
+	char date[32];
 	size_t i;
 	int r;
 
@@ -58,8 +57,7 @@ cache_list(struct ctl *x)
 		    "verified") ? CTL_GREEN : CTL_YELLOW), ctl_bool(p,
 		    "verified") ? "yes" : "no", ctl_style(x, CTL_RESET),
 		    ctl_bool(p, "rs1") ? "yes" : "no");
-		put_date(p, "last_seen");
-		printf("  ");
+		printf("%-16s  ", date_of(p, "last_seen", date, sizeof(date)));
 		ctl_put_quoted(stdout, ctl_str(p, "name"));
 		putchar('\n');
 	}
@@ -76,29 +74,30 @@ zid_args(const char *zid)
 static void
 print_peer(struct ctl *x, json_t *p)
 {
+	char date[32];
 	json_t *s;
 	size_t i;
 
-	printf("Peer:       ");
+	printf("Peer:        ");
 	ctl_put_id(stdout, ctl_str(p, "zid"));
-	printf("\nName:       ");
+	printf("\nName:        ");
 	if (ctl_str(p, "name") != NULL && ctl_str(p, "name")[0] != '\0')
 		ctl_put_quoted(stdout, ctl_str(p, "name"));
 	else
 		printf("none (give one: zrtpctl cache rename ZID NAME)");
-	printf("\nVerified:   %s%s%s\n", ctl_style(x, ctl_bool(p, "verified") ?
+	printf("\nVerified:    %s%s%s\n", ctl_style(x, ctl_bool(p, "verified") ?
 	    CTL_GREEN : CTL_YELLOW), ctl_bool(p, "verified") ? "yes: the SAS "
-	    "was compared on an earlier call" : "no", ctl_style(x, CTL_RESET));
-	printf("Secrets:    rs1 %s, rs2 %s, PBX %s (values never shown)\n",
+	    "was compared on an earlier call" : "no: compare the SAS on the next "
+	    "call", ctl_style(x, CTL_RESET));
+	printf("Secrets:     rs1 %s, rs2 %s, PBX %s (values never shown)\n",
 	    ctl_bool(p, "rs1") ? "yes" : "no", ctl_bool(p, "rs2") ? "yes" :
 	    "no", ctl_bool(p, "pbx") ? "yes" : "no");
-	printf("rs1 expires: ");
-	put_date(p, "rs1_expires");
-	printf("\nFirst seen: ");
-	put_date(p, "first_seen");
-	printf("\nLast seen:  ");
-	put_date(p, "last_seen");
-	putchar('\n');
+	printf("rs1 expires: %s\n", date_of(p, "rs1_expires", date,
+	    sizeof(date)));
+	printf("First seen:  %s\n", date_of(p, "first_seen", date,
+	    sizeof(date)));
+	printf("Last seen:   %s\n", date_of(p, "last_seen", date,
+	    sizeof(date)));
 	if (json_array_size(json_object_get(p, "sessions")) > 0) {
 		printf("Live sessions:");
 		json_array_foreach(json_object_get(p, "sessions"), i, s) {

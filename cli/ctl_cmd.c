@@ -40,7 +40,7 @@ cmd_status(struct ctl *x)
 		    ctl_style(x, ctl_level_style(w->level)), w->title,
 		    ctl_style(x, CTL_RESET));
 	}
-	printf("Cache:    %lld peers in ",
+	printf("Cache:    %lld peer(s), file ",
 	    (long long)ctl_int(json_object_get(res, "cache"), "peers"));
 	ctl_put(stdout, ctl_str(json_object_get(res, "cache"), "path"));
 	putchar('\n');
@@ -71,25 +71,31 @@ cmd_sessions(struct ctl *x)
 		printf("No sessions. A softphone creates them; zrtpctl "
 		    "watch shows them as they come.\n");
 	else
-		printf("%s%-8s %-6s %-10s %-42s %-20s %s%s\n",
+		printf("%s%-8s %-6s %-10s %-26s %-8s %-6s %s%s\n",
 		    ctl_style(x, CTL_BOLD), "SESSION", "CALL", "LABEL",
-		    "SECURITY", "SAS", "PEER", ctl_style(x, CTL_RESET));
+		    "SECURITY", "SAS", "STATE", "PEER",
+		    ctl_style(x, CTL_RESET));
 	json_array_foreach(list, i, s) {
+		char id[64], call[64], label[96], sas[64];
+
 		peer = json_object_get(s, "peer");
 		w = ctl_state_words(ctl_str(s, "security"));
-		ctl_put(stdout, ctl_str(s, "session"));
-		printf("\t ");
-		ctl_put(stdout, ctl_str(s, "call"));
-		printf("\t");
-		ctl_put(stdout, ctl_str(s, "label"));
-		printf("\t %s%s%s%s\t", ctl_style(x, ctl_level_style(w->level)),
-		    w->title, ctl_style(x, CTL_RESET),
-		    ctl_bool(s, "ended") ? " (ended)" : "");
-		ctl_put(stdout, ctl_str(json_object_get(s, "sas"), "text"));
-		printf("\t");
+		/* The SAS text (an object with "text" is taken too). */
+		ctl_esc(sas, sizeof(sas), ctl_str(s, "sas") != NULL ?
+		    ctl_str(s, "sas") : ctl_str(json_object_get(s, "sas"),
+		    "text"));
+		printf("%-8s %-6s %-10s %s%-26s%s %-8s %-6s ",
+		    ctl_esc(id, sizeof(id), ctl_str(s, "session")),
+		    ctl_esc(call, sizeof(call), ctl_str(s, "call")),
+		    ctl_esc(label, sizeof(label), ctl_str(s, "label")),
+		    ctl_style(x, ctl_level_style(w->level)), w->title,
+		    ctl_style(x, CTL_RESET), sas,
+		    ctl_bool(s, "ended") ? "ended" : "live");
 		if (json_is_object(peer)) {
-			ctl_put_quoted(stdout, ctl_str(peer, "name"));
-			printf(" ");
+			if (ctl_str(peer, "name") != NULL) {
+				ctl_put_quoted(stdout, ctl_str(peer, "name"));
+				printf(" ");
+			}
 			ctl_put_id(stdout, ctl_str(peer, "zid"));
 		} else
 			printf("-");
@@ -150,7 +156,7 @@ print_session(struct ctl *x, json_t *s)
 	ctl_print_sas(x, json_object_get(s, "sas"), peer, "");
 	if (json_is_object(peer)) {
 		printf("Client:   ");
-		ctl_put_quoted(stdout, ctl_str(peer, "client_id"));
+		ctl_put_field(stdout, ctl_str(peer, "client_id"));
 		printf(", ZRTP ");
 		ctl_put(stdout, ctl_str(peer, "version"));
 		putchar('\n');
@@ -292,16 +298,19 @@ print_event(struct ctl *x, json_t *ev)
 
 	event_head(x, ev);
 	if (strcmp(name, "security") == 0) {
-		putchar('\n');
-		ctl_print_state(x, ctl_str(ev, "security"),
-		    ctl_str(ev, "session"), "    ");
+		ctl_print_state_brief(x, ctl_str(ev, "security"),
+		    ctl_str(ev, "session"));
 	} else if (strcmp(name, "peer") == 0) {
 		printf("peer ");
-		ctl_put_quoted(stdout, ctl_str(ev, "name"));
-		printf(" (ZID ");
+		if (ctl_str(ev, "name") != NULL) {
+			ctl_put_quoted(stdout, ctl_str(ev, "name"));
+			putchar(' ');
+		} else
+			printf("(no name yet) ");
+		printf("ZID ");
 		ctl_put_id(stdout, ctl_str(ev, "zid"));
-		printf("), client ");
-		ctl_put_quoted(stdout, ctl_str(ev, "client_id"));
+		printf(", client ");
+		ctl_put_field(stdout, ctl_str(ev, "client_id"));
 		printf(", ZRTP ");
 		ctl_put(stdout, ctl_str(ev, "version"));
 		putchar('\n');

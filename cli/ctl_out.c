@@ -47,17 +47,23 @@ static void
 put_escaped(FILE *f, const char *s, int quote_ok)
 {
 	const char *q;
-	size_t n;
+	size_t n, sp;
 	char *out;
 
 	for (;;) {
 		q = quote_ok ? strchr(s, '"') : NULL;
 		n = q != NULL ? (size_t)(q - s) : strlen(s);
+		/* zesc() drops trailing spaces (a fixed field's padding):
+		 * here they are text, so they are put back. */
+		for (sp = 0; sp < n && s[n - 1 - sp] == ' '; sp++)
+			;
 		if ((out = malloc(ZESC_LEN(n))) == NULL)
 			return;
-		fputs(zesc(out, ZESC_LEN(n), (const uint8_t *)s, n, ZESC_TEXT),
-		    f);
+		fputs(zesc(out, ZESC_LEN(n), (const uint8_t *)s, n - sp,
+		    ZESC_TEXT), f);
 		free(out);
+		for (; sp > 0; sp--)
+			fputc(' ', f);
 		if (q == NULL)
 			return;
 		fputc('"', f);
@@ -85,6 +91,22 @@ ctl_put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 	put_escaped(f, s, 0);
 	fputc('"', f);
+}
+
+void
+ctl_put_field(FILE *f, const char *s)
+{
+	char buf[128];
+	size_t n;
+
+	if (s == NULL) {
+		fputs("-", f);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (n = strlen(buf); n > 0 && buf[n - 1] == ' '; n--)
+		buf[n - 1] = '\0';
+	ctl_put_quoted(f, buf);
 }
 
 void
@@ -344,33 +366,96 @@ ctl_print_sas(struct ctl *x, json_t *sas, json_t *peer, const char *indent)
 	putchar('\n');
 }
 
+const char *
+ctl_esc(char *out, size_t len, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (s == NULL)
+		snprintf(out, len, "-");
+	else
+		zesc(out, len, (const uint8_t *)s, n, ZESC_TEXT);
+	return out;
+}
+
+/* Our own text word-wrapped at CTL_WIDTH columns; the first line starts at
+ * column col, later ones after indent. A '\n' in text breaks the line. */
+void
+ctl_wrap(const char *indent, size_t col, const char *text)
+{
+	const char *p = text, *end;
+	size_t w, ind = strlen(indent);
+
+	while (*p != '\0') {
+		end = p + strcspn(p, " \n");
+		w = (size_t)(end - p);
+		if (col > ind && col + 1 + w > CTL_WIDTH) {
+			printf("\n%s", indent);
+			col = ind;
+		} else if (col > ind) {
+			putchar(' ');
+			col++;
+		}
+		fwrite(p, 1, w, stdout);
+		col += w;
+		if (*end == '\n') {
+			printf("\n%s", indent);
+			col = ind;
+		}
+		p = *end != '\0' ? end + 1 : end;
+		while (*p == ' ')
+			p++;
+	}
+	putchar('\n');
+}
+
+/* The state's next step with the session's id (escaped) in it. */
+static void
+next_step(const struct ctl_state_words *w, const char *session, char *out,
+    size_t len)
+{
+	char id[64];
+	const char *p;
+
+	ctl_esc(id, sizeof(id), session != NULL ? session : "SESSION");
+	if ((p = strstr(w->next, "%s")) == NULL)
+		snprintf(out, len, "%s", w->next);
+	else
+		snprintf(out, len, "%.*s%s%s", (int)(p - w->next), w->next,
+		    id, p + 2);
+}
+
 void
 ctl_print_state(struct ctl *x, const char *security, const char *session,
     const char *indent)
 {
 	const struct ctl_state_words *w = ctl_state_words(security);
-	const char *p, *nl;
+	char next[512], ind[64];
 
-	printf("%sSecurity: %s%s%s\n", indent,
+	snprintf(ind, sizeof(ind), "%s          ", indent);
+	printf("%sSecurity: %s%s%s\n%s", indent,
 	    ctl_style(x, ctl_level_style(w->level)), w->title,
-	    ctl_style(x, CTL_RESET));
-	for (p = w->text; *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p) - 1;
-		printf("%s          %.*s\n", indent, (int)(nl - p + 1 -
-		    (*nl == '\n')), p);
-	}
+	    ctl_style(x, CTL_RESET), ind);
+	ctl_wrap(ind, strlen(ind), w->text);
+	next_step(w, session, next, sizeof(next));
 	printf("%sNext:     ", indent);
-	p = strstr(w->next, "%s");
-	if (p == NULL)
-		fputs(w->next, stdout);
-	else {
-		fwrite(w->next, 1, (size_t)(p - w->next), stdout);
-		ctl_put(stdout, session != NULL ? session : "SESSION");
-		fputs(p + 2, stdout);
-	}
-	putchar('\n');
+	ctl_wrap(ind, strlen(ind), next);
+}
+
+void
+ctl_print_state_brief(struct ctl *x, const char *security,
+    const char *session)
+{
+	const struct ctl_state_words *w = ctl_state_words(security);
+	char next[512];
+
+	printf("%s%s%s\n    ", ctl_style(x, ctl_level_style(w->level)),
+	    w->title, ctl_style(x, CTL_RESET));
+	ctl_wrap("    ", 4, w->text);
+	next_step(w, session, next, sizeof(next));
+	printf("    %sNext:%s ", ctl_style(x, CTL_BOLD),
+	    ctl_style(x, CTL_RESET));
+	ctl_wrap("          ", 10, next);
 }
 
 int

@@ -22,9 +22,10 @@ print_alarm(struct ctl *x)
 
 	printf("\n%s!!! %s !!!%s\n\n", ctl_style(x, CTL_ALARM), w->title,
 	    ctl_style(x, CTL_RESET));
-	printf("%s%s%s\n\n", ctl_style(x, CTL_RED), ctl_sas_mismatch_alarm,
-	    ctl_style(x, CTL_RESET));
-	printf("Next:     %s\n", w->next);
+	printf("%s", ctl_style(x, CTL_RED));
+	ctl_wrap("", 0, ctl_sas_mismatch_alarm);
+	printf("%s\nNext:     ", ctl_style(x, CTL_RESET));
+	ctl_wrap("          ", 10, w->next);
 }
 
 /* The outcome of a verdict the daemon accepted. Takes res. */

@@ -225,7 +225,7 @@ on_failed(struct probe *pr, const struct zs_action *a)
 static void
 on_store(struct probe *pr, const struct zs_action *a)
 {
-	if (pr->cache != NULL && zcache_store(pr->cache, a, time(NULL)) != 0)
+	if (pr->cache != NULL && zcache_store(pr->cache, &a->u.store, time(NULL)) != 0)
 		note_alert(pr, ZC_IO,
 		    "cache write failed: retained secret lost");
 }

@@ -118,6 +118,9 @@ struct zs_cache_entry {
 	int	rs1_valid, rs2_valid;	/* present and not expired */
 	uint8_t	rs1[ZRTP_RS_LEN];
 	uint8_t	rs2[ZRTP_RS_LEN];
+	int64_t	rs1_expires, rs2_expires;	/* unix seconds; -1: never */
+	int64_t	now;		/* unix seconds when read: new expiries count
+				 * from here */
 	int	verified;		/* V flag stored from earlier calls */
 	int	pbx_valid;		/* §7.3.1: enrolled with this PBX */
 	uint8_t	pbxsecret[ZRTP_RS_LEN];
@@ -169,6 +172,21 @@ enum zs_action_type {
 	ZSA_FAILED		/* session over: error, with codes */
 };
 
+/*
+ * What the cache writes for a peer (ZSA_CACHE_STORE), every value decided
+ * by the engine (§4.6.1 rotation, §4.9 expiry): the cache applies it as
+ * it is.
+ */
+struct zs_cache_record {
+	uint8_t	zid[ZRTP_ZID_LEN];
+	uint8_t	rs1[ZRTP_RS_LEN];
+	int64_t	rs1_expires;		/* unix seconds; -1: never */
+	int	rs2_valid;		/* 0: the peer keeps no rs2 */
+	uint8_t	rs2[ZRTP_RS_LEN];
+	int64_t	rs2_expires;		/* unix seconds; -1: never */
+	int	verified;		/* the V flag */
+};
+
 struct zs_srtp_keys {
 	uint32_t	cipher;		/* AES1/AES3 block */
 	uint32_t	auth;		/* HS32/HS80 block */
@@ -202,14 +220,7 @@ struct zs_action {
 			int		relayed;	/* from a trusted PBX */
 		} sas;
 		struct zs_srtp_keys	 secure;
-		struct {
-			uint8_t		zid[ZRTP_ZID_LEN];
-			uint8_t		rs1[ZRTP_RS_LEN];
-			int		rs2_valid;
-			uint8_t		rs2[ZRTP_RS_LEN];
-			uint32_t	expiry;		/* seconds */
-			int		verified;
-		} store;
+		struct zs_cache_record	 store;
 		struct {
 			int		code;		/* enum zcode, never 0 */
 			int		error;		/* enum zerr, never 0 */

@@ -319,23 +319,33 @@ zs_derive_mult(struct zsession *s)
 	return zs_derive_nodh(s, ZMODE_MULT);
 }
 
-/* The new rs1, and rs2 as §4.6.1 moves it, for an interval of expiry. */
+/*
+ * The record the cache writes as it is: the new rs1, expiring an interval
+ * of expiry seconds after the cache was read (0xffffffff: never), and rs2
+ * as §4.6.1 moves it, keeping the expiry it had.
+ */
 static void
 zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 {
+	const struct zs_cache_entry *old = &s->sec->cache;
+	struct zs_cache_record *rec = &a->u.store;
+
 	a->type = ZSA_CACHE_STORE;
-	memcpy(a->u.store.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-	memcpy(a->u.store.rs1, s->sec->keys.rs1_new, ZRTP_RS_LEN);
+	memcpy(rec->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(rec->rs1, s->sec->keys.rs1_new, ZRTP_RS_LEN);
+	rec->rs1_expires = expiry == 0xffffffff ? -1 :
+	    old->now + (int64_t)expiry;
 	/* §4.6.1: the old rs1 moves to rs2 in DH mode only. */
-	if (s->mode == ZMODE_DH && s->sec->cache.rs1_valid) {
-		a->u.store.rs2_valid = 1;
-		memcpy(a->u.store.rs2, s->sec->cache.rs1, ZRTP_RS_LEN);
-	} else if (s->mode == ZMODE_PRSH && s->sec->cache.rs2_valid) {
-		a->u.store.rs2_valid = 1;
-		memcpy(a->u.store.rs2, s->sec->cache.rs2, ZRTP_RS_LEN);
+	if (s->mode == ZMODE_DH && old->rs1_valid) {
+		rec->rs2_valid = 1;
+		memcpy(rec->rs2, old->rs1, ZRTP_RS_LEN);
+		rec->rs2_expires = old->rs1_expires;
+	} else if (s->mode == ZMODE_PRSH && old->rs2_valid) {
+		rec->rs2_valid = 1;
+		memcpy(rec->rs2, old->rs2, ZRTP_RS_LEN);
+		rec->rs2_expires = old->rs2_expires;
 	}
-	a->u.store.expiry = expiry;
-	a->u.store.verified = s->our_v;
+	rec->verified = s->our_v;
 }
 
 /*

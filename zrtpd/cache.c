@@ -349,11 +349,12 @@ zcache_zid(const struct zcache *c)
  */
 static int
 zcache_secret(sqlite3_stmt *st, int col, int exp_col, int64_t now,
-    uint8_t out[ZRTP_RS_LEN], int *valid)
+    uint8_t out[ZRTP_RS_LEN], int *valid, int64_t *expires)
 {
 	int exp_type = sqlite3_column_type(st, exp_col);
 
 	*valid = 0;
+	*expires = -1;
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return 0;
 	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
@@ -364,8 +365,18 @@ zcache_secret(sqlite3_stmt *st, int col, int exp_col, int64_t now,
 	    now)
 		return 0;
 	memcpy(out, sqlite3_column_blob(st, col), ZRTP_RS_LEN);
+	if (exp_type == SQLITE_INTEGER)
+		*expires = sqlite3_column_int64(st, exp_col);
 	*valid = 1;
 	return 0;
+}
+
+/* An absolute expiry, or NULL for -1 (never). */
+static int
+zcache_bind_expiry(sqlite3_stmt *st, int col, int64_t expires)
+{
+	return expires < 0 ? sqlite3_bind_null(st, col) :
+	    sqlite3_bind_int64(st, col, expires);
 }
 
 /*
@@ -377,6 +388,7 @@ zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
     struct zs_cache_entry *e)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t pbx_expires;
 	int rc, r = ZE_CACHE;
 
 	memset(e, 0, sizeof(*e));
@@ -391,10 +403,12 @@ zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN], int64_t now,
 	else if (rc == SQLITE_ROW &&
 	    sqlite3_column_type(st, 4) == SQLITE_INTEGER &&
 	    /* Column 6 is a NULL expiry: a pbxsecret does not expire. */
-	    (r = zcache_secret(st, 0, 1, now, e->rs1, &e->rs1_valid)) == 0 &&
-	    (r = zcache_secret(st, 2, 3, now, e->rs2, &e->rs2_valid)) == 0 &&
-	    (r = zcache_secret(st, 5, 6, now, e->pbxsecret,
-	    &e->pbx_valid)) == 0) {
+	    (r = zcache_secret(st, 0, 1, now, e->rs1, &e->rs1_valid,
+	    &e->rs1_expires)) == 0 &&
+	    (r = zcache_secret(st, 2, 3, now, e->rs2, &e->rs2_valid,
+	    &e->rs2_expires)) == 0 &&
+	    (r = zcache_secret(st, 5, 6, now, e->pbxsecret, &e->pbx_valid,
+	    &pbx_expires)) == 0) {
 		e->found = 1;
 		e->verified = sqlite3_column_int(st, 4) != 0;
 	} else
@@ -405,6 +419,7 @@ out:
 		zwipe(e, sizeof(*e));
 		e->error = r;
 	}
+	e->now = now;	/* the engine counts new expiries from here */
 	return r;
 }
 
@@ -415,41 +430,39 @@ out:
  * and truncated so that superseded secrets do not linger in it.
  */
 int
-zcache_store(struct zcache *c, const struct zs_action *a, int64_t now)
+zcache_store(struct zcache *c, const struct zs_cache_record *r, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int r = ZE_INVAL;
+	int rc = ZE_INVAL;
 
-	if (a->type != ZSA_CACHE_STORE)
-		return ZE_INVAL;
+	/* The record is the engine's decision: written as it is. */
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO peers (zid, rs1, "
 	    "rs1_expires, rs2, rs2_expires, verified, first_seen, last_seen) "
-	    "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?6) ON CONFLICT (zid) DO "
-	    "UPDATE SET rs2 = ?4, rs2_expires = CASE WHEN ?4 IS NULL THEN "
-	    "NULL WHEN ?4 = rs1 THEN rs1_expires ELSE rs2_expires END, "
-	    "rs1 = ?2, rs1_expires = ?3, verified = ?5, last_seen = ?6",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (zid) DO "
+	    "UPDATE SET rs1 = ?2, rs1_expires = ?3, rs2 = ?4, "
+	    "rs2_expires = ?5, verified = ?6, last_seen = ?7",
 	    -1, &st, NULL) != SQLITE_OK)
 		return ZE_INVAL;
-	if (sqlite3_bind_blob(st, 1, a->u.store.zid, ZRTP_ZID_LEN,
-	    SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, a->u.store.rs1, ZRTP_RS_LEN,
-	    SQLITE_STATIC) != SQLITE_OK ||
-	    (a->u.store.expiry == 0xffffffff ? sqlite3_bind_null(st, 3) :
-	    sqlite3_bind_int64(st, 3, now + a->u.store.expiry)) != SQLITE_OK ||
-	    (a->u.store.rs2_valid ? sqlite3_bind_blob(st, 4, a->u.store.rs2,
-	    ZRTP_RS_LEN, SQLITE_STATIC) : sqlite3_bind_null(st, 4)) !=
+	if (sqlite3_bind_blob(st, 1, r->zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
 	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 5, a->u.store.verified) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, now) != SQLITE_OK)
+	    sqlite3_bind_blob(st, 2, r->rs1, ZRTP_RS_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    zcache_bind_expiry(st, 3, r->rs1_expires) != SQLITE_OK ||
+	    (r->rs2_valid ? sqlite3_bind_blob(st, 4, r->rs2, ZRTP_RS_LEN,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 4)) != SQLITE_OK ||
+	    zcache_bind_expiry(st, 5, r->rs2_valid ? r->rs2_expires : -1) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 6, r->verified != 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_DONE)
-		r = 0;
+		rc = 0;
 out:
 	sqlite3_finalize(st);
-	if (r == 0)
+	if (rc == 0)
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
 		    NULL);
-	return r;
+	return rc;
 }
 
 static void

@@ -36,14 +36,20 @@ void	zcache_close(struct zcache *c);
 const uint8_t *zcache_zid(const struct zcache *c);
 
 /*
- * Secrets for a peer, expired ones marked invalid: 0 (e->found says
+ * Secrets for a peer with their expiries and now (e->now), expired ones
+ * marked invalid: 0 (e->found says
  * whether there was a row) or ZE_CACHE when the file cannot be read, with
  * e->error set so that e can go to zs_cache_loaded() as it is.
  */
 int	zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    int64_t now, struct zs_cache_entry *e);
-/* Apply a ZSA_CACHE_STORE action atomically. */
-int	zcache_store(struct zcache *c, const struct zs_action *a, int64_t now);
+/*
+ * Write the record of a ZSA_CACHE_STORE as it is, atomically: secrets,
+ * expiries and V flag are the engine's decisions; now is only when the
+ * peer was last seen.
+ */
+int	zcache_store(struct zcache *c, const struct zs_cache_record *r,
+	    int64_t now);
 
 int	zcache_list(struct zcache *c,
 	    int (*fn)(void *arg, const struct zcache_peer *p), void *arg);

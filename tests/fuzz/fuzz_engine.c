@@ -280,7 +280,7 @@ fe_check_store(struct fe *f, const struct zs_action *a)
 {
 	if (!f->secure || !f->have_peer ||
 	    memcmp(a->u.store.zid, f->peer_zid, ZRTP_ZID_LEN) != 0 ||
-	    a->u.store.expiry == 0 || f->cfg.cache_expiry == 0 ||
+	    a->u.store.rs1_expires == 0 || f->cfg.cache_expiry == 0 ||
 	    f->mult || (f->mismatch && !f->verified))
 		abort();
 	f->stores++;

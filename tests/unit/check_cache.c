@@ -69,21 +69,22 @@ refused(const char *fix)
 	refused_as(ZE_INVAL, fix);
 }
 
+/* A record as the engine decides it, written as it is. */
 static void
-store(struct zcache *c, uint8_t rs1, int rs2, uint8_t rs2v, uint32_t expiry,
-    int verified, int64_t now)
+store(struct zcache *c, uint8_t rs1, int64_t rs1_exp, int rs2, uint8_t rs2v,
+    int64_t rs2_exp, int verified, int64_t now)
 {
-	struct zs_action a;
+	struct zs_cache_record r;
 
-	memset(&a, 0, sizeof(a));
-	a.type = ZSA_CACHE_STORE;
-	memcpy(a.u.store.zid, peer, ZRTP_ZID_LEN);
-	memset(a.u.store.rs1, rs1, ZRTP_RS_LEN);
-	a.u.store.rs2_valid = rs2;
-	memset(a.u.store.rs2, rs2v, ZRTP_RS_LEN);
-	a.u.store.expiry = expiry;
-	a.u.store.verified = verified;
-	ck_assert_int_eq(zcache_store(c, &a, now), 0);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.zid, peer, ZRTP_ZID_LEN);
+	memset(r.rs1, rs1, ZRTP_RS_LEN);
+	r.rs1_expires = rs1_exp;
+	r.rs2_valid = rs2;
+	memset(r.rs2, rs2v, ZRTP_RS_LEN);
+	r.rs2_expires = rs2_exp;
+	r.verified = verified;
+	ck_assert_int_eq(zcache_store(c, &r, now), 0);
 }
 
 START_TEST(test_identity_and_mode)
@@ -115,18 +116,26 @@ START_TEST(test_rotation_expiry_flags)
 
 	ck_assert_int_eq(zcache_load(c, peer, 1000, &e), 0);
 	ck_assert_int_eq(e.found, 0);
-	store(c, 0x11, 0, 0, 0xffffffff, 0, 1000);
-	/* DH: the engine passes the old rs1 as rs2. */
-	store(c, 0x22, 1, 0x11, 100, 1, 2000);
+	ck_assert_int_eq(e.now, 1000);
+	store(c, 0x11, -1, 0, 0, -1, 0, 1000);
+	/* DH: the engine passes the old rs1 as rs2, with its expiry. */
+	store(c, 0x22, 2100, 1, 0x11, -1, 1, 2000);
 	ck_assert_int_eq(zcache_load(c, peer, 2050, &e), 0);
 	ck_assert(e.found && e.rs1_valid && e.rs2_valid && e.verified);
 	ck_assert_uint_eq(e.rs1[0], 0x22);
 	ck_assert_uint_eq(e.rs2[0], 0x11);
-	/* rs1 expired at 2100; rs2 kept the old rs1's "never". */
+	ck_assert_int_eq(e.rs1_expires, 2100);
+	ck_assert_int_eq(e.rs2_expires, -1);
+	ck_assert_int_eq(e.now, 2050);
 	ck_assert_int_eq(zcache_load(c, peer, 2100, &e), 0);
 	ck_assert(!e.rs1_valid && e.rs2_valid);
+	/* The cache applies the record's expiries, deciding none itself. */
+	store(c, 0x22, 2900, 1, 0x11, 2500, 1, 2000);
+	ck_assert_int_eq(zcache_load(c, peer, 2600, &e), 0);
+	ck_assert(e.rs1_valid && !e.rs2_valid);
+	ck_assert_int_eq(e.rs1_expires, 2900);
 	/* Preshared: rs2 stays what it was. */
-	store(c, 0x33, 1, 0x11, 0xffffffff, 1, 3000);
+	store(c, 0x33, -1, 1, 0x11, -1, 1, 3000);
 	ck_assert_int_eq(zcache_load(c, peer, 3000, &e), 0);
 	ck_assert_uint_eq(e.rs1[0], 0x33);
 	ck_assert_uint_eq(e.rs2[0], 0x11);
@@ -280,7 +289,7 @@ START_TEST(test_damaged_pages)
 	char fix[400];
 	int fd;
 
-	store(c, 0x11, 0, 0, 0xffffffff, 1, 1000);
+	store(c, 0x11, -1, 0, 0, -1, 1, 1000);
 	zcache_close(c);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT page_size "
@@ -329,7 +338,7 @@ START_TEST(test_schema_versions)
 	    "('schema', 1);");
 	c = open_ok();
 	ck_assert_uint_eq(zcache_zid(c)[0], 0xaa);
-	store(c, 0x44, 0, 0, 0xffffffff, 0, 10);
+	store(c, 0x44, -1, 0, 0, -1, 0, 10);
 	zcache_close(c);
 	sql("UPDATE meta SET value = 3 WHERE key = 'schema'");
 	ck_assert_int_eq(zcache_open(path, &c, err, sizeof(err)), ZE_INVAL);
@@ -450,7 +459,7 @@ START_TEST(test_side_files_private)
 	mode_t old = umask(0);
 
 	c = open_ok();
-	store(c, 0x11, 0, 0, 0xffffffff, 0, 1000);
+	store(c, 0x11, -1, 0, 0, -1, 0, 1000);
 	side("-wal", wal, sizeof(wal));
 	side("-shm", shm, sizeof(shm));
 	ck_assert_int_eq(stat(wal, &st), 0);

@@ -292,6 +292,37 @@ START_TEST(test_tamper)
 END_TEST
 
 /* Three calls: rs1 carried and matched each time, no mismatch. */
+/*
+ * The engine decides every expiry the cache writes (§4.6.1, §4.9): rs1
+ * expires the smaller interval after the cache was read, rs2 keeps the
+ * expiry the old rs1 had; the record says so in absolute time.
+ */
+START_TEST(test_cache_expiry_decided)
+{
+	int64_t first_exp;
+	int k;
+
+	net.end[0].cfg.cache_expiry = 3600;
+	net.end[1].cfg.cache_expiry = 7200;
+	call(24);
+	assert_agree();
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(net.end[k].cache.last.rs1_expires,
+		    net.end[k].cache.e.now + 3600);
+		ck_assert_int_eq(net.end[k].cache.last.rs2_valid, 0);
+	}
+	first_exp = net.end[0].cache.last.rs1_expires;
+	sim_stop(&net);
+	net.end[0].cfg.cache_expiry = 0xffffffff;
+	net.end[1].cfg.cache_expiry = 0xffffffff;
+	call(25);
+	assert_agree();
+	ck_assert_int_eq(net.end[0].cache.last.rs1_expires, -1);
+	ck_assert_int_eq(net.end[0].cache.last.rs2_valid, 1);
+	ck_assert_int_eq(net.end[0].cache.last.rs2_expires, first_exp);
+}
+END_TEST
+
 START_TEST(test_cache_continuity)
 {
 	uint8_t first_rs1[ZRTP_RS_LEN];
@@ -1087,6 +1118,7 @@ main(void)
 	tcase_add_loop_test(tc, test_tamper, 0,
 	    (int)(sizeof(tampers) / sizeof(tampers[0])));
 	tcase_add_test(tc, test_cache_continuity);
+	tcase_add_test(tc, test_cache_expiry_decided);
 	tcase_add_test(tc, test_lost_cache);
 	tcase_add_test(tc, test_verified_flag);
 	tcase_add_test(tc, test_multistream);

@@ -72,6 +72,8 @@ sim_cache_lookup(struct sim *n, int who, const uint8_t *zid)
 	struct zs_cache_entry none;
 
 	memset(&none, 0, sizeof(none));
+	/* What a cache read stamps: the wall clock, for new expiries. */
+	none.now = e->cache.e.now = SIM_EPOCH + (int64_t)(n->now / 1000);
 	if (e->cache.have && memcmp(e->cache.zid, zid, ZRTP_ZID_LEN) == 0)
 		ck_assert_int_eq(zs_cache_loaded(e->s, n->now, &e->cache.e), 0);
 	else
@@ -89,6 +91,9 @@ sim_store(struct sim_end *e, const struct zs_action *a)
 	e->cache.e.rs2_valid = a->u.store.rs2_valid;
 	memcpy(e->cache.e.rs2, a->u.store.rs2, ZRTP_RS_LEN);
 	e->cache.e.verified = a->u.store.verified;
+	e->cache.e.rs1_expires = a->u.store.rs1_expires;
+	e->cache.e.rs2_expires = a->u.store.rs2_expires;
+	e->cache.last = a->u.store;
 	e->cache.stores++;
 }
 

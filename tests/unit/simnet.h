@@ -12,12 +12,14 @@
 
 #define SIM_PKTS_MAX	256
 #define SIM_PKT_MAX	1600
+#define SIM_EPOCH	1700000000	/* wall clock (s) at n->now == 0 */
 
 struct sim_cache {
 	int			have;
 	uint8_t			zid[ZRTP_ZID_LEN];	/* peer's */
 	struct zs_cache_entry	e;
 	int			stores;
+	struct zs_cache_record	last;	/* the last record stored */
 	int			writes;	/* any cache action but lookup */
 };
 

@@ -33,4 +33,10 @@ try "$PROTO_CPPFLAGS" cache.h refused
 try "$PROTO_CPPFLAGS" zrtpc.h refused
 try "$DAEMON_CPPFLAGS" cache.h ok
 try "$DAEMON_CPPFLAGS" zrtpc.h refused
+# libzrtpc and zrtpctl know the control protocol, not the daemon.
+try "$CTL_CPPFLAGS" zrtpc.h ok
+try "$CTL_CPPFLAGS" escape.h ok
+try "$CTL_CPPFLAGS" engine.h refused
+try "$CTL_CPPFLAGS" cache.h refused
+try "$CTL_CPPFLAGS" zcrypto.h refused
 exit $fail

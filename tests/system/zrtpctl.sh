@@ -1,0 +1,364 @@
+#!/bin/bash
+# zrtpctl against real daemons: two zrtpd on loopback, a call between two
+# plain-RTP softphones (tests/system/softphone), and every zrtpctl command's
+# text, JSON and exit status checked; the SAS verified through zrtpctl and
+# the V flag seen by the next call; `watch` in a terminal (tmux) showing
+# the SAS appear; the mismatch alarm; the challenge refusing a wrong pick;
+# the cache, its backup and restore. Waits on events (lines on pipes, tmux
+# wait-for), never on time.
+set -u
+
+B=$(cd "${top_builddir:-.}" && pwd)
+ZRTPD=${ZRTPD:-$B/zrtpd/zrtpd}
+SP=${SOFTPHONE:-$B/tests/system/softphone}
+CTL=${ZRTPCTL:-$B/cli/zrtpctl}
+W=$(mktemp -d /tmp/zrtpctl-test.XXXXXX)
+chmod 700 "$W"
+TMUX_SOCK="$W/tmux.sock"
+FAILS=0
+PIDS=()
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+die() { echo "FAIL: $*"; exit 1; }
+
+cleanup() {
+	local p
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$FAILS" -ne 0 ]; then
+		for f in "$W"/*.log; do echo "==> $f"; tail -n 30 "$f"; done
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+export NO_COLOR=	# colour follows the terminal, as for a person
+unset ZRTPD_SOCKET
+
+S1=$W/d1/ctl.sock
+S2=$W/d2/ctl.sock
+
+# start_daemon N: zrtpd forks once ready, so its return is the wait.
+start_daemon() {
+	mkdir -m 700 "$W/d$1"
+	"$ZRTPD" --state_dir "$W/d$1" --control_socket "$W/d$1/ctl.sock" \
+	    --log_level info 2>>"$W/d$1.log" || die "zrtpd $1 did not start"
+	PIDS+=("$("$CTL" --socket "$W/d$1/ctl.sock" --json status |
+	    jq -r .result.pid)")
+}
+
+# run WANT CMD...: run, keep stdout in $W/out and stderr in $W/err, check
+# the exit status.
+run() {
+	local want=$1 rc
+	shift
+	"$@" >"$W/out" 2>"$W/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, not $want:
+$(cat "$W/out" "$W/err")"
+}
+# has TEXT [FILE]: the last command printed TEXT.
+has() {
+	grep -qF -- "$1" "${2:-$W/out}" ||
+	    fail "no '$1' in:
+$(cat "${2:-$W/out}")"
+}
+hasnt() {
+	! grep -qF -- "$1" "${2:-$W/out}" ||
+	    fail "'$1' should not be in:
+$(cat "${2:-$W/out}")"
+}
+# jis EXPR VALUE: jq EXPR of the last output is VALUE.
+jis() {
+	local v
+	v=$(jq -r "$1" "$W/out" 2>&1)
+	[ "$v" = "$2" ] || fail "jq '$1' gave '$v', not '$2' in:
+$(cat "$W/out")"
+}
+
+# read_until FD REGEX [DELIM]: the next line (or text up to DELIM: a
+# prompt ends in ": ") on FD matching REGEX, into LINE. The 30 s deadline
+# fails a hung daemon instead of hanging the test.
+read_until() {
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
+		IFS= read -r -d "${3:-$'\n'}" -t $((end - SECONDS)) -u "$1" \
+		    LINE || break
+		[[ $LINE =~ $2 ]] && return 0
+	done
+	die "no line matching '$2' in time"
+}
+
+# call [SP_ARGS...]: a call from A (daemon 1) to B (daemon 2), up to the
+# SAS; sets SID1, SID2 (the sessions), SAS and CACHE (A's view).
+CALLS=0
+call() {
+	local n=$((++CALLS)) pa pb ha hb
+	mkfifo "$W/a$n.in" "$W/a$n.out" "$W/b$n.in" "$W/b$n.out"
+	"$SP" --socket "$S1" --side A --frames 5 --timeout 120 "$@" \
+	    <"$W/a$n.in" >"$W/a$n.out" 2>>"$W/sp.log" &
+	PIDS+=($!)
+	exec {A_IN}>"$W/a$n.in" {A_OUT}<"$W/a$n.out"
+	"$SP" --socket "$S2" --side B --frames 5 --timeout 120 "$@" \
+	    <"$W/b$n.in" >"$W/b$n.out" 2>>"$W/sp.log" &
+	PIDS+=($!)
+	exec {B_IN}>"$W/b$n.in" {B_OUT}<"$W/b$n.out"
+	read_until "$A_OUT" '^offer ([0-9]+) (.*)$'
+	pa=${BASH_REMATCH[1]} ha=${BASH_REMATCH[2]}
+	read_until "$B_OUT" '^offer ([0-9]+) (.*)$'
+	pb=${BASH_REMATCH[1]} hb=${BASH_REMATCH[2]}
+	echo "answer 127.0.0.1 $pb $hb" >&"$A_IN"
+	echo "answer 127.0.0.1 $pa $ha" >&"$B_IN"
+	echo go >&"$A_IN"
+	echo go >&"$B_IN"
+	read_until "$A_OUT" '^secure ([^ ]+) ([^ ]+)$'
+	SAS=${BASH_REMATCH[1]} CACHE=${BASH_REMATCH[2]}
+	read_until "$B_OUT" '^secure ([^ ]+) ([^ ]+)$'
+	[ "${BASH_REMATCH[1]}" = "$SAS" ] || die "the two SAS differ"
+	SID1=$(live_session "$S1")
+	SID2=$(live_session "$S2")
+}
+
+live_session() {
+	"$CTL" --socket "$1" --json sessions |
+	    jq -r '[.result.sessions[] | select(.ended == false)][0].session'
+}
+
+# hangup: both softphones quit (their sessions close with them).
+hangup() {
+	echo quit >&"$A_IN"
+	echo quit >&"$B_IN"
+	read_until "$A_OUT" '^result '
+	read_until "$B_OUT" '^result '
+	exec {A_IN}>&- {A_OUT}<&- {B_IN}>&- {B_OUT}<&-
+}
+
+# In a terminal: tmux, its output piped to a FIFO we read as it comes.
+term_start() {	# term_start NAME CMD: CMD runs once the pipe is attached
+	mkfifo "$W/$1.pipe"
+	tmux -S "$TMUX_SOCK" new-session -d -s "$1" -x 100 -y 50 \
+	    "tmux -S '$TMUX_SOCK' wait-for go-$1; $2; tmux -S '$TMUX_SOCK' wait-for -S done-$1; cat"
+	tmux -S "$TMUX_SOCK" pipe-pane -t "$1" -o "cat >> '$W/$1.pipe'"
+	exec {TERM_FD}<"$W/$1.pipe"
+	tmux -S "$TMUX_SOCK" wait-for -S "go-$1"
+}
+term_wait_done() {
+	timeout 30 tmux -S "$TMUX_SOCK" wait-for "done-$1" ||
+	    die "$1 did not end in time"
+}
+screen() { tmux -S "$TMUX_SOCK" capture-pane -p -J -t "$1" >"$W/out"; }
+
+start_daemon 1
+start_daemon 2
+
+# ---- no daemon, usage, help ----
+run 6 "$CTL" --socket "$W/none.sock" status
+has "cannot connect to $W/none.sock" "$W/err"
+has "Is zrtpd running?" "$W/err"
+run 6 "$CTL" --socket "$W/none.sock" --json status
+jis .error.code unreachable
+jis .exit 6
+ZRTPD_SOCKET=$S1 run 0 "$CTL" status
+has "Sessions: 0"
+run 2 "$CTL" --socket "$S1" frobnicate
+has "unknown command" "$W/err"
+run 2 "$CTL" --socket "$S1" show
+run 2 "$CTL" --socket "$S1" status --pick 1
+run 2 "$CTL" --socket "$S1" verify s1 perhaps
+run 0 "$CTL" --help
+has "verify SESSION"
+run 0 "$CTL" --version
+has "zrtpctl"
+pass "no daemon, usage"
+
+# ---- permission: a user outside the socket's group ----
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$CTL"; then
+	chmod 711 "$W" "$W/d1"
+	run 7 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$CTL" --socket "$S1" status
+	has "Join the group root" "$W/err"
+	chmod 700 "$W" "$W/d1"
+	pass "permission"
+else
+	echo "note: permission case not run (needs root, nobody and an" \
+	    "accessible build directory)"
+fi
+
+# ---- status, sessions, unknown session ----
+run 0 "$CTL" --socket "$S1" status
+has "Our ZID:"
+has "Access:   admin"
+run 0 "$CTL" --socket "$S1" --json status
+jis .ok true
+jis .result.sessions.count 0
+run 8 "$CTL" --socket "$S1" show s99
+has "List the sessions with: zrtpctl sessions" "$W/err"
+run 8 "$CTL" --socket "$S1" --json show s99
+jis .error.code unknown_session
+run 0 "$CTL" --socket "$S1" sessions
+has "No sessions"
+pass "status, sessions"
+
+# ---- watch in a terminal: the SAS appears the moment it is ready ----
+term_start watch "$CTL --socket $S1 watch --until sas_ready"
+read_until "$TERM_FD" 'Watching'
+call
+term_wait_done watch
+screen watch
+has "The SAS is ready"
+has "SAS:      $SAS"
+has "zrtpctl verify $SID1"
+[ "$CACHE" = new ] || fail "first call's cache is $CACHE"
+first_sas=$SAS
+spoken=$("$CTL" --socket "$S1" show "$SID1" | sed -n 's/^Say: *//p')
+[ -n "$spoken" ] || fail "no spoken SAS"
+has "Say:      $spoken"
+pass "watch in a terminal showed SAS $SAS ($spoken)"
+
+# ---- the call: show, sessions, name, verify on both sides ----
+run 0 "$CTL" --socket "$S1" show "$SID1"
+has "SECURE, NOT VERIFIED"
+has "SAS:      $SAS"
+has "Cache:    new"
+has "Next:     Read the SAS aloud to each other, then: zrtpctl verify $SID1"
+run 0 "$CTL" --socket "$S1" --json show "$SID1"
+jis .result.security secure_unverified
+jis .result.sas.text "$SAS"
+jis .exit 0
+hasnt '"rs1"'
+run 0 "$CTL" --socket "$S1" sessions
+has "$SID1"
+has "$SAS"
+run 0 "$CTL" --socket "$S1" --json sessions
+jis ".result.sessions[0].session" "$SID1"
+run 2 "$CTL" --socket "$S1" verify "$SID1" </dev/null
+has "not on a terminal" "$W/err"
+run 0 "$CTL" --socket "$S1" verify "$SID1" match --name "Bob"
+has "Verified."
+has "SECURE (VERIFIED)"
+run 0 "$CTL" --socket "$S2" --json verify "$SID2" match
+jis .result.security secure_verified
+run 0 "$CTL" --socket "$S2" name "$SID2" "Alice"
+has 'is named "Alice"'
+run 0 "$CTL" --socket "$S1" --json name "$SID1"
+jis .result.name Bob
+run 0 "$CTL" --socket "$S1" show "$SID1"
+has 'Peer:     "Bob"'
+pass "verified through zrtpctl on both sides"
+hangup
+
+# ---- the next call: verified from the start, the name shown ----
+call
+[ "$CACHE" = matched ] || fail "second call's cache is $CACHE"
+run 0 "$CTL" --socket "$S1" show "$SID1"
+has "SECURE (VERIFIED)"
+has 'Peer:     "Bob"'
+has "Cache:    matched"
+run 0 "$CTL" --socket "$S1" --json show "$SID1"
+jis .result.security secure_verified
+jis .result.sas.verified true
+pass "the next call is verified from the start (V flags, cache match)"
+
+# ---- unverify: the V flag cleared ----
+run 0 "$CTL" --socket "$S1" unverify "$SID1"
+has "verified flag is cleared"
+run 0 "$CTL" --socket "$S1" --json show "$SID1"
+jis .result.security secure_unverified
+
+# ---- the challenge: a wrong pick refused, the right one verifies ----
+run 0 "$CTL" --socket "$S1" --json verify "$SID1" --challenge --count 5
+cid=$(jq -r .result.challenge "$W/out")
+right=$(jq -r --arg s "$SAS" '.result.candidates | index($s)' "$W/out")
+[ "$(jq -r '.result.candidates | length' "$W/out")" = 5 ] ||
+    fail "not 5 candidates"
+wrong=$(( (right + 1) % 5 ))
+run 9 "$CTL" --socket "$S1" verify "$SID1" --challenge-id "$cid" \
+    --pick $((wrong + 1))
+has "That is not this call's SAS"
+has "Nothing was recorded"
+run 0 "$CTL" --socket "$S1" --json show "$SID1"
+jis .result.security secure_unverified
+run 0 "$CTL" --socket "$S1" verify "$SID1" --challenge
+has "It is one of these:"
+has "$SAS"
+cid=$(sed -n 's/.*--challenge-id \([^ ]*\) --pick N.*/\1/p' "$W/out")
+right=$(grep -E '^  [0-9]\)' "$W/out" | grep -nF " $SAS" | cut -d: -f1)
+run 0 "$CTL" --socket "$S1" verify "$SID1" --challenge-id "$cid" \
+    --pick "$right"
+has "Verified."
+pass "the challenge refused a wrong pick and took the right one"
+
+# ---- verify in a terminal, with the challenge ----
+run 0 "$CTL" --socket "$S1" unverify "$SID1"
+term_start pick "$CTL --socket $S1 verify $SID1 --challenge"
+read_until "$TERM_FD" 'Number \(1-4\)' :
+screen pick
+n=$(grep -E '^  [0-9]\)' "$W/out" | grep -nF " $SAS" | cut -d: -f1)
+tmux -S "$TMUX_SOCK" send-keys -t pick "$n" Enter
+read_until "$TERM_FD" 'Name \(Enter keeps' :
+tmux -S "$TMUX_SOCK" send-keys -t pick "Bobby" Enter
+term_wait_done pick
+screen pick
+has "Verified."
+run 0 "$CTL" --socket "$S1" --json name "$SID1"
+jis .result.name Bobby
+pass "verify --challenge in a terminal"
+hangup
+
+# ---- a mismatch: the alarm, never a quiet flag ----
+call
+run 5 "$CTL" --socket "$S1" verify "$SID1" mismatch
+has "SAS MISMATCH"
+has "Someone is actively trying to intercept your call"
+has "Do not discuss sensitive information"
+run 5 "$CTL" --socket "$S1" show "$SID1"
+has "SAS MISMATCH"
+run 5 "$CTL" --socket "$S1" --json show "$SID1"
+jis .result.security sas_mismatch
+run 0 "$CTL" --socket "$S2" verify "$SID2" later
+has "Not verified yet"
+pass "mismatch alarm"
+
+# ---- the cache ----
+zid=$("$CTL" --socket "$S1" --json show "$SID1" | jq -r .result.peer.zid)
+short=${zid:0:8}
+run 0 "$CTL" --socket "$S1" cache list
+has "$short"
+has '"Bobby"'
+hasnt "$zid"
+run 0 "$CTL" --socket "$S1" --json cache list
+jis ".result.peers[0].zid" "$zid"
+jis ".result.peers[0].verified" false
+run 0 "$CTL" --socket "$S1" cache show "${zid:0:6}"
+has "Name:        \"Bobby\""
+has "values never shown"
+run 0 "$CTL" --socket "$S1" cache rename "${zid:0:6}" "Robert"
+run 0 "$CTL" --socket "$S1" --json cache show "$short"
+jis .result.name Robert
+run 8 "$CTL" --socket "$S1" cache show ffff0000
+has "zrtpctl cache list" "$W/err"
+run 0 "$CTL" --socket "$S1" cache unverify "$short"
+hangup
+# A name the daemon takes (it refuses C0 controls) holding a C1 CSI and
+# a right-to-left override reaches no terminal raw.
+run 2 "$CTL" --socket "$S1" cache rename "$short" $'Eve\e[2J\a'
+has "control characters" "$W/err"
+run 0 "$CTL" --socket "$S1" cache rename "$short" $'Eve\xc2\x9b2J\xe2\x80\xae'
+run 0 "$CTL" --socket "$S1" cache list
+has '"Eve\xc2\x9b2J\xe2\x80\xae"'
+! grep -q $'\xc2\x9b' "$W/out" || fail "a C1 control reached the terminal"
+run 2 "$CTL" --socket "$S1" cache forget "$short" </dev/null
+has "without --yes" "$W/err"
+run 0 "$CTL" --socket "$S1" cache forget "$short" --yes
+run 0 "$CTL" --socket "$S1" --json cache list
+jis '.result.peers | length' 0
+pass "cache list, show, rename, unverify, forget"
+
+if [ "$FAILS" -ne 0 ]; then
+	echo "$FAILS failure(s)"
+	exit 1
+fi
+echo "all zrtpctl system checks passed"

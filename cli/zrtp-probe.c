@@ -47,9 +47,13 @@ struct probe {
 	struct zsession		*s;
 	struct zcache		*cache;
 	int			 verify_sas, json, loss_pct, trust_pbx;
+	int			 drop_conf2ack;	/* testing aid: lose these */
 	int			 enroll_offered;
 	uint64_t		 timer_at, deadline, linger_until;
 	uint64_t		 next_rtp_at;
+	uint64_t		 t2_schedule_ms;	/* a peer's Confirm2 resends */
+	uint64_t		 confirm2_until;	/* responder: stay till */
+	int			 srtp_authentic;	/* peer's SRTP authenticated */
 	uint16_t		 rtp_seq;
 	uint32_t		 rtp_ssrc;
 	struct zsrtp		 srtp;
@@ -107,6 +111,7 @@ usage(int status)
 "  --srtp N            after going secure, send N SRTP packets and expect N\n"
 "  --show-keys         print the SRTP master keys and salts (secret!)\n"
 "  --loss PCT          testing aid: drop PCT%% of our outgoing ZRTP packets\n"
+"  --drop-conf2ack N   testing aid: drop our first N Conf2ACK packets\n"
 "  --json              one JSON object instead of text\n");
 	exit(status);
 }
@@ -200,11 +205,18 @@ on_secure(struct probe *pr, const struct zs_action *a)
 		pr->res.keys = a->u.secure;
 	pr->res.role = zs_role(pr->s) == ZS_ROLE_INITIATOR ? "initiator" :
 	    "responder";
-	if (!pr->res.srtp_wanted)
-		return;
+	/*
+	 * §4.6, §6: if our Conf2ACK is lost the initiator resends Confirm2
+	 * on the T2 schedule. A responder answers until the initiator's
+	 * SRTP shows it got one, or until that schedule would be over.
+	 */
+	if (zs_role(pr->s) == ZS_ROLE_RESPONDER)
+		pr->confirm2_until = now_ms() + pr->t2_schedule_ms;
+	/* Opened without --srtp too: the peer's SRTP is that evidence. */
 	if ((r = zsrtp_open(&pr->srtp, &a->u.secure)) != 0) {
-		note_alert(pr, ZC_SRTP_UNSUPPORTED,
-		    zcode_text(ZC_SRTP_UNSUPPORTED));
+		if (pr->res.srtp_wanted)
+			note_alert(pr, ZC_SRTP_UNSUPPORTED,
+			    zcode_text(ZC_SRTP_UNSUPPORTED));
 		return;
 	}
 	pr->srtp_open = 1;
@@ -230,6 +242,19 @@ on_store(struct probe *pr, const struct zs_action *a)
 		    "cache write failed: retained secret lost");
 }
 
+/* Testing aids: --loss drops at random, --drop-conf2ack the first N. */
+static int
+lose(struct probe *pr, const uint8_t *p, size_t len)
+{
+	/* The message type block follows the 12-byte header and preamble. */
+	if (pr->drop_conf2ack > 0 && len >= 24 &&
+	    memcmp(p + 16, "Conf2ACK", 8) == 0) {
+		pr->drop_conf2ack--;
+		return 1;
+	}
+	return pr->loss_pct != 0 && (int)(random() % 100) < pr->loss_pct;
+}
+
 static void
 drain(struct probe *pr)
 {
@@ -238,9 +263,9 @@ drain(struct probe *pr)
 	while (zs_next_action(pr->s, &a)) {
 		switch (a.type) {
 		case ZSA_SEND:
-			if (pr->loss_pct == 0 || (int)(random() % 100) >=
-			    pr->loss_pct)
-				send_dgram(pr, a.u.send.p, a.u.send.len);
+			if (lose(pr, a.u.send.p, a.u.send.len))
+				break;
+			send_dgram(pr, a.u.send.p, a.u.send.len);
 			break;
 		case ZSA_TIMER:
 			pr->timer_at = a.u.timer_ms ? now_ms() + a.u.timer_ms :
@@ -363,6 +388,7 @@ recv_srtp(struct probe *pr, uint8_t *p, size_t len)
 		pr->res.srtp_rejected++;
 		return;
 	}
+	pr->srtp_authentic++;
 	/*
 	 * Authenticated and decrypted: media, whatever it carries (a
 	 * softphone sends speech). Only another probe's payload is known.
@@ -427,6 +453,8 @@ probe_done(const struct probe *pr, uint64_t now)
 		return now >= pr->linger_until;
 	if (!pr->res.secure)
 		return 0;
+	if (pr->srtp_authentic == 0 && now < pr->confirm2_until)
+		return 0;	/* the initiator may still need a Conf2ACK */
 	/* N proven each way: all sent, N received and authenticated. */
 	if (pr->res.srtp_wanted && pr->srtp_open)
 		return pr->res.srtp_sent >= pr->res.srtp_wanted &&
@@ -448,6 +476,8 @@ probe_step(struct probe *pr)
 		next = pr->next_rtp_at;
 	if (pr->linger_until != 0 && pr->linger_until < next)
 		next = pr->linger_until;
+	if (pr->confirm2_until > now && pr->confirm2_until < next)
+		next = pr->confirm2_until;
 	if (poll(&pfd, 1, next > now ? (int)(next - now) : 0) > 0)
 		on_datagram(pr);
 	now = now_ms();
@@ -537,6 +567,7 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ "show-keys", no_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "loss", required_argument, NULL, 'L' },
+		{ "drop-conf2ack", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -616,6 +647,11 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 			if (pr->loss_pct < 0 || pr->loss_pct > 100)
 				usage(2);
 			break;
+		case 'D':
+			pr->drop_conf2ack = atoi(optarg);
+			if (pr->drop_conf2ack < 0 || pr->drop_conf2ack > 100)
+				usage(2);
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -631,6 +667,23 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		exit(2);
 	}
 	pr->deadline = now_ms() + (uint64_t)timeout * 1000;
+}
+
+/*
+ * §6: how long an initiator keeps resending Confirm2 (T2 doubling to its
+ * cap, then the last wait): ours is taken as the peer's, 10.65 s by default.
+ */
+static uint64_t
+t2_schedule_ms(const struct zs_timers *t)
+{
+	uint64_t total = 0, iv = t->t2_ms;
+	uint32_t i;
+
+	for (i = 0; i <= t->t2_tries; i++) {
+		total += iv;
+		iv = iv * 2 > t->t2_cap_ms ? t->t2_cap_ms : iv * 2;
+	}
+	return total;
 }
 
 static void
@@ -667,6 +720,7 @@ main(int argc, char **argv)
 	no_core_dumps();
 	zs_config_defaults(&cfg);
 	parse_args(argc, argv, &pr, &cfg, &local, &cache_path);
+	pr.t2_schedule_ms = t2_schedule_ms(&cfg.timers);
 	/* Bound first: a peer's packets sent meanwhile wait in the socket. */
 	if ((port = open_socket(local, &pr)) < 0)
 		usage(2);

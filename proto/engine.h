@@ -285,6 +285,16 @@ int	zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
  * peer's Confirm allowed it (A flag). ZSA_CLEAR follows its ClearACK. */
 int	zs_go_clear(struct zsession *s, uint64_t now_ms);
 
+/*
+ * §8.1: the peer's a=zrtp-hash arriving from signalling after zs_new().
+ * Before the peer's Hello it is checked there (a Hello that differs is
+ * dropped with an alert); after, the kept Hello is checked now and a
+ * mismatch ends the session (ZSA_FAILED, ZC_HELLO_HASH, Error 0x40).
+ * ZE_INVAL for a value that is no hash.
+ */
+int	zs_set_peer_hello_hash(struct zsession *s, uint64_t now_ms,
+	    const char *hash);
+
 /* Next pending action: 1 and *a filled, or 0 when none is left. */
 int	zs_next_action(struct zsession *s, struct zs_action *a);
 

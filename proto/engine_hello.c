@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "algo.h"
 #include "engine_int.h"
@@ -579,4 +580,32 @@ static int
 zs_inputs_ready(const struct zsession *s)
 {
 	return s->cache_loaded && s->kex_ready && s->peer_hello.len != 0;
+}
+
+int
+zs_set_peer_hello_hash(struct zsession *s, uint64_t now_ms, const char *hash)
+{
+	const char *h = hash;
+	struct zview kept;
+	size_t i;
+
+	if (strncmp(h, "1.10 ", 5) == 0)
+		h += 5;
+	if (strlen(h) != 64)
+		return ZE_INVAL;
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)h[i]))
+			return ZE_INVAL;
+	s->now = now_ms;
+	snprintf(s->cfg.peer_hello_hash, sizeof(s->cfg.peer_hello_hash), "%s",
+	    h);
+	if (s->peer_hello.len == 0 || s->state == ZS_FAILED ||
+	    s->state == ZS_ERROR_SENT)
+		return 0;
+	kept.p = s->peer_hello.b;
+	kept.len = s->peer_hello.len;
+	if (zs_check_hello_hash(s, &kept) != 0)
+		return zs_fail(s, ZC_HELLO_HASH, 0,
+		    "the peer's Hello does not match a=zrtp-hash");
+	return 0;
 }

@@ -483,7 +483,8 @@ zcache_list(struct zcache *c,
 
 	if (sqlite3_prepare_v2(c->db, "SELECT zid, name, verified, "
 	    "rs1 IS NOT NULL, rs2 IS NOT NULL, coalesce(rs1_expires, -1), "
-	    "first_seen, last_seen FROM peers ORDER BY last_seen DESC", -1,
+	    "first_seen, last_seen, pbxsecret IS NOT NULL FROM peers "
+	    "ORDER BY last_seen DESC", -1,
 	    &st, NULL) != SQLITE_OK)
 		return ZE_INVAL;
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -498,6 +499,7 @@ zcache_list(struct zcache *c,
 		p.rs1_expires = sqlite3_column_int64(st, 5);
 		p.first_seen = sqlite3_column_int64(st, 6);
 		p.last_seen = sqlite3_column_int64(st, 7);
+		p.has_pbx = sqlite3_column_int(st, 8);
 		r = fn(arg, &p);
 	}
 	sqlite3_finalize(st);

@@ -20,6 +20,7 @@ struct zcache_peer {
 	char	name[ZCACHE_NAME_MAX];
 	int	verified;
 	int	has_rs1, has_rs2;
+	int	has_pbx;	/* an enrolled PBX's secret */
 	int64_t	rs1_expires;	/* unix seconds; -1: never */
 	int64_t	first_seen, last_seen;
 };

@@ -120,6 +120,32 @@ zsrtp_unprotect(struct zsrtp *z, uint8_t *srtp, size_t *len)
 	return 0;
 }
 
+int
+zsrtp_protect_rtcp(struct zsrtp *z, uint8_t *rtcp, size_t *len, size_t cap)
+{
+	int n = (int)*len;
+
+	if (*len > cap || cap - *len < SRTP_MAX_TRAILER_LEN + 4)
+		return ZE_NOSPACE;
+	if (srtp_protect_rtcp(z->tx, rtcp, &n) != srtp_err_status_ok)
+		return ZE_CRYPTO;
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+zsrtp_unprotect_rtcp(struct zsrtp *z, uint8_t *srtcp, size_t *len)
+{
+	int n = (int)*len;
+
+	if (*len > INT32_MAX)
+		return ZE_INVAL;
+	if (srtp_unprotect_rtcp(z->rx, srtcp, &n) != srtp_err_status_ok)
+		return ZE_BAD_MAC;
+	*len = (size_t)n;
+	return 0;
+}
+
 void
 zsrtp_close(struct zsrtp *z)
 {

@@ -25,6 +25,10 @@ int	zsrtp_open(struct zsrtp *z, const struct zs_srtp_keys *k);
 /* In place; *len grows by the tag. cap is the buffer size. */
 int	zsrtp_protect(struct zsrtp *z, uint8_t *rtp, size_t *len, size_t cap);
 int	zsrtp_unprotect(struct zsrtp *z, uint8_t *srtp, size_t *len);
+/* SRTCP (RFC 3711 §3.4): the same contexts, the 80-bit tag, an index. */
+int	zsrtp_protect_rtcp(struct zsrtp *z, uint8_t *rtcp, size_t *len,
+	    size_t cap);
+int	zsrtp_unprotect_rtcp(struct zsrtp *z, uint8_t *srtcp, size_t *len);
 void	zsrtp_close(struct zsrtp *z);
 
 #endif

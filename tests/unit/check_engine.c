@@ -1099,6 +1099,36 @@ START_TEST(test_codes_table)
 }
 END_TEST
 
+/*
+ * §8.1 from late signalling: a=zrtp-hash given after the peer's Hello was
+ * taken. The right value changes nothing; a wrong one ends the session
+ * (hello_hash_mismatch, Error 0x40); a value that is no hash is refused.
+ */
+START_TEST(test_late_hello_hash)
+{
+	char right[80];
+
+	call(900);
+	assert_agree();
+	snprintf(right, sizeof(right), "%s", zs_hello_hash(net.end[1].s));
+	ck_assert_int_eq(zs_set_peer_hello_hash(net.end[0].s, net.now,
+	    "1.10 xyz"), ZE_INVAL);
+	ck_assert_int_eq(zs_set_peer_hello_hash(net.end[0].s, net.now, right),
+	    0);
+	sim_settle(&net, 1000);
+	ck_assert_int_eq(net.end[0].failed, 0);
+	ck_assert(zs_is_secure(net.end[0].s));
+	/* One hex digit off: another Hello than the one on the wire. */
+	right[5] = right[5] == '0' ? '1' : '0';
+	ck_assert_int_eq(zs_set_peer_hello_hash(net.end[0].s, net.now, right),
+	    0);
+	sim_settle(&net, 1000);
+	ck_assert_int_eq(net.end[0].failed, 1);
+	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_HELLO_MISMATCH);
+	ck_assert(!zs_is_secure(net.end[0].s));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1144,6 +1174,7 @@ main(void)
 	tcase_add_test(tc, test_forged_confirm_dropped);
 	tcase_add_test(tc, test_spoofed_helloack);
 	tcase_add_test(tc, test_codes_table);
+	tcase_add_test(tc, test_late_hello_hash);
 	tcase_add_test(tc, test_lossy_link);
 	tcase_add_test(tc, test_cache_unreadable);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,106 @@
+#!/bin/sh
+# System test, part of `make check`: two zrtpd daemons on 127.0.0.1 secure
+# a call between two plain-RTP softphones, through a wiretap that relays
+# and inspects every datagram between the daemons. Media must arrive
+# decrypted, whole and in order on both sides, both sides must show the
+# same SAS (read from the control socket), and the wire must carry ZRTP
+# and SRTP only, never the softphones' plain payload. A second call must
+# find the first call's retained secret in both caches, and a verdict
+# given on it must come back as verified on a third.
+set -eu
+. "${srcdir:-.}/tests/system/lib.sh"
+
+resA="" resB="" wire="" sasA="" sasB="" cacheA="" cacheB=""
+daemon A
+daemon B
+
+# call N PHONE_OPTS: one call; sets sasA sasB resA resB wire.
+call() {
+	n=$1
+	shift
+	phone pa$n A 3 4 --side A --frames 50 --gap 5 "$@"
+	phone pb$n B 5 6 --side B --frames 50 --gap 5 "$@"
+	expect pa$n offer || { show pa$n; return 1; }
+	set -- $line
+	portA=$2 hashA="$3 $4"
+	expect pb$n offer || { show pb$n; return 1; }
+	set -- $line
+	portB=$2 hashB="$3 $4"
+	spawn tap$n 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
+	    --marker ZRTPD-PLAIN-AUDIO
+	expect tap$n ports
+	set -- $line
+	tell pa$n "answer 127.0.0.1 $2 $hashB"
+	tell pb$n "answer 127.0.0.1 $3 $hashA"
+	expect pa$n secure || { show pa$n; return 1; }
+	sasA=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	cacheA=${line##* }
+	expect pb$n secure || { show pb$n; return 1; }
+	sasB=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	cacheB=${line##* }
+	tell pa$n go
+	tell pb$n go
+	expect pa$n done || { show pa$n; return 1; }
+	expect pb$n done || { show pb$n; return 1; }
+	if [ -n "${VERDICT:-}" ]; then
+		tell pa$n "verdict $VERDICT"
+		tell pb$n "verdict $VERDICT"
+		expect pa$n verdict
+		expect pb$n verdict
+	fi
+	tell pa$n quit
+	tell pb$n quit
+	expect pa$n result
+	resA=${line#result }
+	expect pb$n result
+	resB=${line#result }
+	tell tap$n quit
+	expect tap$n wire
+	wire=${line#wire }
+	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+}
+
+# judge NAME WANT_CACHE: the checks every call must pass.
+judge() {
+	ok=1
+	[ -n "$sasA" ] && [ "$sasA" != "-" ] || { fail "$1: no SAS"; ok=0; }
+	check_eq "$1: SAS B = SAS A" "$sasB" "$sasA" || ok=0
+	check_eq "$1: cache A" "$cacheA" "$2" || ok=0
+	check_eq "$1: cache B" "$cacheB" "$2" || ok=0
+	for r in "$resA" "$resB"; do
+		check_eq "$1: frames received" "$(jfield received "$r")" 50 || ok=0
+		check_eq "$1: frames damaged" "$(jfield bad "$r")" 0 || ok=0
+		check_eq "$1: frames out of order" "$(jfield reordered "$r")" 0 ||
+		    ok=0
+		check_eq "$1: SRTP rejected" "$(jfield rejected "$r")" 0 || ok=0
+	done
+	check_eq "$1: plain payload seen on the wire" \
+	    "$(jfield marker_hits "$wire")" 0 || ok=0
+	check_eq "$1: datagrams neither ZRTP nor SRTP" \
+	    "$(jfield other "$wire")" 0 || ok=0
+	[ "$(jfield srtp "$wire")" -ge 100 ] ||
+	    { fail "$1: SRTP on the wire: $wire"; ok=0; }
+	[ "$(jfield zrtp "$wire")" -ge 8 ] ||
+	    { fail "$1: ZRTP on the wire: $wire"; ok=0; }
+	if [ $ok -eq 1 ]; then
+		echo "ok   $1: SAS '$sasA' both sides, cache $cacheA, 50 frames each way decrypted in order; wire: $wire"
+	else
+		echo "  A: $resA"
+		echo "  B: $resB"
+		show pa$n
+		show pb$n
+	fi
+}
+
+call 1 && judge "first call" new || fail "first call did not complete"
+VERDICT=match call 2 && judge "second call (verdict given)" matched ||
+    fail "second call did not complete"
+call 3 && judge "third call" matched || fail "third call did not complete"
+case "$resA" in *'"security":"secure_verified"'*) ;;
+*) fail "third call: A not secure_verified after the verdict: $resA" ;; esac
+
+if [ $fails -ne 0 ]; then
+	echo "--- daemon A log:"; tail -n 40 "$tmp/A/log"
+	echo "--- daemon B log:"; tail -n 40 "$tmp/B/log"
+	exit 1
+fi

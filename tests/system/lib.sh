@@ -1,0 +1,90 @@
+# Shared by the system tests and the demo: start zrtpd daemons on
+# 127.0.0.1, run softphones against them, and read their lines. Every wait
+# is on an event (a daemon that is ready, a line that arrives); the
+# softphones' own deadlines bound every read.
+
+b=${top_builddir:-${b:-.}}
+tmp=$(mktemp -d)
+pids=""
+fails=0
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# daemon NAME [options]: zrtpd in the background; returns once ready.
+daemon() {
+	_dn=$1
+	shift
+	mkdir -p "$tmp/$_dn"
+	"$b/zrtpd/zrtpd" --state_dir "$tmp/$_dn/state" \
+	    --control_socket "$tmp/$_dn/ctl.sock" --pid_file "$tmp/$_dn/pid" \
+	    --log stderr --log_level info "$@" 2>>"$tmp/$_dn/log"
+	pids="$pids $(cat "$tmp/$_dn/pid")"
+}
+
+daemon_pid() { cat "$tmp/$1/pid"; }
+
+# spawn NAME WFD RFD command...: run a program with its stdin and stdout
+# on fifos; the script writes to fd WFD and reads from fd RFD.
+spawn() {
+	_sn=$1 _sw=$2 _sr=$3
+	shift 3
+	mkfifo "$tmp/$_sn.in" "$tmp/$_sn.out"
+	"$@" <"$tmp/$_sn.in" >"$tmp/$_sn.out" 2>"$tmp/$_sn.err" &
+	pids="$pids $!"
+	eval "exec $_sw>\"\$tmp/\$_sn.in\""
+	eval "exec $_sr<\"\$tmp/\$_sn.out\""
+	eval "fd_in_$_sn=$_sw fd_out_$_sn=$_sr"
+}
+
+# phone NAME DAEMON WFD RFD [softphone options]
+phone() {
+	_pn=$1 _pd=$2 _pw=$3 _pr=$4
+	shift 4
+	spawn "$_pn" "$_pw" "$_pr" "$b/tests/system/softphone" \
+	    --socket "$tmp/$_pd/ctl.sock" "$@"
+}
+
+# tell NAME LINE: one line to NAME's stdin.
+tell() {
+	eval "printf '%s\\n' \"\$2\" >&\$fd_in_$1"
+}
+
+# expect NAME PREFIX: read NAME's lines until one starts with PREFIX; it
+# is left in $line. Every line is kept in $tmp/NAME.log.
+expect() {
+	while eval "IFS= read -r line <&\$fd_out_$1"; do
+		printf '%s\n' "$line" >>"$tmp/$1.log"
+		case "$line" in "$2"*) return 0 ;; esac
+	done
+	line=""
+	return 1
+}
+
+# show NAME: what went wrong, for the test log.
+show() {
+	echo "--- $1:"
+	cat "$tmp/$1.log" "$tmp/$1.err" 2>/dev/null | tail -n 30
+}
+
+fail() {
+	echo "FAIL $*"
+	fails=$((fails + 1))
+}
+
+check_eq() {	# check_eq WHAT GOT WANT
+	if [ "$2" != "$3" ]; then
+		fail "$1: got '$2', want '$3'"
+		return 1
+	fi
+}
+
+# jfield NAME JSON: a top-level string, number or boolean of one-line JSON.
+jfield() {
+	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" |
+	    head -n 1
+}

@@ -1,0 +1,479 @@
+/*
+ * A plain-RTP "softphone" for system tests and the demo: it asks zrtpd
+ * for a relay-mode session over the control socket, trades addresses and
+ * a=zrtp-hash values with the script on stdin/stdout (its "SDP"), then
+ * sends numbered audio frames to the session's loopback port and checks
+ * every frame it gets back: count, order and content.
+ *
+ * stdout lines:  offer PORT HASH | event NAME JSON | secure SAS CACHE
+ *                | notsecure REASON | result JSON
+ * stdin lines:   answer ADDR PORT HASH|- | go | verdict match|mismatch
+ *                | name TEXT | quit
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define SP_PAYLOAD	160
+#define SP_MARKER	"ZRTPD-PLAIN-AUDIO"	/* must never be on the wire */
+
+struct sp {
+	int		 ctl, udp;
+	char		 inbuf[1 << 16];
+	size_t		 inlen;
+	char		 side;		/* 'A' or 'B': whose frames we send */
+	const char	*session, *policy, *mode, *role, *kex, *sas;
+	char		 sid[32];
+	int		 app_port;
+	int		 frames, gap_ms, next_id, sending, early;
+	uint16_t	 seq;
+	uint32_t	 ssrc;
+	int		 sent, received, bad, reordered, last_seq;
+	uint64_t	 next_send, deadline, last_rx;
+	int		 secure, failed, done_sending;
+	char		 security[32], sas_text[64], cache[16], reason[160];
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "softphone: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void
+ctl_send(struct sp *p, json_t *req)
+{
+	char *line;
+	size_t len, off = 0;
+	ssize_t n;
+
+	json_object_set_new(req, "id", json_integer(++p->next_id));
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	len = strlen(line);
+	line[len++] = '\n';	/* json_dumps left room: it ends in NUL */
+	while (off < len) {
+		if ((n = write(p->ctl, line + off, len - off)) <= 0)
+			die("control socket: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	free(line);
+}
+
+static void on_event(struct sp *p, json_t *ev);
+
+/* One line from the daemon, or NULL at the deadline. */
+static json_t *
+ctl_read(struct sp *p, int wait_ms)
+{
+	struct pollfd pfd = { p->ctl, POLLIN, 0 };
+	char *nl;
+	json_t *j;
+	ssize_t n;
+
+	for (;;) {
+		if ((nl = memchr(p->inbuf, '\n', p->inlen)) != NULL) {
+			*nl = '\0';
+			j = json_loads(p->inbuf, 0, NULL);
+			p->inlen -= (size_t)(nl + 1 - p->inbuf);
+			memmove(p->inbuf, nl + 1, p->inlen);
+			if (j == NULL)
+				die("daemon sent a line that is not JSON");
+			return j;
+		}
+		if (poll(&pfd, 1, wait_ms) <= 0)
+			return NULL;
+		n = read(p->ctl, p->inbuf + p->inlen, sizeof(p->inbuf) - p->inlen);
+		if (n <= 0)
+			die("the daemon closed the control socket");
+		p->inlen += (size_t)n;
+	}
+}
+
+/* A request and its reply; events in between are handled. */
+static json_t *
+ctl_call(struct sp *p, json_t *req)
+{
+	json_t *j, *r;
+	int id;
+
+	ctl_send(p, req);
+	id = p->next_id;
+	while ((j = ctl_read(p, 10000)) != NULL) {
+		if (json_object_get(j, "event") != NULL) {
+			on_event(p, j);
+			json_decref(j);
+			continue;
+		}
+		if (json_integer_value(json_object_get(j, "id")) != id)
+			die("reply to another request");
+		if (!json_is_true(json_object_get(j, "ok")))
+			die("%s", json_dumps(json_object_get(j, "error"),
+			    JSON_COMPACT));
+		r = json_incref(json_object_get(j, "result"));
+		json_decref(j);
+		return r;
+	}
+	die("no reply from the daemon");
+}
+
+static void
+on_event(struct sp *p, json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+	const char *sec;
+	char *s;
+
+	s = json_dumps(ev, JSON_COMPACT);
+	say("event %s %s", name, s);
+	free(s);
+	if (strcmp(name, "sas_ready") == 0) {
+		snprintf(p->sas_text, sizeof(p->sas_text), "%s",
+		    json_string_value(json_object_get(json_object_get(ev, "sas"),
+		    "text")));
+		snprintf(p->cache, sizeof(p->cache), "%s",
+		    json_string_value(json_object_get(ev, "cache")));
+	} else if (strcmp(name, "security") == 0) {
+		sec = json_string_value(json_object_get(ev, "security"));
+		snprintf(p->security, sizeof(p->security), "%s", sec);
+		if (strncmp(sec, "secure_", 7) == 0 ||
+		    strcmp(sec, "cache_mismatch") == 0) {
+			if (!p->secure)
+				say("secure %s %s", p->sas_text[0] ?
+				    p->sas_text : "-", p->cache[0] ? p->cache :
+				    "-");
+			p->secure = 1;
+		}
+	} else if (strcmp(name, "failed") == 0 ||
+	    strcmp(name, "no_zrtp") == 0) {
+		p->failed = 1;
+		snprintf(p->reason, sizeof(p->reason), "%s", name);
+		say("notsecure %s", name);
+	}
+}
+
+/* RTP v2, PT 0; payload: the marker, our side and seq, then a pattern. */
+static void
+send_frame(struct sp *p)
+{
+	uint8_t pkt[12 + SP_PAYLOAD];
+	struct sockaddr_in to;
+	uint16_t seq = ++p->seq;
+	int i, n;
+
+	pkt[0] = 0x80;
+	pkt[1] = 0;
+	pkt[2] = seq >> 8;
+	pkt[3] = seq & 0xff;
+	for (i = 0; i < 4; i++) {
+		pkt[4 + i] = (uint8_t)(((uint32_t)seq * 160) >> (24 - 8 * i));
+		pkt[8 + i] = (uint8_t)(p->ssrc >> (24 - 8 * i));
+	}
+	n = snprintf((char *)pkt + 12, SP_PAYLOAD, "%s %c #%05u ", SP_MARKER,
+	    p->side, seq);
+	for (i = 12 + n; i < 12 + SP_PAYLOAD; i++)
+		pkt[i] = (uint8_t)(seq + i);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons((uint16_t)p->app_port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sendto(p->udp, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+	    sizeof(to)) == (ssize_t)sizeof(pkt))
+		p->sent++;
+}
+
+/* A frame from the peer: whole, from the other side, in order. */
+static void
+recv_frame(struct sp *p)
+{
+	uint8_t pkt[2048];
+	char want[64];
+	ssize_t n;
+	int seq, i, k;
+
+	if ((n = recv(p->udp, pkt, sizeof(pkt), 0)) <= 0)
+		return;
+	p->last_rx = now_ms();
+	if (n != 12 + SP_PAYLOAD || pkt[0] != 0x80) {
+		p->bad++;
+		return;
+	}
+	seq = pkt[2] << 8 | pkt[3];
+	k = snprintf(want, sizeof(want), "%s %c #%05u ", SP_MARKER,
+	    p->side == 'A' ? 'B' : 'A', seq);
+	if (memcmp(pkt + 12, want, (size_t)k) != 0) {
+		p->bad++;
+		return;
+	}
+	for (i = 12 + k; i < 12 + SP_PAYLOAD; i++)
+		if (pkt[i] != (uint8_t)(seq + i)) {
+			p->bad++;
+			return;
+		}
+	if (seq <= p->last_seq)
+		p->reordered++;
+	p->last_seq = seq;
+	p->received++;
+}
+
+static void
+open_session(struct sp *p)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	json_t *req, *r;
+
+	ctl_call(p, json_pack("{s:s, s:[i], s:s}", "cmd", "hello", "versions",
+	    1, "client", "softphone"));
+	req = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "session_create",
+	    "label", "audio", "mode", p->mode, "policy", p->policy);
+	if (p->role != NULL)
+		json_object_set_new(req, "role", json_string(p->role));
+	if (p->kex != NULL || p->sas != NULL) {
+		json_t *al = json_object();
+
+		if (p->kex != NULL)
+			json_object_set_new(al, "kex", json_pack("[s]", p->kex));
+		if (p->sas != NULL)
+			json_object_set_new(al, "sas", json_pack("[s]", p->sas));
+		json_object_set_new(req, "algorithms", al);
+	}
+	/* Our frames come from this socket: the daemon learns it. */
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((p->udp = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    bind(p->udp, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(p->udp, (struct sockaddr *)&a, &alen) != 0)
+		die("udp: %s", strerror(errno));
+	json_object_set_new(req, "app_addr", json_string("127.0.0.1"));
+	json_object_set_new(req, "app_port", json_integer(ntohs(a.sin_port)));
+	r = ctl_call(p, req);
+	snprintf(p->sid, sizeof(p->sid), "%s",
+	    json_string_value(json_object_get(r, "session")));
+	p->app_port = (int)json_integer_value(json_object_get(
+	    json_object_get(r, "app"), "port"));
+	ctl_call(p, json_pack("{s:s, s:[s]}", "cmd", "subscribe", "sessions",
+	    p->sid));
+	say("offer %d %s", (int)json_integer_value(json_object_get(
+	    json_object_get(r, "media"), "port")),
+	    json_string_value(json_object_get(r, "zrtp_hash")));
+	json_decref(r);
+}
+
+static void
+on_stdin(struct sp *p, char *line)
+{
+	char addr[64], hash[128], word[16];
+	int port;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "answer %63s %d %127[^\n]", addr, &port, hash) == 3) {
+		json_t *req = json_pack("{s:s, s:s, s:s, s:i}", "cmd",
+		    "session_start", "session", p->sid, "remote_addr", addr,
+		    "remote_port", port);
+
+		if (strcmp(hash, "-") != 0)
+			json_object_set_new(req, "peer_hash", json_string(hash));
+		json_decref(ctl_call(p, req));
+		if (p->early)
+			p->sending = 1;
+	} else if (strcmp(line, "go") == 0) {
+		p->sending = 1;
+		p->next_send = now_ms();
+	} else if (sscanf(line, "verdict %15s", word) == 1) {
+		json_decref(ctl_call(p, json_pack("{s:s, s:s, s:s}", "cmd",
+		    "sas_verdict", "session", p->sid, "verdict", word)));
+		say("verdict %s", word);
+	} else if (strncmp(line, "name ", 5) == 0) {
+		json_decref(ctl_call(p, json_pack("{s:s, s:s, s:s}", "cmd",
+		    "session_name", "session", p->sid, "name", line + 5)));
+	} else if (strcmp(line, "quit") == 0) {
+		p->deadline = now_ms();
+	}
+}
+
+static void
+finish(struct sp *p)
+{
+	json_t *show, *res;
+	char *s;
+
+	show = ctl_call(p, json_pack("{s:s, s:s}", "cmd", "session_show",
+	    "session", p->sid));
+	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:O, s:O}",
+	    "security", json_string_value(json_object_get(show, "security")),
+	    "sas", p->sas_text, "cache", p->cache, "sent", p->sent,
+	    "received", p->received, "bad", p->bad, "reordered", p->reordered,
+	    "counters", json_object_get(show, "counters"), "error",
+	    json_object_get(show, "error"));
+	s = json_dumps(res, JSON_COMPACT);
+	say("result %s", s);
+	free(s);
+	json_decref(res);
+	json_decref(show);
+}
+
+static void
+parse_args(struct sp *p, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--early") == 0) {
+			p->early = 1;
+			continue;
+		}
+		if (v == NULL)
+			die("%s needs a value", argv[i]);
+		if (strcmp(argv[i], "--socket") == 0)
+			p->session = v;
+		else if (strcmp(argv[i], "--side") == 0)
+			p->side = v[0];
+		else if (strcmp(argv[i], "--frames") == 0)
+			p->frames = atoi(v);
+		else if (strcmp(argv[i], "--gap") == 0)
+			p->gap_ms = atoi(v);
+		else if (strcmp(argv[i], "--policy") == 0)
+			p->policy = v;
+		else if (strcmp(argv[i], "--role") == 0)
+			p->role = v;
+		else if (strcmp(argv[i], "--kex") == 0)
+			p->kex = v;
+		else if (strcmp(argv[i], "--sas") == 0)
+			p->sas = v;
+		else if (strcmp(argv[i], "--timeout") == 0)
+			p->deadline = now_ms() + 1000 * (uint64_t)atoi(v);
+		else
+			die("unknown option %s", argv[i]);
+		i++;
+	}
+	if (p->session == NULL || (p->side != 'A' && p->side != 'B'))
+		die("usage: softphone --socket PATH --side A|B [--frames N] "
+		    "[--gap MS] [--policy P] [--role R] [--kex K] [--sas S] "
+		    "[--timeout SEC] [--early]");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sp p;
+	struct sockaddr_un sun;
+	struct pollfd pfd[3];
+	char line[512];
+	size_t linelen = 0;
+	uint64_t now;
+	json_t *j;
+
+	p.frames = 50;
+	p.gap_ms = 20;
+	p.policy = "require";
+	p.mode = "relay";
+	p.deadline = now_ms() + 30000;
+	p.ssrc = (uint32_t)getpid() * 2654435761u;
+	parse_args(&p, argc, argv);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p.session);
+	if ((p.ctl = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(p.ctl, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		die("%s: %s", p.session, strerror(errno));
+	open_session(&p);
+	for (;;) {
+		now = now_ms();
+		if (now >= p.deadline)
+			break;
+		/* All sent, and all received or a quiet second: done. */
+		if (p.sent >= p.frames && (p.received >= p.frames ||
+		    now >= p.last_rx + 1000) && p.sending && !p.done_sending) {
+			p.done_sending = 1;
+			say("done %d %d", p.sent, p.received);
+		}
+		pfd[0] = (struct pollfd){ 0, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ p.ctl, POLLIN, 0 };
+		pfd[2] = (struct pollfd){ p.udp, POLLIN, 0 };
+		if (poll(pfd, 3, p.sending && p.sent < p.frames ?
+		    (int)(p.next_send > now ? p.next_send - now : 0) : 100) < 0)
+			break;
+		if ((pfd[0].revents & (POLLIN | POLLHUP)) != 0) {
+			/* read(2), not stdio: poll must see every line. */
+			ssize_t n = read(0, line + linelen, sizeof(line) - 1 -
+			    linelen);
+			char *nl;
+
+			if (n <= 0)
+				break;
+			linelen += (size_t)n;
+			line[linelen] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				on_stdin(&p, line);
+				linelen -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, linelen + 1);
+			}
+			if (linelen == sizeof(line) - 1)
+				die("stdin line too long");
+		}
+		if (pfd[1].revents & POLLIN)
+			while ((j = ctl_read(&p, 0)) != NULL) {
+				if (json_object_get(j, "event") != NULL)
+					on_event(&p, j);
+				json_decref(j);
+			}
+		if (pfd[2].revents & POLLIN)
+			recv_frame(&p);
+		if (p.sending && p.sent < p.frames && now_ms() >= p.next_send) {
+			send_frame(&p);
+			p.next_send = now_ms() + (uint64_t)p.gap_ms;
+			if (p.sent == p.frames)
+				p.last_rx = now_ms();
+		}
+	}
+	finish(&p);
+	return p.secure && !p.failed && p.bad == 0 && p.reordered == 0 &&
+	    p.received == p.frames ? 0 : 1;
+}

@@ -1,0 +1,159 @@
+/*
+ * The retained-secret cache seen from a session: reads and writes run on
+ * the cache thread in order, and their answers come back on the loop. A
+ * job holding a secret lives in secure memory and is wiped when done.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "events.h"
+#include "log.h"
+#include "session.h"
+#include "workers.h"
+#include "zcrypto.h"
+
+struct zd_cache_job {
+	struct zd_job		 job;
+	struct zd_session	*s;
+	struct zcache		*cache;
+	int			 lookup;
+	int			 rc;
+	struct zs_action	 a;	/* write: the engine's action */
+	uint8_t			 zid[ZRTP_ZID_LEN];
+	struct zs_cache_entry	 e;	/* lookup: the answer */
+	char			 name[ZCACHE_NAME_MAX];
+};
+
+struct zd_name_find {
+	const uint8_t	*zid;
+	char		*name;
+};
+
+static int
+zd_name_cb(void *arg, const struct zcache_peer *p)
+{
+	struct zd_name_find *f = arg;
+
+	if (memcmp(p->zid, f->zid, ZRTP_ZID_LEN) != 0)
+		return 0;
+	snprintf(f->name, ZCACHE_NAME_MAX, "%s", p->name);
+	return 1;
+}
+
+static void
+zd_cache_run(struct zd_job *j)
+{
+	struct zd_cache_job *cj = (struct zd_cache_job *)j;
+	struct zd_name_find f = { cj->zid, cj->name };
+	int64_t now = (int64_t)time(NULL);
+
+	if (cj->lookup) {
+		if ((cj->rc = zcache_load(cj->cache, cj->zid, now, &cj->e)) == 0)
+			zcache_list(cj->cache, zd_name_cb, &f);
+		return;
+	}
+	switch (cj->a.type) {
+	case ZSA_CACHE_STORE:
+		cj->rc = zcache_store(cj->cache, &cj->a.u.store, now);
+		break;
+	case ZSA_CACHE_VERIFIED:
+		cj->rc = zcache_set_verified(cj->cache, cj->a.u.verified.zid,
+		    cj->a.u.verified.verified);
+		break;
+	case ZSA_CACHE_EXPIRE:
+		cj->rc = zcache_expire(cj->cache, cj->a.u.zid, now);
+		break;
+	case ZSA_CACHE_PBX:
+		cj->rc = zcache_set_pbx(cj->cache, cj->a.u.pbx.zid,
+		    cj->a.u.pbx.pbxsecret);
+		break;
+	default:
+		cj->rc = -1;
+	}
+}
+
+static void
+zd_cache_done(struct zd_job *j)
+{
+	struct zd_cache_job *cj = (struct zd_cache_job *)j;
+	struct zd_session *s = cj->s;
+
+	if (cj->lookup && !s->closing && s->zs != NULL) {
+		if (cj->rc != 0) {
+			/* Not a new peer: the engine fails the session. */
+			zlog(LOG_ERR, "%s: the cache cannot be read", s->id);
+			memset(&cj->e, 0, sizeof(cj->e));
+			cj->e.error = ZE_CACHE;
+		}
+		s->cache_held = cj->e.found && (cj->e.rs1_valid ||
+		    cj->e.rs2_valid);
+		snprintf(s->peer_name, sizeof(s->peer_name), "%s", cj->name);
+		s->have_peer_name = cj->name[0] != '\0';
+		zs_cache_loaded(s->zs, zd_now_ms(), &cj->e);
+		zd_session_drain(s);
+	} else if (!cj->lookup) {
+		s->cache_writes--;
+		if (cj->rc != 0) {
+			s->d->cache_failures++;
+			zlog(LOG_ERR, "%s: cache write failed: retained secret "
+			    "lost", s->id);
+			if (!s->closing)
+				zd_event_simple(s, "alert", json_pack("{s:s, s:s}",
+				    "code", zcode_name(ZC_IO), "message", "cache write failed: the "
+				    "retained secret is lost"));
+		}
+		if (!s->closing)
+			zd_session_maybe_secure(s);
+	}
+	zsecure_free(cj, sizeof(*cj));
+	zd_session_job_done(s);
+}
+
+static struct zd_cache_job *
+zd_cache_job_new(struct zd_session *s)
+{
+	struct zd_cache_job *cj;
+
+	if ((cj = zsecure_alloc(sizeof(*cj))) == NULL)
+		return NULL;
+	memset(cj, 0, sizeof(*cj));
+	cj->job.run = zd_cache_run;
+	cj->job.done = zd_cache_done;
+	cj->s = s;
+	cj->cache = s->d->cache;
+	return cj;
+}
+
+void
+zd_cache_lookup(struct zd_session *s, const uint8_t *zid)
+{
+	struct zs_cache_entry none;
+	struct zd_cache_job *cj;
+
+	if ((cj = zd_cache_job_new(s)) == NULL) {
+		memset(&none, 0, sizeof(none));
+		zs_cache_loaded(s->zs, zd_now_ms(), &none);
+		return;
+	}
+	cj->lookup = 1;
+	memcpy(cj->zid, zid, ZRTP_ZID_LEN);
+	s->jobs++;
+	zd_workers_submit(s->d->workers, ZD_Q_CACHE, &cj->job);
+}
+
+void
+zd_cache_write(struct zd_session *s, const struct zs_action *a)
+{
+	struct zd_cache_job *cj;
+
+	if ((cj = zd_cache_job_new(s)) == NULL) {
+		s->d->cache_failures++;
+		zlog(LOG_ERR, "%s: no memory for a cache write", s->id);
+		return;
+	}
+	cj->a = *a;
+	s->jobs++;
+	s->cache_writes++;
+	zd_workers_submit(s->d->workers, ZD_Q_CACHE, &cj->job);
+}

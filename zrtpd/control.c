@@ -1,0 +1,492 @@
+/*
+ * The control socket: accepting connections, reading their credentials
+ * once (SO_PEERCRED), cutting the byte stream into lines no longer than
+ * ZD_LINE_MAX, and writing replies and events into a queue no longer
+ * than ZD_OUTQ_MAX: a client that stops reading is dropped, never waited
+ * for. A line is handed to commands.c; nothing here judges a command.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "session.h"
+
+struct zd_conn {
+	TAILQ_ENTRY(zd_conn)	 link;
+	struct zd_control	*ctl;
+	struct bufferevent	*bev;
+	uid_t			 uid;
+	gid_t			 gid;
+	pid_t			 pid;
+	enum zd_access		 access;
+	int			 hello_done, discarding, dead, busy;
+	int			 subscribed;
+	json_t			*sub_sessions, *sub_events;	/* NULL: all */
+	uint64_t		 seq;
+	unsigned		 jobs;
+};
+
+struct zd_control {
+	struct zd		*d;
+	int			 fd;
+	struct event		*ev;
+	TAILQ_HEAD(, zd_conn)	 conns;
+};
+
+static const char *const zd_access_names[] = {
+	[ZD_ACCESS_READ] = "read",
+	[ZD_ACCESS_CONTROL] = "control",
+	[ZD_ACCESS_KEYS] = "keys",
+	[ZD_ACCESS_ADMIN] = "admin",
+};
+
+const char *
+zd_access_name(enum zd_access a)
+{
+	return zd_access_names[a];
+}
+
+enum zd_access
+zd_conn_access(const struct zd_conn *cn)
+{
+	return cn->access;
+}
+
+uid_t
+zd_conn_uid(const struct zd_conn *cn)
+{
+	return cn->uid;
+}
+
+struct zd *
+zd_conn_daemon(const struct zd_conn *cn)
+{
+	return cn->ctl->d;
+}
+
+/* 1 if uid (primary group gid) is in the named group. */
+static int
+zd_in_group(uid_t uid, gid_t gid, const char *group)
+{
+	struct passwd *pw;
+	struct group *gr;
+	gid_t groups[256];
+	int n = 256, i;
+
+	if (group[0] == '\0' || (gr = getgrnam(group)) == NULL)
+		return 0;
+	if (gid == gr->gr_gid)
+		return 1;
+	if ((pw = getpwuid(uid)) == NULL ||
+	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			return 1;
+	return 0;
+}
+
+static enum zd_access
+zd_access_of(const struct zd_config *c, uid_t uid, gid_t gid)
+{
+	if (uid == 0 || uid == geteuid())
+		return ZD_ACCESS_ADMIN;
+	if (zd_in_group(uid, gid, c->key_group))
+		return ZD_ACCESS_KEYS;
+	if (zd_in_group(uid, gid, c->socket_group))
+		return ZD_ACCESS_CONTROL;
+	return ZD_ACCESS_READ;
+}
+
+static void
+zd_conn_free(struct zd_conn *cn)
+{
+	bufferevent_free(cn->bev);
+	json_decref(cn->sub_sessions);
+	json_decref(cn->sub_events);
+	free(cn);
+}
+
+static void
+zd_conn_reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	zd_conn_free(arg);
+}
+
+/*
+ * Closed from anywhere (even inside its own callback): unlinked now, freed
+ * from the loop once no cache job still holds it.
+ */
+static void
+zd_conn_close(struct zd_conn *cn, const char *why)
+{
+	if (cn->dead)
+		return;
+	cn->dead = 1;
+	zlog(LOG_INFO, "control: pid %ld uid %ld: %s", (long)cn->pid,
+	    (long)cn->uid, why);
+	TAILQ_REMOVE(&cn->ctl->conns, cn, link);
+	bufferevent_disable(cn->bev, EV_READ | EV_WRITE);
+	zd_sessions_conn_gone(cn->ctl->d, cn);
+	if (cn->jobs == 0)
+		event_base_once(cn->ctl->d->base, -1, EV_TIMEOUT, zd_conn_reap,
+		    cn, NULL);
+}
+
+void
+zd_conn_job_done(struct zd_conn *cn)
+{
+	if (--cn->jobs == 0 && cn->dead)
+		zd_conn_free(cn);
+}
+
+void
+zd_conn_job_start(struct zd_conn *cn)
+{
+	cn->jobs++;
+}
+
+int
+zd_conn_dead(const struct zd_conn *cn)
+{
+	return cn->dead;
+}
+
+void
+zd_conn_send(struct zd_conn *cn, json_t *msg)
+{
+	struct evbuffer *out;
+	char *line;
+
+	if (cn->dead) {
+		json_decref(msg);
+		return;
+	}
+	line = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (line == NULL)
+		return;
+	out = bufferevent_get_output(cn->bev);
+	if (evbuffer_get_length(out) + strlen(line) + 1 > ZD_OUTQ_MAX) {
+		free(line);
+		zd_conn_close(cn, "output queue full: client not reading, "
+		    "disconnected");
+		return;
+	}
+	evbuffer_add(out, line, strlen(line));
+	evbuffer_add(out, "\n", 1);
+	free(line);
+}
+
+static int
+zd_json_has_string(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+void
+zd_conn_subscribe(struct zd_conn *cn, json_t *sessions, json_t *events)
+{
+	json_decref(cn->sub_sessions);
+	json_decref(cn->sub_events);
+	cn->sub_sessions = sessions != NULL ? json_incref(sessions) : NULL;
+	cn->sub_events = events != NULL ? json_incref(events) : NULL;
+	cn->subscribed = 1;
+}
+
+void
+zd_conn_unsubscribe(struct zd_conn *cn)
+{
+	zd_conn_subscribe(cn, NULL, NULL);
+	cn->subscribed = 0;
+}
+
+void
+zd_control_broadcast(struct zd_control *c, json_t *ev, json_t *keyed)
+{
+	struct zd_conn *cn, *next;
+	const char *name, *sid;
+	json_t *out;
+
+	if (c == NULL)
+		return;
+	name = json_string_value(json_object_get(ev, "event"));
+	sid = json_string_value(json_object_get(ev, "session"));
+	TAILQ_FOREACH_SAFE(cn, &c->conns, link, next) {
+		if (!cn->subscribed || (cn->sub_events != NULL &&
+		    !zd_json_has_string(cn->sub_events, name)) ||
+		    (cn->sub_sessions != NULL && (sid == NULL ||
+		    !zd_json_has_string(cn->sub_sessions, sid))))
+			continue;
+		out = json_deep_copy(keyed != NULL &&
+		    cn->access >= ZD_ACCESS_KEYS ? keyed : ev);
+		json_object_set_new(out, "seq", json_integer(
+		    (json_int_t)++cn->seq));
+		json_object_set_new(out, "time", json_integer(
+		    (json_int_t)zd_time_ms()));
+		if (keyed != NULL && cn->access >= ZD_ACCESS_KEYS) {
+			char *line = json_dumps(out, JSON_COMPACT);
+
+			zd_json_wipe(out);
+			json_decref(out);
+			if (line != NULL) {
+				zd_conn_send_raw(cn, line);
+				explicit_bzero(line, strlen(line));
+				free(line);
+			}
+			continue;
+		}
+		zd_conn_send(cn, out);
+	}
+}
+
+void
+zd_conn_send_raw(struct zd_conn *cn, const char *line)
+{
+	struct evbuffer *out = bufferevent_get_output(cn->bev);
+
+	if (cn->dead)
+		return;
+	if (evbuffer_get_length(out) + strlen(line) + 1 > ZD_OUTQ_MAX) {
+		zd_conn_close(cn, "output queue full: client not reading, "
+		    "disconnected");
+		return;
+	}
+	evbuffer_add(out, line, strlen(line));
+	evbuffer_add(out, "\n", 1);
+}
+
+void
+zd_json_wipe(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		explicit_bzero((char *)(uintptr_t)json_string_value(v),
+		    json_string_length(v));
+	else if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			zd_json_wipe(x);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			zd_json_wipe(x);
+}
+
+static void zd_conn_readable(struct bufferevent *bev, void *arg);
+
+/* An async command finished: take the lines that waited behind it. */
+void
+zd_conn_resume(struct zd_conn *cn)
+{
+	cn->busy = 0;
+	if (!cn->dead)
+		zd_conn_readable(cn->bev, cn);
+}
+
+void
+zd_conn_hold(struct zd_conn *cn)
+{
+	cn->busy = 1;
+}
+
+int
+zd_conn_hello_done(const struct zd_conn *cn)
+{
+	return cn->hello_done;
+}
+
+void
+zd_conn_set_hello(struct zd_conn *cn)
+{
+	cn->hello_done = 1;
+}
+
+static void
+zd_conn_readable(struct bufferevent *bev, void *arg)
+{
+	struct zd_conn *cn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	size_t len;
+	char *line;
+
+	while (!cn->dead && !cn->busy) {
+		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+		if (eol.pos < 0) {
+			/* No newline yet: a line past the limit is dropped. */
+			if (evbuffer_get_length(in) > ZD_LINE_MAX) {
+				evbuffer_drain(in, evbuffer_get_length(in));
+				cn->discarding = 1;
+			}
+			return;
+		}
+		len = (size_t)eol.pos;
+		if (cn->discarding || len > ZD_LINE_MAX) {
+			evbuffer_drain(in, len + 1);
+			cn->discarding = 0;
+			zd_cmd_error(cn, NULL, "too_long", "request line longer "
+			    "than 65536 bytes");
+			continue;
+		}
+		if ((line = malloc(len + 1)) == NULL) {
+			zd_conn_close(cn, "out of memory");
+			return;
+		}
+		evbuffer_remove(in, line, len + 1);
+		line[len] = '\0';
+		zd_cmd_line(cn, line, len);
+		free(line);
+	}
+}
+
+static void
+zd_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		zd_conn_close(arg, "connection closed");
+}
+
+static void
+zd_control_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct zd_control *c = arg;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct zd_conn *cn;
+	int fd;
+
+	(void)what;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+		return;
+	/* Credentials first: nothing is read before we know who it is. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+	    (cn = calloc(1, sizeof(*cn))) == NULL) {
+		close(fd);
+		return;
+	}
+	cn->ctl = c;
+	cn->uid = cred.uid;
+	cn->gid = cred.gid;
+	cn->pid = cred.pid;
+	cn->access = zd_access_of(&c->d->cfg, cred.uid, cred.gid);
+	if ((cn->bev = bufferevent_socket_new(c->d->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		free(cn);
+		return;
+	}
+	bufferevent_setcb(cn->bev, zd_conn_readable, NULL, zd_conn_event, cn);
+	bufferevent_enable(cn->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&c->conns, cn, link);
+	zlog(LOG_INFO, "control: pid %ld uid %ld connected (%s)",
+	    (long)cn->pid, (long)cn->uid, zd_access_name(cn->access));
+}
+
+static int
+zd_control_listen(struct zd_control *c, char *err, size_t err_len)
+{
+	const struct zd_config *cfg = &c->d->cfg;
+	struct sockaddr_un sun;
+	struct stat st;
+	struct group *gr;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", cfg->control_socket);
+	/* A stale socket from a crash is ours to replace; nothing else is. */
+	if (lstat(sun.sun_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, err_len, "%s exists and is not a socket",
+			    sun.sun_path);
+			return -1;
+		}
+		unlink(sun.sun_path);
+	}
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    chmod(sun.sun_path, cfg->socket_mode) != 0 ||
+	    listen(c->fd, 64) != 0) {
+		snprintf(err, err_len, "control socket %s: %s", sun.sun_path,
+		    strerror(errno));
+		return -1;
+	}
+	if (cfg->socket_group[0] != '\0') {
+		if ((gr = getgrnam(cfg->socket_group)) == NULL ||
+		    chown(sun.sun_path, (uid_t)-1, gr->gr_gid) != 0) {
+			snprintf(err, err_len, "control_group %s: %s",
+			    cfg->socket_group, gr == NULL ? "no such group" :
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct zd_control *
+zd_control_open(struct zd *d, char *err, size_t err_len)
+{
+	struct zd_control *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	c->d = d;
+	c->fd = -1;
+	TAILQ_INIT(&c->conns);
+	if (zd_control_listen(c, err, err_len) != 0 ||
+	    (c->ev = event_new(d->base, c->fd, EV_READ | EV_PERSIST,
+	    zd_control_accept, c)) == NULL || event_add(c->ev, NULL) != 0) {
+		zd_control_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+zd_control_close(struct zd_control *c)
+{
+	struct zd_conn *cn;
+
+	if (c == NULL)
+		return;
+	while ((cn = TAILQ_FIRST(&c->conns)) != NULL) {
+		TAILQ_REMOVE(&c->conns, cn, link);
+		cn->dead = 1;
+		if (cn->jobs == 0)
+			zd_conn_free(cn);
+	}
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->fd >= 0) {
+		close(c->fd);
+		unlink(c->d->cfg.control_socket);
+	}
+	free(c);
+}

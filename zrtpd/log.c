@@ -1,0 +1,78 @@
+/*
+ * One log sink for the whole daemon, chosen at start: stderr with a level
+ * tag, or syslog (facility daemon). Thread-safe as stdio and syslog are;
+ * never given a secret (log.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const struct {
+	const char	*name;
+	int		 level;
+} zlog_levels[] = {
+	{ "err", LOG_ERR },
+	{ "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE },
+	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+};
+
+static int zlog_syslog;
+static int zlog_max = LOG_NOTICE;
+
+void
+zlog_open(int use_syslog, int level)
+{
+	zlog_syslog = use_syslog;
+	zlog_max = level;
+	if (use_syslog)
+		openlog("zrtpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+zlog_set_level(int level)
+{
+	zlog_max = level;
+}
+
+int
+zlog_level_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(zlog_levels) / sizeof(zlog_levels[0]); i++)
+		if (strcmp(name, zlog_levels[i].name) == 0)
+			return zlog_levels[i].level;
+	return -1;
+}
+
+const char *
+zlog_level_name(int level)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(zlog_levels) / sizeof(zlog_levels[0]); i++)
+		if (zlog_levels[i].level == level)
+			return zlog_levels[i].name;
+	return "?";
+}
+
+void
+zlog(int level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (level > zlog_max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (zlog_syslog)
+		syslog(level, "%s", line);
+	else
+		fprintf(stderr, "zrtpd[%s]: %s\n", zlog_level_name(level), line);
+}

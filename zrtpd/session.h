@@ -1,0 +1,192 @@
+/*
+ * One media stream: its media UDP socket facing the remote endpoint, its
+ * loopback socket facing the application, its ZRTP engine, and (relay
+ * mode) its SRTP contexts. The API the control commands use; what happens
+ * inside (demux, engine actions, relay) is session.c, relay.c, cachejob.c.
+ */
+#ifndef ZRTPD_SESSION_H
+#define ZRTPD_SESSION_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "cache.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "hashchain.h"
+#include "srtp.h"
+#include "control.h"
+
+enum zd_mode {
+	ZD_MODE_RELAY,	/* plain RTP on the loopback port, SRTP on the wire */
+	ZD_MODE_KEYS	/* the application carries media; keys handed out */
+};
+
+/* Security states of the ZRTP user-interface guidelines (protocol doc). */
+enum zd_state {
+	ZD_ST_NOT_SECURE,	/* no ZRTP yet, failed, or gone clear */
+	ZD_ST_GOING_SECURE,	/* ZRTP exchange running */
+	ZD_ST_SECURE,		/* keys in use, SAS not verified */
+	ZD_ST_VERIFIED,		/* keys in use, SAS verified */
+	ZD_ST_CACHE_MISMATCH,	/* keys in use, earlier secret not proven */
+	ZD_ST_SAS_MISMATCH,	/* the user said the SAS differs */
+	ZD_ST_COUNT_
+};
+
+struct zd_counters {
+	uint64_t	zrtp_in, zrtp_out;
+	uint64_t	srtp_in, srtp_out;	/* SRTP on the media port */
+	uint64_t	srtcp_in, srtcp_out;	/* SRTCP on the media port */
+	uint64_t	rtp_in, rtp_out;	/* plain, application port */
+	uint64_t	clear_in, clear_out;	/* best-effort, in clear */
+	uint64_t	rejected;	/* SRTP refused: forged or replayed */
+	uint64_t	clear_dropped;	/* media held back before secure */
+	uint64_t	stun, dtls, other;	/* RFC 7983 demux, left alone */
+	uint64_t	foreign;	/* from an address not the remote's */
+};
+
+/* What "session_create" asks for; zero means the configured default. */
+struct zd_session_params {
+	enum zd_mode		 mode;
+	int			 policy;	/* -1: configured policy */
+	struct sockaddr_storage	 bind;		/* media; family 0: default */
+	socklen_t		 bind_len;
+	struct sockaddr_storage	 app;		/* family 0: learn */
+	socklen_t		 app_len;
+	const char		*call;		/* NULL: a new call */
+	const char		*label;
+	enum zs_role_pref	 role;
+	struct zd_algos		 algos;		/* count 0: configured */
+	struct zd_conn		*owner;		/* closes with it */
+};
+
+#define ZD_CHALLENGE_MAX	8
+
+struct zd_session {
+	TAILQ_ENTRY(zd_session)	 link;		/* d->sessions */
+	TAILQ_ENTRY(zd_session)	 call_link;	/* call->streams */
+	struct zd		*d;
+	struct zd_call		*call;
+	struct zd_conn		*owner;
+	char			 id[24];
+	char			 label[65];
+	enum zd_mode		 mode;
+	enum zd_policy		 policy;
+	int			 latch, latched;
+	enum zd_state		 state;
+	int			 started, closing, ended, jobs, multistream;
+	int			 engine_started;
+	int			 media_fd, app_fd;
+	struct event		*media_ev, *app_ev, *timer, *end_timer;
+	struct sockaddr_storage	 media_addr, app_local, remote, app;
+	socklen_t		 media_len, app_local_len, remote_len, app_len;
+	int			 have_remote, have_app;
+	struct zsession		*zs;
+	struct zs_config	 zcfg;
+	char			 hello_hash[80];
+	/* What the exchange told us. */
+	int			 have_peer, have_sas, sas_verified, sas_relayed;
+	int			 cache_mismatch;
+	const char		*hash_state;	/* none/pending/matched/mismatch */
+	char			 peer_hello_hex[ZRTP_HELLO_HASH_HEX];
+	const uint8_t		*rx_pkt;	/* the datagram being fed */
+	size_t			 rx_len;
+	uint8_t			 peer_zid[ZRTP_ZID_LEN];
+	char			 peer_cid[ZRTP_CID_LEN + 1];
+	char			 peer_version[ZRTP_VERSION_LEN + 1];
+	char			 peer_name[ZCACHE_NAME_MAX];
+	int			 have_peer_name;
+	const char		*cache_state;	/* NULL, new, matched, mismatch */
+	int			 cache_held;	/* rs1 loaded for the peer */
+	char			 sas[ZSAS_TEXT_MAX];
+	uint32_t		 sas_scheme;
+	int			 verdict_later;
+	uint32_t		 algo[ZALGO_KIND_COUNT];
+	int			 keys_ready, secure_reported, srtp_open;
+	int			 cache_writes;	/* queued, not yet durable */
+	int			 enroll_offered;
+	struct zs_srtp_keys	*keys;		/* keys mode, secure memory */
+	struct zsrtp		 srtp;
+	int			 srtp_confirmed;	/* zs_srtp_ok() sent */
+	int			 media_clear;	/* clear media passed */
+	/* sas_challenge: candidates and the right pick, answered once. */
+	char			 challenge[16];
+	int			 challenge_pick;
+	/* The failure that ended the exchange, if any. */
+	int			 failed, fail_from_peer, fail_error;
+	char			 failure[160];
+	const char		*fail_code;
+	uint32_t		 fail_wire;
+	struct zd_counters	 n;
+};
+
+/* err_code gets the protocol's error code (limit, bind, unknown_call). */
+int	zd_session_create(struct zd *d, const struct zd_session_params *p,
+	    struct zd_session **out, const char **err_code, char *err,
+	    size_t err_len);
+/*
+ * Start ZRTP towards remote (NULL: learn it from the first ZRTP packet,
+ * which needs latching). peer_hash may be NULL. 0 or -1 with err.
+ */
+int	zd_session_start(struct zd_session *s, const struct sockaddr *remote,
+	    socklen_t remote_len, const char *peer_hash, int latch, char *err,
+	    size_t err_len);
+/* The peer's a=zrtp-hash arriving after start; checked at its Hello. */
+int	zd_session_set_peer_hash(struct zd_session *s, const char *hash,
+	    char *err, size_t err_len);
+/* 1 match, 0 mismatch, -1 later, 2 clear the V flag. */
+int	zd_session_verdict(struct zd_session *s, int verdict, char *err,
+	    size_t err_len);
+/* why: "request", "client_gone", "shutdown", "ended". */
+void	zd_session_close(struct zd_session *s, const char *why);
+/* The connection that created sessions is gone: they close. */
+void	zd_sessions_conn_gone(struct zd *d, struct zd_conn *cn);
+/* session_show of a session closed less than a minute ago, or NULL. */
+json_t	*zd_session_ended_json(struct zd *d, const char *id);
+json_t	*zd_session_ended_list(struct zd *d);
+/* The short form of session_list. */
+json_t	*zd_session_brief(const struct zd_session *s);
+struct zd_session *zd_session_find(struct zd *d, const char *id);
+const char *zd_state_name(enum zd_state st);
+/* The session as the control protocol shows it (never a key). */
+json_t	*zd_session_json(const struct zd_session *s);
+/* Keys mode: the SRTP keys as JSON (hex and RFC 4568 inline:). */
+json_t	*zd_session_keys_json(const struct zd_session *s);
+
+void	zd_session_remember(struct zd_session *s);
+json_t	*zd_session_algorithms_json(const struct zd_session *s);
+const char *zd_algo_str(uint32_t block);
+void	zd_hex(const uint8_t *p, size_t len, char *out);
+
+/* Inside zrtpd/: session.c, relay.c, cachejob.c, call.c. */
+void	zd_session_drain(struct zd_session *s);
+void	zd_session_set_state(struct zd_session *s, enum zd_state st,
+	    const char *why);
+void	zd_session_job_done(struct zd_session *s);
+void	zd_session_maybe_secure(struct zd_session *s);
+int	zd_session_engine_start(struct zd_session *s);
+ssize_t	zd_session_send_wire(struct zd_session *s, const uint8_t *p,
+	    size_t len);
+ssize_t	zd_session_send_app(struct zd_session *s, const uint8_t *p,
+	    size_t len);
+int	zd_session_effective_require(const struct zd_session *s);
+
+/* relay.c */
+int	zd_relay_open(struct zd_session *s, const struct zs_srtp_keys *k);
+void	zd_relay_close(struct zd_session *s);
+void	zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len,
+	    size_t cap);
+/* 1 if the packet authenticated (latching may follow its source). */
+int	zd_relay_from_wire(struct zd_session *s, uint8_t *p, size_t len);
+
+/* cachejob.c: on the cache thread, answers come back to the session. */
+void	zd_cache_lookup(struct zd_session *s, const uint8_t *zid);
+void	zd_cache_write(struct zd_session *s, const struct zs_action *a);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * Thread pool for key agreement and the cache thread. Jobs go in through a
+ * mutex-guarded FIFO per queue; finished jobs come back through one FIFO
+ * and an eventfd the loop watches, so done() runs on the loop and nothing
+ * else of the daemon is touched from a worker.
+ */
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "workers.h"
+
+struct zd_fifo {
+	struct zd_job	*head, *tail;
+};
+
+struct zd_workers {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv[2];
+	struct zd_fifo	 in[2];
+	struct zd_fifo	 out;
+	unsigned	 pending;
+	int		 stopping;
+	int		 efd;
+	struct event	*ev;
+	unsigned	 nthreads;
+	pthread_t	*threads;
+};
+
+struct zd_thread_arg {
+	struct zd_workers	*w;
+	enum zd_queue		 q;
+};
+
+static void
+fifo_push(struct zd_fifo *f, struct zd_job *j)
+{
+	j->next = NULL;
+	if (f->tail != NULL)
+		f->tail->next = j;
+	else
+		f->head = j;
+	f->tail = j;
+}
+
+static struct zd_job *
+fifo_pop(struct zd_fifo *f)
+{
+	struct zd_job *j = f->head;
+
+	if (j != NULL && (f->head = j->next) == NULL)
+		f->tail = NULL;
+	return j;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct zd_thread_arg *ta = arg;
+	struct zd_workers *w = ta->w;
+	enum zd_queue q = ta->q;
+	struct zd_job *j;
+	uint64_t one = 1;
+
+	free(ta);
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while ((j = fifo_pop(&w->in[q])) == NULL && !w->stopping)
+			pthread_cond_wait(&w->cv[q], &w->mu);
+		if (j == NULL)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		j->run(j);
+		pthread_mutex_lock(&w->mu);
+		fifo_push(&w->out, j);
+		/* An eventfd write cannot block: the counter only grows. */
+		if (write(w->efd, &one, sizeof(one)) < 0)
+			zlog(LOG_ERR, "workers: eventfd: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Loop thread: run done() of every finished job. */
+static void
+workers_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct zd_workers *w = arg;
+	struct zd_job *j;
+	uint64_t n;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		zlog(LOG_ERR, "workers: eventfd: %s", strerror(errno));
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		if ((j = fifo_pop(&w->out)) != NULL)
+			w->pending--;
+		pthread_mutex_unlock(&w->mu);
+		if (j == NULL)
+			break;
+		j->done(j);
+	}
+}
+
+static int
+workers_spawn(struct zd_workers *w, unsigned i, enum zd_queue q)
+{
+	struct zd_thread_arg *ta;
+
+	if ((ta = malloc(sizeof(*ta))) == NULL)
+		return -1;
+	ta->w = w;
+	ta->q = q;
+	if (pthread_create(&w->threads[i], NULL, worker_main, ta) != 0) {
+		free(ta);
+		return -1;
+	}
+	return 0;
+}
+
+struct zd_workers *
+zd_workers_new(struct event_base *base, unsigned nthreads)
+{
+	struct zd_workers *w;
+	unsigned i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv[0], NULL);
+	pthread_cond_init(&w->cv[1], NULL);
+	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (w->ev = event_new(base, w->efd, EV_READ | EV_PERSIST,
+	    workers_drain, w)) == NULL || event_add(w->ev, NULL) != 0 ||
+	    (w->threads = calloc(nthreads + 1, sizeof(pthread_t))) == NULL)
+		goto fail;
+	/* Thread 0 serves the cache queue, the rest key agreement. */
+	for (i = 0; i <= nthreads; i++) {
+		if (workers_spawn(w, i, i == 0 ? ZD_Q_CACHE : ZD_Q_KEX) != 0) {
+			w->nthreads = i;
+			zd_workers_free(w);
+			return NULL;
+		}
+	}
+	w->nthreads = nthreads + 1;
+	return w;
+fail:
+	if (w->ev != NULL)
+		event_free(w->ev);
+	if (w->efd >= 0)
+		close(w->efd);
+	free(w->threads);
+	free(w);
+	return NULL;
+}
+
+void
+zd_workers_submit(struct zd_workers *w, enum zd_queue q, struct zd_job *job)
+{
+	pthread_mutex_lock(&w->mu);
+	fifo_push(&w->in[q], job);
+	w->pending++;
+	pthread_cond_signal(&w->cv[q]);
+	pthread_mutex_unlock(&w->mu);
+}
+
+unsigned
+zd_workers_pending(struct zd_workers *w)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->pending;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void
+zd_workers_free(struct zd_workers *w)
+{
+	unsigned i;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->cv[0]);
+	pthread_cond_broadcast(&w->cv[1]);
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	/* Queued jobs ran before their thread left; finish them here. */
+	workers_drain(w->efd, EV_READ, w);
+	event_free(w->ev);
+	close(w->efd);
+	free(w->threads);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv[0]);
+	pthread_cond_destroy(&w->cv[1]);
+	free(w);
+}

@@ -91,9 +91,14 @@ show(struct tap *t, int from, const uint8_t *p, size_t n, const char *what)
 		return;
 	t->shown++;
 	printf("  %s %-5s %4zu bytes:", from == 0 ? "A->B" : "B->A", what, n);
-	for (i = 0; i < n && i < 24; i++)
-		printf(" %02x", p[i]);
-	printf("%s\n", n > 24 ? " ..." : "");
+	if (strcmp(what, "ZRTP") == 0 && n >= 24) {
+		/* The message type, as RFC 6189 §5 spells it. */
+		printf(" %.8s", (const char *)p + 16);
+	}
+	printf(" |");
+	for (i = 0; i < n && i < 28; i++)
+		putchar(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '.');
+	printf("%s|\n", n > 28 ? "..." : "");
 	fflush(stdout);
 }
 

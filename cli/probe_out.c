@@ -41,6 +41,17 @@ algo_name(uint32_t b, char out[ZALGO_NAME_LEN])
 }
 
 void
+probe_alert(struct probe_result *r, int code, const char *text)
+{
+	if (r->nalerts == PROBE_ALERTS_MAX) {
+		r->alerts_dropped++;
+		return;
+	}
+	r->alerts[r->nalerts].code = code;
+	r->alerts[r->nalerts++].text = text;
+}
+
+void
 probe_print_text(const struct probe_result *r)
 {
 	char name[ZALGO_NAME_LEN];
@@ -94,6 +105,12 @@ probe_print_text(const struct probe_result *r)
 	for (i = 0; i < r->nalerts; i++)
 		printf("ALERT:       %s [%s]\n", r->alerts[i].text,
 		    zcode_name(r->alerts[i].code));
+	if (r->alerts_dropped > 0)
+		printf("ALERT:       %d more alert(s) not shown: only the first "
+		    "%d are kept\n", r->alerts_dropped, PROBE_ALERTS_MAX);
+	if (r->srtp_after_clear > 0)
+		printf("SRTP:        %d packet(s) arrived after going clear\n",
+		    r->srtp_after_clear);
 	if (r->failed && r->wire_code != 0)
 		printf("result:      FAILED: %s [%s] (error 0x%x: %s%s)\n",
 		    r->what, zcode_name(r->code), r->wire_code,
@@ -102,6 +119,9 @@ probe_print_text(const struct probe_result *r)
 	else if (r->failed)
 		printf("result:      FAILED: %s [%s]\n", r->what,
 		    zcode_name(r->code));
+	else if (r->clear)
+		printf("result:      clear: secure, then GoClear; media is no "
+		    "longer protected\n");
 	else
 		printf("result:      %s\n", r->secure ? "secure" : "not secure");
 }
@@ -140,7 +160,7 @@ probe_print_json(const struct probe_result *r)
 	int i;
 
 	printf("{\"result\":\"%s\",\"our_zid\":\"", r->failed ? "failed" :
-	    r->secure ? "secure" : "not-secure");
+	    r->clear ? "clear" : r->secure ? "secure" : "not-secure");
 	hex(r->our_zid, ZRTP_ZID_LEN);
 	printf("\",\"hello_hash\":\"%s\"", r->hello_hash);
 	if (r->have_peer) {
@@ -174,7 +194,9 @@ probe_print_json(const struct probe_result *r)
 	for (i = 0; i < r->nalerts; i++)
 		printf("%s{\"code\":\"%s\",\"text\":\"%s\"}", i ? "," : "",
 		    zcode_name(r->alerts[i].code), r->alerts[i].text);
-	putchar(']');
+	printf("],\"alerts_dropped\":%d", r->alerts_dropped);
+	if (r->clear)
+		printf(",\"srtp_after_clear\":%d", r->srtp_after_clear);
 	/*
 	 * code: the stable name (zcode.h) of every failure, ours or the
 	 * peer's; wire_code: the §5.9 code sent or received, 0 if none.

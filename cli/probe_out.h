@@ -9,6 +9,8 @@
 
 #include "engine.h"
 
+#define PROBE_ALERTS_MAX	8
+
 struct probe_result {
 	int			 have_peer;
 	uint8_t			 peer_zid[ZRTP_ZID_LEN];
@@ -36,13 +38,18 @@ struct probe_result {
 	uint32_t		 wire_code;
 	int			 from_peer;
 	const char		*what;
+	int			 clear;		/* went clear after secure */
+	int			 srtp_after_clear; /* RTP-like, arrived after */
 	struct {
 		int		 code;		/* enum zcode */
 		const char	*text;
-	}			 alerts[8];
+	}			 alerts[PROBE_ALERTS_MAX];
 	int			 nalerts;
+	int			 alerts_dropped;	/* beyond the cap, counted */
 };
 
+/* Keep an alert; past PROBE_ALERTS_MAX count it, and say so when printed. */
+void	probe_alert(struct probe_result *r, int code, const char *text);
 void	probe_print_text(const struct probe_result *r);
 void	probe_print_json(const struct probe_result *r);
 

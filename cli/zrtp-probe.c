@@ -48,6 +48,7 @@ struct probe {
 	struct zcache		*cache;
 	int			 verify_sas, json, loss_pct, trust_pbx;
 	int			 drop_conf2ack;	/* testing aid: lose these */
+	int			 go_clear, asked_clear;	/* --go-clear */
 	int			 enroll_offered;
 	uint64_t		 timer_at, deadline, linger_until;
 	uint64_t		 next_rtp_at;
@@ -104,6 +105,7 @@ usage(int status)
 "  --verify-sas        record the SAS as verified in the cache\n"
 "  --preshared         offer Preshared mode; use it when a secret is cached\n"
 "  --allow-clear       accept the peer's GoClear (default: refuse)\n"
+"  --go-clear          once secure (and the peer's first SRTP is in), go clear\n"
 "  --trust-pbx         with --verify-sas: accept a PBX's enrollment offer\n"
 "  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
 "  --ssrc HEX          our SSRC (default random)\n"
@@ -162,10 +164,7 @@ parse_list(struct zs_config *c, int kind, const char *arg)
 static void
 note_alert(struct probe *pr, int code, const char *what)
 {
-	if (pr->res.nalerts < 8) {
-		pr->res.alerts[pr->res.nalerts].code = code;
-		pr->res.alerts[pr->res.nalerts++].text = what;
-	}
+	probe_alert(&pr->res, code, what);
 }
 
 static void
@@ -242,6 +241,24 @@ on_store(struct probe *pr, const struct zs_action *a)
 		    "cache write failed: retained secret lost");
 }
 
+/*
+ * §4.7.2: the keys are gone. No SRTP is sent or accepted from now on, and
+ * the result says clear, not secure; a resent GoClear is still answered.
+ */
+static void
+on_clear(struct probe *pr)
+{
+	pr->res.clear = 1;
+	if (pr->srtp_open) {
+		zsrtp_close(&pr->srtp);
+		pr->srtp_open = 0;
+	}
+	note_alert(pr, ZC_WENT_CLEAR, pr->asked_clear ?
+	    "we went clear (--go-clear): SRTP stopped" :
+	    "peer went clear (GoClear): SRTP stopped");
+	pr->linger_until = now_ms() + PROBE_LINGER_MS;
+}
+
 /* Testing aids: --loss drops at random, --drop-conf2ack the first N. */
 static int
 lose(struct probe *pr, const uint8_t *p, size_t len)
@@ -279,8 +296,7 @@ drain(struct probe *pr)
 			on_cache_lookup(pr, a.u.zid);
 			break;
 		case ZSA_CLEAR:
-			note_alert(pr, ZC_WENT_CLEAR,
-			    "peer went clear: SRTP stopped");
+			on_clear(pr);
 			break;
 		case ZSA_ENROLL:
 			pr->enroll_offered = 1;	/* answered after the verdict */
@@ -381,8 +397,12 @@ recv_srtp(struct probe *pr, uint8_t *p, size_t len)
 	uint16_t seq;
 	size_t i;
 
-	if (!pr->srtp_open)
+	if (!pr->srtp_open) {
+		/* After GoClear the peer must have stopped: count what not. */
+		if (pr->res.clear)
+			pr->res.srtp_after_clear++;
 		return;		/* media before our keys: not ours to judge */
+	}
 	/* Tampered, replayed (a relay's duplicate) or foreign: refused. */
 	if (zsrtp_unprotect(&pr->srtp, p, &len) != 0) {
 		pr->res.srtp_rejected++;
@@ -453,6 +473,10 @@ probe_done(const struct probe *pr, uint64_t now)
 		return now >= pr->linger_until;
 	if (!pr->res.secure)
 		return 0;
+	if (pr->res.clear)
+		return now >= pr->linger_until;
+	if (pr->asked_clear)
+		return 0;	/* until the peer's ClearACK */
 	if (pr->srtp_authentic == 0 && now < pr->confirm2_until)
 		return 0;	/* the initiator may still need a Conf2ACK */
 	/* N proven each way: all sent, N received and authenticated. */
@@ -518,6 +542,25 @@ probe_secure_tail(struct probe *pr, int *tail_started)
 	pr->linger_until = now_ms() + PROBE_LINGER_MS;
 }
 
+/* --go-clear: once secure and media proven to flow, ask to go clear. */
+static void
+probe_go_clear(struct probe *pr)
+{
+	if (!pr->go_clear || pr->asked_clear || !pr->res.secure ||
+	    pr->res.clear || pr->res.failed ||
+	    (pr->res.srtp_wanted && pr->srtp_authentic == 0))
+		return;
+	pr->asked_clear = 1;
+	if (zs_go_clear(pr->s, now_ms()) != 0) {
+		pr->asked_clear = 0;
+		pr->go_clear = 0;
+		note_alert(pr, ZC_GOCLEAR_DENIED, "--go-clear: the peer's "
+		    "Confirm did not allow it (no A flag)");
+		return;
+	}
+	drain(pr);
+}
+
 static int
 open_socket(const char *local, struct probe *pr)
 {
@@ -568,6 +611,7 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ "json", no_argument, NULL, 'j' },
 		{ "loss", required_argument, NULL, 'L' },
 		{ "drop-conf2ack", required_argument, NULL, 'D' },
+		{ "go-clear", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -610,6 +654,9 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 			break;
 		case 'A':
 			c->allow_clear = 1;
+			break;
+		case 'G':
+			pr->go_clear = 1;
 			break;
 		case 'T':
 			pr->trust_pbx = 1;
@@ -755,6 +802,7 @@ main(int argc, char **argv)
 	while (!probe_done(&pr, now_ms())) {
 		probe_step(&pr);
 		probe_secure_tail(&pr, &tail);
+		probe_go_clear(&pr);
 	}
 	snprintf(pr.res.hello_hash, sizeof(pr.res.hello_hash), "%s",
 	    zs_hello_hash(pr.s));
@@ -775,7 +823,8 @@ main(int argc, char **argv)
 	else
 		probe_print_text(&pr.res);
 	/* Keys proven: some SRTP came through and none decrypted wrongly. */
-	ok = pr.res.secure && !pr.res.failed && (!pr.res.srtp_wanted ||
+	ok = pr.res.secure && !pr.res.failed && !pr.res.clear &&
+	    (!pr.res.srtp_wanted ||
 	    (pr.res.srtp_received > 0 && pr.res.srtp_bad == 0));
 	if (pr.srtp_open)
 		zsrtp_close(&pr.srtp);

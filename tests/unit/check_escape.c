@@ -2,7 +2,8 @@
  * Issue 6 item 6: bytes a peer wrote reach no terminal raw. zesc() itself,
  * then zrtpdump on a capture holding a hostile Hello, then the probe's
  * text and JSON reports of a hostile peer: no control byte, quote or
- * backslash of the peer's comes out unescaped.
+ * backslash of the peer's comes out unescaped. Also the probe report's
+ * alert cap (item 14).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,28 @@ START_TEST(test_probe_report)
 }
 END_TEST
 
+/* Issue 6 item 14: an alert past the cap is counted and said, not lost. */
+START_TEST(test_alerts_dropped)
+{
+	struct probe_result r;
+	char out[8192];
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.cache = "none";
+	r.role = "initiator";
+	for (i = 0; i < PROBE_ALERTS_MAX + 3; i++)
+		probe_alert(&r, 0, "an alert");
+	ck_assert_int_eq(r.nalerts, PROBE_ALERTS_MAX);
+	ck_assert_int_eq(r.alerts_dropped, 3);
+	capture(probe_print_text, &r, out, sizeof(out));
+	ck_assert_msg(strstr(out, "3 more alert(s) not shown") != NULL, "%s",
+	    out);
+	capture(probe_print_json, &r, out, sizeof(out));
+	ck_assert_msg(strstr(out, "\"alerts_dropped\":3") != NULL, "%s", out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -162,6 +185,7 @@ main(void)
 	tcase_add_test(tc, test_zesc);
 	tcase_add_test(tc, test_zrtpdump);
 	tcase_add_test(tc, test_probe_report);
+	tcase_add_test(tc, test_alerts_dropped);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -13,80 +13,123 @@
 #include "zerr.h"
 
 static void	zs_timer_sync(struct zsession *);
-static int	zs_timeout(struct zsession *, const char *);
+static enum zs_state zs_timeout(struct zsession *, const char *);
 
-static const char *const zs_state_names[ZS_STATE_COUNT] = {
-	[ZS_INIT] = "init",
-	[ZS_DISCOVERY] = "discovery",
-	[ZS_COMMIT_SENT] = "commit-sent",
-	[ZS_WAIT_AGREE_I] = "agreeing-initiator",
-	[ZS_DHPART2_SENT] = "dhpart2-sent",
-	[ZS_CONFIRM2_SENT] = "confirm2-sent",
-	[ZS_DHPART1_SENT] = "dhpart1-sent",
-	[ZS_WAIT_AGREE_R] = "agreeing-responder",
-	[ZS_CONFIRM1_SENT] = "confirm1-sent",
-	[ZS_SECURE] = "secure",
-	[ZS_CLEAR] = "clear",
-	[ZS_ERROR_SENT] = "error-sent",
-	[ZS_FAILED] = "failed",
+static const struct {
+	const char	*name;
+	int		 handshake;	/* deadline armed, refusals kept */
+} zs_states[ZS_STATE_COUNT] = {
+	[ZS_INIT] = { "init", 0 },
+	[ZS_DISCOVERY] = { "discovery", 1 },
+	[ZS_COMMIT_SENT] = { "commit-sent", 1 },
+	[ZS_WAIT_AGREE_I] = { "agreeing-initiator", 1 },
+	[ZS_DHPART2_SENT] = { "dhpart2-sent", 1 },
+	[ZS_CONFIRM2_SENT] = { "confirm2-sent", 1 },
+	[ZS_DHPART1_SENT] = { "dhpart1-sent", 1 },
+	[ZS_WAIT_AGREE_R] = { "agreeing-responder", 1 },
+	[ZS_CONFIRM1_SENT] = { "confirm1-sent", 1 },
+	[ZS_SECURE] = { "secure", 0 },
+	[ZS_CLEAR] = { "clear", 0 },
+	[ZS_ERROR_SENT] = { "error-sent", 0 },
+	[ZS_FAILED] = { "failed", 0 },
 };
 
-/* Answered in every live state: Hello (always ACKed), Error, Ping. */
-#define ZS_COMMON \
-	[ZMSG_HELLO] = zs_on_hello, \
+/* Every state: a user call's actions settle the state (overflow). */
+#define ZS_ALWAYS \
+	[ZEV_SYNC] = zs_ignore
+
+/* Answered in every state of the exchange: Error, Ping, timer. */
+#define ZS_EXCHANGE \
+	ZS_ALWAYS, \
 	[ZMSG_ERROR] = zs_on_error, \
 	[ZMSG_PING] = zs_on_ping, \
 	[ZEV_TIMER] = zs_on_timer
 
+/* After discovery a Hello is only acknowledged (§5.3). */
+#define ZS_HANDSHAKE \
+	ZS_EXCHANGE, \
+	[ZMSG_HELLO] = zs_on_hello_again
+
+/* Once over: Errors acknowledged, Pings answered, late jobs discarded. */
+#define ZS_OVER \
+	ZS_ALWAYS, \
+	[ZMSG_ERROR] = zs_on_error_again, \
+	[ZMSG_PING] = zs_on_ping, \
+	[ZEV_KEX_DONE] = zs_on_kex_late
+
+/*
+ * The happy paths (DH mode; Multistream and Preshared skip the DHParts and
+ * the agreeing states, Confirm1 answering the Commit):
+ *
+ * initiator: INIT -start-> DISCOVERY (Hello; HelloACK, peer's Hello,
+ *   retained secrets and key pair in) -> COMMIT_SENT -DHPart1->
+ *   WAIT_AGREE_I -DHResult-> DHPART2_SENT -Confirm1-> CONFIRM2_SENT
+ *   -Conf2ACK or SRTP-> SECURE
+ * responder: INIT -start-> DISCOVERY -Commit, inputs in-> DHPART1_SENT
+ *   -DHPart2-> WAIT_AGREE_R -DHResult-> CONFIRM1_SENT -Confirm2-> SECURE
+ *
+ * From SECURE an accepted GoClear leads to CLEAR. A failure goes to
+ * ERROR_SENT (our Error, until ErrorACK) or FAILED. Each cell returns the
+ * next state; zs_fsm_step() alone assigns it.
+ */
 static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
+	[ZS_INIT] = {
+		ZS_ALWAYS,
+		[ZEV_START] = zs_on_start,
+	},
 	[ZS_DISCOVERY] = {
-		ZS_COMMON,
+		ZS_EXCHANGE,
+		[ZMSG_HELLO] = zs_on_hello,
 		[ZMSG_HELLOACK] = zs_on_helloack,
 		[ZMSG_COMMIT] = zs_on_commit,
 		[ZEV_KEX_DONE] = zs_on_keygen,
-		[ZEV_READY] = zs_progress,
+		[ZEV_READY] = zs_on_cache,
 	},
 	[ZS_COMMIT_SENT] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_COMMIT] = zs_on_commit_contention,	/* §4.2 */
 		[ZMSG_DHPART1] = zs_on_dhpart1,
-		[ZMSG_CONFIRM1] = zs_on_confirm1,		/* Mult */
+		[ZMSG_CONFIRM1] = zs_on_confirm1_early,		/* Mult, Prsh */
 	},
 	[ZS_WAIT_AGREE_I] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_DHPART1] = zs_ignore,	/* retransmission, in hand */
 		[ZEV_KEX_DONE] = zs_on_agree_i,
 	},
 	[ZS_DHPART2_SENT] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_DHPART1] = zs_ignore,
 		[ZMSG_CONFIRM1] = zs_on_confirm1,
 	},
 	[ZS_CONFIRM2_SENT] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_CONFIRM1] = zs_ignore,
 		[ZMSG_CONF2ACK] = zs_on_conf2ack,
 		[ZEV_SRTP_OK] = zs_on_conf2ack,		/* §4.6 */
 	},
 	[ZS_DHPART1_SENT] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_COMMIT] = zs_on_commit_again,
 		[ZMSG_DHPART2] = zs_on_dhpart2,
 	},
 	[ZS_WAIT_AGREE_R] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_COMMIT] = zs_ignore,
 		[ZMSG_DHPART2] = zs_ignore,
 		[ZEV_KEX_DONE] = zs_on_agree_r,
 	},
 	[ZS_CONFIRM1_SENT] = {
-		ZS_COMMON,
+		ZS_HANDSHAKE,
 		[ZMSG_COMMIT] = zs_on_dhpart2_again,	/* Mult: resend */
 		[ZMSG_DHPART2] = zs_on_dhpart2_again,
 		[ZMSG_CONFIRM2] = zs_on_confirm2,
 	},
 	[ZS_SECURE] = {
-		ZS_COMMON,
+		ZS_ALWAYS,
+		[ZMSG_HELLO] = zs_on_hello_again,
+		[ZMSG_ERROR] = zs_on_error_secure,
+		[ZMSG_PING] = zs_on_ping,
+		[ZEV_TIMER] = zs_on_timer_secure,
 		[ZMSG_CONFIRM2] = zs_on_confirm2_again,
 		[ZMSG_CONFIRM1] = zs_ignore,
 		[ZMSG_CONF2ACK] = zs_ignore,
@@ -99,21 +142,20 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
 		[ZMSG_RELAYACK] = zs_on_relayack,
 	},
 	[ZS_CLEAR] = {
-		[ZEV_TIMER] = zs_on_timer,
+		ZS_ALWAYS,
+		[ZEV_TIMER] = zs_on_timer_secure,
 		[ZMSG_HELLO] = zs_ignore,
-		[ZMSG_ERROR] = zs_on_error,
+		[ZMSG_ERROR] = zs_on_error_clear,
 		[ZMSG_PING] = zs_on_ping,
 		[ZMSG_GOCLEAR] = zs_on_goclear_again,
 	},
 	[ZS_ERROR_SENT] = {
+		ZS_OVER,
 		[ZMSG_ERRORACK] = zs_on_erroracks,
-		[ZMSG_ERROR] = zs_on_error,
-		[ZMSG_PING] = zs_on_ping,
-		[ZEV_TIMER] = zs_on_timer,
+		[ZEV_TIMER] = zs_on_timer_error,
 	},
 	[ZS_FAILED] = {
-		[ZMSG_ERROR] = zs_on_error,
-		[ZMSG_PING] = zs_on_ping,
+		ZS_OVER,
 	},
 };
 
@@ -122,34 +164,72 @@ static const zs_fsm_fn zs_fsm[ZS_STATE_COUNT][ZEV_COUNT] = {
  * Messages out of order are dropped: a late or forged packet changes
  * nothing, and the retransmission timers recover from genuine loss.
  */
-static int
+static enum zs_state
 zs_fsm_unexpected(struct zsession *s, int ev, const struct zpkt *pkt)
 {
-	(void)s;
 	(void)ev;
 	(void)pkt;
-	return 0;
+	return s->state;
+}
+
+/* The only assignment of s->state; the caller's timer follows it. */
+static void
+zs_set_state(struct zsession *s, enum zs_state st)
+{
+	s->state = st;
+	zs_timer_sync(s);	/* secure or over: no handshake deadline */
 }
 
 int
 zs_fsm_step(struct zsession *s, int ev, const struct zpkt *pkt)
 {
+	enum zs_state next;
 	zs_fsm_fn fn;
 
-	if ((unsigned)s->state >= ZS_STATE_COUNT || ev < 0 || ev >= ZEV_COUNT)
+	if (ev < 0 || ev >= ZEV_COUNT)
 		return ZE_INVAL;
 	fn = zs_fsm[s->state][ev];
-	if (fn == NULL)
-		return zs_fsm_unexpected(s, ev, pkt);
-	return fn(s, pkt);
+	next = fn != NULL ? fn(s, pkt) : zs_fsm_unexpected(s, ev, pkt);
+	/* A failure wins over whatever its handler went on to return. */
+	if (s->ending != ZS_INIT && next != ZS_ERROR_SENT && next != ZS_FAILED)
+		next = s->ending;
+	zs_set_state(s, next);
+	return 0;
 }
 
-/* The only assignment of s->state. */
-void
-zs_set_state(struct zsession *s, enum zs_state st)
+enum zs_state
+zs_stop(const struct zsession *s)
 {
-	s->state = st;
-	zs_timer_sync(s);	/* secure or over: no handshake deadline */
+	return s->ending != ZS_INIT ? s->ending : s->state;
+}
+
+enum zs_state
+zs_sent(struct zsession *s, int r, enum zs_state next)
+{
+	if (r == 0)
+		return next;
+	if (s->ending != ZS_INIT)
+		return s->ending;
+	return zs_fail(s, ZC_INTERNAL, r, NULL);
+}
+
+/*
+ * After a user call (verdict, enrollment, GoClear, SASrelay) that queued
+ * actions: an overflow among them ends the session, and only
+ * zs_fsm_step() may say so.
+ */
+int
+zs_settle(struct zsession *s, int r)
+{
+	if (s->ending != ZS_INIT && s->ending != s->state)
+		(void)zs_fsm_step(s, ZEV_SYNC, NULL);
+	return r;
+}
+
+int
+zs_in_handshake(enum zs_state st)
+{
+	return zs_states[st].handshake;
 }
 
 void
@@ -248,7 +328,6 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	s->cfg = c;
 	s->cfg.call = s->call;
 	s->env = *env;
-	zs_set_state(s, ZS_INIT);
 	/* The hash chain and Hello now: zs_hello_hash() before zs_start(). */
 	zs_random(s, &s->seq, sizeof(s->seq));
 	zs_random(s, h0, sizeof(h0));
@@ -309,9 +388,9 @@ zs_overflow(struct zsession *s)
 {
 	struct zs_action *a;
 
-	if (s->state >= ZS_ERROR_SENT)
-		return;
-	zs_set_state(s, ZS_FAILED);
+	if (s->ending != ZS_INIT)
+		return;		/* every ended session has one */
+	s->ending = ZS_FAILED;	/* zs_fsm_step() takes it there */
 	s->retx = NULL;
 	zs_wipe_secrets(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
@@ -389,7 +468,7 @@ zs_timer_sync(struct zsession *s)
 	uint64_t due = s->retx != NULL ? s->retx_due : 0;
 	struct zs_action *a;
 
-	if (s->deadline != 0 && s->state < ZS_SECURE &&
+	if (s->deadline != 0 && zs_in_handshake(s->state) &&
 	    (due == 0 || s->deadline < due))
 		due = s->deadline;
 	if (due == s->armed_at)
@@ -431,46 +510,88 @@ zs_retransmit_stop(struct zsession *s)
 	zs_timer_sync(s);
 }
 
-int
+enum zs_retx { ZS_RETX_IDLE, ZS_RETX_SENT, ZS_RETX_EXHAUSTED };
+
+/* The retransmission due now, if any (§6), doubling up to the cap. */
+static enum zs_retx
+zs_retransmit_due(struct zsession *s, int *r)
+{
+	*r = 0;
+	if (s->retx == NULL || s->now < s->retx_due)
+		return ZS_RETX_IDLE;
+	if (s->retx_left == 0) {
+		s->retx = NULL;
+		return ZS_RETX_EXHAUSTED;
+	}
+	s->retx_left--;
+	s->retx_ms = s->retx_ms * 2 > s->retx_cap_ms ? s->retx_cap_ms :
+	    s->retx_ms * 2;
+	zs_arm(s, s->retx_ms);
+	*r = zs_send(s, s->retx);
+	return ZS_RETX_SENT;
+}
+
+/* During the exchange: the deadline, then the message being resent. */
+enum zs_state
 zs_on_timer(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
 
 	(void)pkt;
 	/* No exchange may run forever, whatever the peer does or omits. */
-	if (s->deadline != 0 && s->state < ZS_SECURE && s->now >= s->deadline)
+	if (s->deadline != 0 && s->now >= s->deadline)
 		return zs_timeout(s, "handshake did not complete in time");
-	if (s->retx == NULL || s->now < s->retx_due)
-		return 0;
-	if (s->retx_left == 0) {
-		s->retx = NULL;
-		if (s->state == ZS_ERROR_SENT) {
-			zs_set_state(s, ZS_FAILED);
-			return 0;
-		}
-		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_SASRELAY) {
-			s->pending = ZS_PENDING_NONE;
-			zs_alert(s, ZC_SASRELAY_UNANSWERED, NULL);
-			return 0;
-		}
-		if (s->state == ZS_SECURE && s->pending == ZS_PENDING_GOCLEAR) {
-			/* §4.7.2: an unanswered GoClear still destroys keys. */
-			s->pending = ZS_PENDING_NONE;
-			zs_alert(s, ZC_GOCLEAR_UNANSWERED, NULL);
-			zs_go_clear_keys(s);
-			zs_set_state(s, ZS_CLEAR);
-			return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
-		}
+	switch (zs_retransmit_due(s, &r)) {
+	case ZS_RETX_EXHAUSTED:
 		return zs_timeout(s,
 		    "retransmissions exhausted without an answer");
+	case ZS_RETX_SENT:
+		if (r == 0 && s->retx == &s->hello)
+			r = zs_hello_resent(s);
+		return zs_sent(s, r, s->state);
+	default:
+		return s->state;
 	}
-	s->retx_left--;
-	s->retx_ms = s->retx_ms * 2 > s->retx_cap_ms ? s->retx_cap_ms :
-	    s->retx_ms * 2;
-	zs_arm(s, s->retx_ms);
-	if ((r = zs_send(s, s->retx)) != 0)
-		return r;
-	return s->retx == &s->hello ? zs_hello_resent(s) : 0;
+}
+
+/* Secure or clear: our GoClear or SASrelay, until acknowledged. */
+enum zs_state
+zs_on_timer_secure(struct zsession *s, const struct zpkt *pkt)
+{
+	int r, what = s->pending;
+
+	(void)pkt;
+	switch (zs_retransmit_due(s, &r)) {
+	case ZS_RETX_EXHAUSTED:
+		s->pending = ZS_PENDING_NONE;
+		if (what == ZS_PENDING_SASRELAY)
+			zs_alert(s, ZC_SASRELAY_UNANSWERED, NULL);
+		if (what != ZS_PENDING_GOCLEAR)
+			return s->state;
+		/* §4.7.2: an unanswered GoClear still destroys keys. */
+		zs_alert(s, ZC_GOCLEAR_UNANSWERED, NULL);
+		zs_go_clear_keys(s);
+		return zs_push(s, ZSA_CLEAR) != NULL ? ZS_CLEAR : zs_stop(s);
+	case ZS_RETX_SENT:
+		return zs_sent(s, r, s->state);
+	default:
+		return s->state;
+	}
+}
+
+/* Our Error, until ErrorACK or the schedule's end (§6). */
+enum zs_state
+zs_on_timer_error(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	(void)pkt;
+	switch (zs_retransmit_due(s, &r)) {
+	case ZS_RETX_EXHAUSTED:
+		return ZS_FAILED;
+	default:
+		return s->state;	/* a send failure changes nothing now */
+	}
 }
 
 /* Failure or clear: no key, retained secret or preshared key survives. */
@@ -571,14 +692,14 @@ void
 zs_refuse(struct zsession *s, int code, const char *what)
 {
 	zs_alert(s, code, what);
-	if (s->state != ZS_SECURE && s->state != ZS_CLEAR) {
+	if (zs_in_handshake(s->state)) {
 		s->refused_code = code;
 		s->refused_what = what;
 	}
 }
 
 /* No answer in time: the last refused packet's reason, if any (§6). */
-static int
+static enum zs_state
 zs_timeout(struct zsession *s, const char *what)
 {
 	if (s->refused_code != ZC_NONE)
@@ -589,15 +710,18 @@ zs_timeout(struct zsession *s, const char *what)
 /*
  * End the session: report code (with cause, the local error behind it,
  * when there is one), wipe keys, and when the code has a §5.9 value send
- * an Error with it, resent until ErrorACK (§6).
+ * an Error with it, resent until ErrorACK (§6). Returns the state the
+ * session goes to, which zs_fsm_step() also holds it to.
  */
-int
+enum zs_state
 zs_fail(struct zsession *s, int code, int cause, const char *what)
 {
 	uint32_t wire = zcode_wire(code);
 	struct zs_action *a;
 	struct zmsg m;
 
+	if (s->ending != ZS_INIT)
+		return s->ending;	/* reported once */
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
 		a->u.failed.code = code;
@@ -606,18 +730,17 @@ zs_fail(struct zsession *s, int code, int cause, const char *what)
 		a->u.failed.what = what != NULL ? what : zcode_text(code);
 	}
 	zs_wipe_secrets(s);
-	if (wire == 0) {
-		zs_set_state(s, ZS_FAILED);
-		return 0;
-	}
+	s->ending = wire == 0 ? ZS_FAILED : ZS_ERROR_SENT;
+	if (wire == 0)
+		return s->ending;
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERROR;
 	m.u.error.code = wire;
-	zs_set_state(s, ZS_ERROR_SENT);
-	if (zs_build(s, &m, &s->confirm, NULL) != 0)
-		return 0;
-	zs_retransmit_start(s, &s->confirm, 0);
-	return zs_send(s, &s->confirm);
+	if (zs_build(s, &m, &s->confirm, NULL) == 0) {
+		zs_retransmit_start(s, &s->confirm, 0);
+		(void)zs_send(s, &s->confirm);
+	}
+	return s->ending;
 }
 
 int
@@ -647,12 +770,11 @@ zs_keep(struct zs_msgbuf *mb, const struct zview *raw)
 	return 0;
 }
 
-int
+enum zs_state
 zs_ignore(struct zsession *s, const struct zpkt *pkt)
 {
-	(void)s;
 	(void)pkt;
-	return 0;
+	return s->state;
 }
 
 /*
@@ -673,7 +795,7 @@ zs_send_ack(struct zsession *s, enum zmsg_type type)
 	return zs_send(s, &mb);
 }
 
-int
+enum zs_state
 zs_on_ping(struct zsession *s, const struct zpkt *pkt)
 {
 	struct zs_msgbuf mb;
@@ -688,37 +810,27 @@ zs_on_ping(struct zsession *s, const struct zpkt *pkt)
 	memcpy(m.u.pingack.ping_ep_hash, pkt->msg.u.ping.ep_hash,
 	    ZRTP_EPHASH_LEN);
 	m.u.pingack.ping_ssrc = pkt->ssrc;
-	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
-		return r;
-	return zs_send(s, &mb);
+	if ((r = zs_build(s, &m, &mb, NULL)) == 0)
+		r = zs_send(s, &mb);
+	return zs_sent(s, r, s->state);
 }
 
-int
+/* §5.10: every Error is acknowledged. */
+static int
+zs_ack_error(struct zsession *s)
+{
+	return zs_send_ack(s, ZMSG_ERRORACK);
+}
+
+/* §4.7.1: an Error ends the exchange in progress. */
+enum zs_state
 zs_on_error(struct zsession *s, const struct zpkt *pkt)
 {
 	struct zs_action *a;
 	int r;
 
-	/* §5.10: always acknowledge; report once. */
-	if ((r = zs_send_ack(s, ZMSG_ERRORACK)) != 0)
-		return r;
-	if (s->state == ZS_FAILED || s->state == ZS_ERROR_SENT)
-		return 0;
-	if (s->state == ZS_SECURE && pkt->msg.u.error.code == ZWE_GOCLEAR &&
-	    s->pending == ZS_PENDING_GOCLEAR) {
-		/* §4.7.2: our GoClear was refused; the call stays secure. */
-		zs_retransmit_stop(s);
-		zs_alert(s, ZC_GOCLEAR_DENIED, NULL);
-		return 0;
-	}
-	if (s->state == ZS_SECURE || s->state == ZS_CLEAR) {
-		/*
-		 * §4.7.1: Error ends an exchange in progress. It carries no
-		 * MAC, so after both sides confirmed it is only reported.
-		 */
-		zs_alert(s, ZC_ERROR_AFTER_SECURE, NULL);
-		return 0;
-	}
+	if ((r = zs_ack_error(s)) != 0)
+		return zs_sent(s, r, s->state);
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
 		a->u.failed.code = ZC_PEER_ERROR;
@@ -728,17 +840,73 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 		a->u.failed.what = zcode_text(ZC_PEER_ERROR);
 	}
 	zs_wipe_secrets(s);
-	zs_set_state(s, ZS_FAILED);
-	return 0;
+	return s->ending = ZS_FAILED;
 }
 
-int
+/*
+ * Secure: it carries no MAC, so after both sides confirmed an Error is
+ * only reported (§4.7.1), unless it refuses our GoClear (§4.7.2).
+ */
+enum zs_state
+zs_on_error_secure(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	if ((r = zs_ack_error(s)) != 0)
+		return zs_sent(s, r, s->state);
+	if (pkt->msg.u.error.code == ZWE_GOCLEAR &&
+	    s->pending == ZS_PENDING_GOCLEAR) {
+		zs_retransmit_stop(s);
+		zs_alert(s, ZC_GOCLEAR_DENIED, NULL);
+	} else
+		zs_alert(s, ZC_ERROR_AFTER_SECURE, NULL);
+	return s->state;
+}
+
+enum zs_state
+zs_on_error_clear(struct zsession *s, const struct zpkt *pkt)
+{
+	int r;
+
+	(void)pkt;
+	if ((r = zs_ack_error(s)) != 0)
+		return zs_sent(s, r, s->state);
+	zs_alert(s, ZC_ERROR_AFTER_SECURE, NULL);
+	return s->state;
+}
+
+/* Over: acknowledged, reported once already. */
+enum zs_state
+zs_on_error_again(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	(void)zs_ack_error(s);
+	return s->state;
+}
+
+enum zs_state
 zs_on_erroracks(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
 	zs_retransmit_stop(s);
-	zs_set_state(s, ZS_FAILED);
-	return 0;
+	return ZS_FAILED;
+}
+
+/* A job that comes back after the session ended: its work is dropped. */
+enum zs_state
+zs_on_kex_late(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	return s->state;
+}
+
+enum zs_state
+zs_on_start(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->cfg.timers.handshake_ms != 0)
+		s->deadline = s->now + s->cfg.timers.handshake_ms;
+	return zs_sent(s, zs_send_hello(s), ZS_DISCOVERY);
 }
 
 int
@@ -747,10 +915,7 @@ zs_start(struct zsession *s, uint64_t now_ms)
 	if (s->state != ZS_INIT)
 		return ZE_INVAL;
 	s->now = now_ms;
-	if (s->cfg.timers.handshake_ms != 0)
-		s->deadline = now_ms + s->cfg.timers.handshake_ms;
-	zs_set_state(s, ZS_DISCOVERY);
-	return zs_send_hello(s);
+	return zs_fsm_step(s, ZEV_START, NULL);
 }
 
 int
@@ -794,13 +959,9 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 int
 zs_timer(struct zsession *s, uint64_t now_ms)
 {
-	int r;
-
 	s->now = now_ms;
 	s->armed_at = 0;	/* the caller's timer has fired */
-	r = zs_fsm_step(s, ZEV_TIMER, NULL);
-	zs_timer_sync(s);
-	return r;
+	return zs_fsm_step(s, ZEV_TIMER, NULL);
 }
 
 /*
@@ -822,12 +983,9 @@ zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
 	s->now = now_ms;
 	s->job_pending = 0;
 	s->job_bytes = 0;
-	if (s->state >= ZS_ERROR_SENT) {
-		/* The session ended while the job ran: discard its work. */
-		zs_kex_job_free(job);
-		return 0;
-	}
-	if (job->op == ZS_KEX_GENERATE && job->status == 0) {
+	/* A session that ended meanwhile discards the work (zs_on_kex_late). */
+	if (s->ending == ZS_INIT && job->op == ZS_KEX_GENERATE &&
+	    job->status == 0) {
 		/* The new key pair moves into the session. */
 		zkex_clear(&s->kp);
 		s->kp = job->kp;
@@ -848,11 +1006,10 @@ zs_cache_loaded(struct zsession *s, uint64_t now_ms,
 	if (s->cache_loaded || s->state == ZS_INIT)
 		return ZE_INVAL;
 	s->cache_loaded = 1;
-	if (s->state == ZS_ERROR_SENT || s->state == ZS_FAILED)
-		return 0;	/* answered after the session ended */
-	if (e->error != 0)
-		return zs_fail(s, ZC_CACHE_UNREADABLE, e->error, NULL);
-	s->sec->cache = *e;
+	s->cache_error = e->error;
+	/* Kept only by a session still running (zs_on_cache()). */
+	if (e->error == 0 && s->ending == ZS_INIT)
+		s->sec->cache = *e;
 	return zs_fsm_step(s, ZEV_READY, NULL);
 }
 
@@ -880,7 +1037,7 @@ zs_role(const struct zsession *s)
 const char *
 zs_state_name(const struct zsession *s)
 {
-	return zs_state_names[s->state];
+	return zs_states[s->state].name;
 }
 
 int

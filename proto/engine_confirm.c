@@ -81,7 +81,8 @@ zs_unseal(struct zsession *s, const struct zmsg_sealed *c,
 	    c->sealed.len);
 }
 
-int
+/* Our Confirm1 (responder) or Confirm2 (initiator, resent until acked). */
+enum zs_state
 zs_send_confirm(struct zsession *s, enum zmsg_type type)
 {
 	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
@@ -112,18 +113,13 @@ zs_send_confirm(struct zsession *s, enum zmsg_type type)
 	    (r = zs_seal(s, plain, w.len, sealed, &m.u.confirm)) != 0 ||
 	    (r = zs_build(s, &m, &s->confirm, NULL)) != 0)
 		goto out;
-	if (type == ZMSG_CONFIRM1) {
-		zs_set_state(s, ZS_CONFIRM1_SENT);
-	} else {
-		zs_set_state(s, ZS_CONFIRM2_SENT);
+	if (type == ZMSG_CONFIRM2)
 		zs_retransmit_start(s, &s->confirm, 0);
-	}
 	r = zs_send(s, &s->confirm);
 out:
 	zwipe(plain, sizeof(plain));
-	if (r != 0)
-		return zs_fail(s, ZC_INTERNAL, r, "building Confirm");
-	return 0;
+	return zs_sent(s, r, type == ZMSG_CONFIRM1 ? ZS_CONFIRM1_SENT :
+	    ZS_CONFIRM2_SENT);
 }
 
 /* The peer's Confirm: authenticated, decrypted, decoded, or failed. */
@@ -190,7 +186,10 @@ zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 	return ok ? 0 : ZE_BAD_MAC;
 }
 
-/* Authenticate, decrypt, close the chain; only then keep the flags. */
+/*
+ * Authenticate, decrypt, close the chain; only then keep the flags. Not
+ * 0: dropped (ZS_DROPPED) or the session ended.
+ */
 static int
 zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 {
@@ -198,8 +197,7 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 	struct zconfirm_body body;
 	int r;
 
-	if ((r = zs_open_confirm(s, pkt, &body, plain)) != 0 ||
-	    s->state >= ZS_ERROR_SENT)
+	if ((r = zs_open_confirm(s, pkt, &body, plain)) != 0)
 		goto out;
 	if (zs_check_h0(s, body.h0) != 0) {
 		r = zs_fail(s, ZC_CONFIRM_MAC, 0,
@@ -219,47 +217,54 @@ out:
 	return r;
 }
 
-int
+/* Commit sent, no DHPart1 yet: only Multistream and Preshared go on. */
+enum zs_state
+zs_on_confirm1_early(struct zsession *s, const struct zpkt *pkt)
+{
+	/* DH: no keys exist before DHPart1, so this Confirm1 is forged. */
+	if (s->mode == ZMODE_DH)
+		return s->state;
+	return zs_on_confirm1(s, pkt);
+}
+
+enum zs_state
 zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
 
-	/* DH: no keys exist before DHPart1, so this Confirm1 is forged. */
-	if (s->mode == ZMODE_DH && s->state == ZS_COMMIT_SENT)
-		return 0;
 	/* Keys once: a dropped forgery must not cost the preshared key. */
 	if (s->mode != ZMODE_DH && s->sec->keys.hash_len == 0 &&
 	    (r = s->mode == ZMODE_MULT ? zs_derive_mult(s) :
 	    zs_derive_prsh(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "key derivation");
-	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r == ZS_DROPPED ? 0 : r;
+	if (zs_confirm_checks(s, pkt) != 0)
+		return zs_stop(s);
 	zs_retransmit_stop(s);
 	return zs_send_confirm(s, ZMSG_CONFIRM2);
 }
 
-int
+enum zs_state
 zs_on_confirm2(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
 
-	if ((r = zs_confirm_checks(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r == ZS_DROPPED ? 0 : r;
+	if (zs_confirm_checks(s, pkt) != 0)
+		return zs_stop(s);
 	if ((r = zs_send_ack(s, ZMSG_CONF2ACK)) != 0)
-		return r;
+		return zs_sent(s, r, s->state);
 	return zs_go_secure(s);
 }
 
-int
+enum zs_state
 zs_on_confirm2_again(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
 	if (zs_we_initiate(s))
-		return 0;
-	return zs_send_ack(s, ZMSG_CONF2ACK);
+		return s->state;
+	return zs_sent(s, zs_send_ack(s, ZMSG_CONF2ACK), s->state);
 }
 
-int
+enum zs_state
 zs_on_conf2ack(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
@@ -325,18 +330,17 @@ zs_store_pbxsecret(struct zsession *s)
 }
 
 /* §4.6: secure: SAS, SRTP keys, then the retained-secret update. */
-int
+enum zs_state
 zs_go_secure(struct zsession *s)
 {
 	int r;
 
-	zs_set_state(s, ZS_SECURE);
 	zkex_clear(&s->kp);
 	zcall_first_stream(s);	/* the call's ZRTPSess, if it is the first */
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "going secure");
-	return 0;
+	return ZS_SECURE;
 }
 
 /*
@@ -366,8 +370,8 @@ zs_enrollment(struct zsession *s)
 	return zs_store_pbxsecret(s);
 }
 
-int
-zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
+static int
+zs_enroll_do(struct zsession *s, uint64_t now_ms, int accept)
 {
 	s->now = now_ms;
 	if (s->state != ZS_SECURE || !s->peer_e || s->mode == ZMODE_MULT)
@@ -382,6 +386,12 @@ zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
 	if (!accept)
 		return 0;
 	return zs_store_pbxsecret(s);
+}
+
+int
+zs_enroll(struct zsession *s, uint64_t now_ms, int accept)
+{
+	return zs_settle(s, zs_enroll_do(s, now_ms, accept));
 }
 
 /* §4.7.2: clear_mac = MAC(sender's mackey, "GoClear "), 64 bits. */
@@ -403,7 +413,7 @@ zs_goclear_authentic(struct zsession *s, const struct zpkt *pkt)
  * is refused with Error 0x100 unless our policy (the A flag we sent)
  * allows it; then the keys are destroyed and the caller told to stop SRTP.
  */
-int
+enum zs_state
 zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 {
 	struct zs_msgbuf mb;
@@ -412,28 +422,27 @@ zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 
 	if (s->mode == ZMODE_MULT) {
 		zs_alert(s, ZC_GOCLEAR_MULTISTREAM, NULL);
-		return 0;
+		return s->state;
 	}
 	if (!zs_goclear_authentic(s, pkt)) {
 		zs_alert(s, ZC_GOCLEAR_MAC, NULL);
-		return 0;
+		return s->state;
 	}
 	/* The policy is the A flag our Confirm carried (E excludes it). */
 	if (s->our_a) {
 		if ((r = zs_send_ack(s, ZMSG_CLEARACK)) != 0)
-			return r;
+			return zs_sent(s, r, s->state);
 		zs_retransmit_stop(s);	/* our own GoClear or SASrelay */
 		zs_go_clear_keys(s);
-		zs_set_state(s, ZS_CLEAR);
-		return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
+		return zs_push(s, ZSA_CLEAR) != NULL ? ZS_CLEAR : zs_stop(s);
 	}
 	zs_alert(s, ZC_GOCLEAR_REFUSED, NULL);
 	memset(&m, 0, sizeof(m));
 	m.type = ZMSG_ERROR;
 	m.u.error.code = ZWE_GOCLEAR;
-	if ((r = zs_build(s, &m, &mb, NULL)) != 0)
-		return r;
-	return zs_send(s, &mb);
+	if ((r = zs_build(s, &m, &mb, NULL)) == 0)
+		r = zs_send(s, &mb);
+	return zs_sent(s, r, s->state);
 }
 
 /*
@@ -477,8 +486,8 @@ zs_send_pending(struct zsession *s, int what)
 }
 
 /* Our clear_mac, sent with GoClear until ClearACK (§6). */
-int
-zs_go_clear(struct zsession *s, uint64_t now_ms)
+static int
+zs_go_clear_do(struct zsession *s, uint64_t now_ms)
 {
 	const uint8_t *mackey = zs_we_initiate(s) ? s->sec->keys.mackey_i :
 	    s->sec->keys.mackey_r;
@@ -502,23 +511,28 @@ zs_go_clear(struct zsession *s, uint64_t now_ms)
 }
 
 int
+zs_go_clear(struct zsession *s, uint64_t now_ms)
+{
+	return zs_settle(s, zs_go_clear_do(s, now_ms));
+}
+
+enum zs_state
 zs_on_clearack(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
 	if (s->pending != ZS_PENDING_GOCLEAR)
-		return 0;	/* we sent no GoClear */
+		return s->state;	/* we sent no GoClear */
 	zs_retransmit_stop(s);
 	zs_go_clear_keys(s);
-	zs_set_state(s, ZS_CLEAR);
-	return zs_push(s, ZSA_CLEAR) != NULL ? 0 : ZE_NOSPACE;
+	return zs_push(s, ZSA_CLEAR) != NULL ? ZS_CLEAR : zs_stop(s);
 }
 
 /* Keys are gone: a repeated GoClear can only be acknowledged again. */
-int
+enum zs_state
 zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
-	return zs_send_ack(s, ZMSG_CLEARACK);
+	return zs_sent(s, zs_send_ack(s, ZMSG_CLEARACK), s->state);
 }
 
 /*
@@ -526,8 +540,8 @@ zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt)
  * acknowledged. Its SAS is shown only from a MiTM (Hello M flag) whose
  * pbxsecret matched in this call: only a PBX we enrolled knows it.
  */
-int
-zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
+static int
+zs_relayed_sas(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zmsg_sealed *c = &pkt->msg.u.sasrelay;
 	uint8_t plain[ZS_CONFIRM_PLAIN_MAX];
@@ -563,9 +577,15 @@ zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
 	return r;
 }
 
+enum zs_state
+zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt)
+{
+	return zs_sent(s, zs_relayed_sas(s, pkt), s->state);
+}
+
 /* PBX side: the relayed SAS, sealed like a Confirm, until RelayACK. */
-int
-zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
+static int
+zs_send_sasrelay_do(struct zsession *s, uint64_t now_ms, uint32_t scheme,
     const uint8_t sashash[ZRTP_SASHASH_LEN])
 {
 	uint8_t plain[ZS_CONFIRM_BODY_MAX], sealed[ZS_CONFIRM_BODY_MAX];
@@ -596,17 +616,24 @@ zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
 }
 
 int
+zs_send_sasrelay(struct zsession *s, uint64_t now_ms, uint32_t scheme,
+    const uint8_t sashash[ZRTP_SASHASH_LEN])
+{
+	return zs_settle(s, zs_send_sasrelay_do(s, now_ms, scheme, sashash));
+}
+
+enum zs_state
 zs_on_relayack(struct zsession *s, const struct zpkt *pkt)
 {
 	(void)pkt;
 	if (s->pending == ZS_PENDING_SASRELAY)
 		zs_retransmit_stop(s);
-	return 0;
+	return s->state;
 }
 
 /* §7.1: the user compared the SAS; record the verdict in the cache. */
-int
-zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
+static int
+zs_sas_verdict_do(struct zsession *s, uint64_t now_ms, int verified)
 {
 	struct zs_action *a;
 	int r;
@@ -639,6 +666,12 @@ zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
 	memcpy(a->u.verified.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	a->u.verified.verified = s->our_v;
 	return 0;
+}
+
+int
+zs_sas_verdict(struct zsession *s, uint64_t now_ms, int verified)
+{
+	return zs_settle(s, zs_sas_verdict_do(s, now_ms, verified));
 }
 
 int

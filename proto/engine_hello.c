@@ -398,8 +398,10 @@ static int
 zs_hello_refused(struct zsession *s, int authentic, int code,
     const char *what)
 {
-	if (authentic)
-		return zs_fail(s, code, 0, NULL);
+	if (authentic) {
+		zs_fail(s, code, 0, NULL);
+		return 1;
+	}
 	zs_refuse(s, code, what);
 	return 0;
 }
@@ -419,7 +421,7 @@ zs_early_ack(struct zsession *s)
 /*
  * The first Hello of the peer: the a=zrtp-hash check before anything
  * else (§8.1), so only a Hello signalling vouched for can end the
- * exchange; then version, ZID, negotiation.
+ * exchange; then version, ZID, negotiation. Not 0: the session ended.
  */
 static int
 zs_first_hello(struct zsession *s, const struct zpkt *pkt)
@@ -445,7 +447,7 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 		    "Hello with our own ZID: refused");
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
-		return zs_fail(s, ZC_MALFORMED, r, "peer Hello");
+		return zs_fail(s, ZC_MALFORMED, r, "peer Hello") != ZS_INIT;
 	s->peer_hello_m = m.u.hello;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
@@ -454,18 +456,22 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	/* §4.4.3: every stream of a call comes from the same peer ZID. */
 	if (s->call->filled && !zct_eq(s->peer_hello_m.zid,
 	    s->call->peer_zid, ZRTP_ZID_LEN))
-		return zs_fail(s, ZC_STREAM_ZID, 0, NULL);
-	if ((r = zs_negotiate(s)) != 0 || s->state != ZS_DISCOVERY)
-		return r;
+		return zs_fail(s, ZC_STREAM_ZID, 0, NULL) != ZS_INIT;
+	if ((r = zs_negotiate(s)) != 0) {
+		zs_fail(s, ZC_INTERNAL, r, "negotiation");	/* if not yet */
+		return 1;
+	}
 	/* §6: the peer speaks ZRTP; extend our Hello schedule. */
 	if (s->retx == &s->hello)
 		s->retx_left = s->cfg.timers.t1_tries_known;
-	if ((r = zs_request_inputs(s)) != 0)
-		return zs_fail(s, ZC_INTERNAL, r, "request inputs");
+	if ((r = zs_request_inputs(s)) != 0) {
+		zs_fail(s, ZC_INTERNAL, r, "request inputs");
+		return 1;
+	}
 	return zs_early_ack(s);
 }
 
-int
+enum zs_state
 zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
@@ -475,23 +481,30 @@ zs_on_hello(struct zsession *s, const struct zpkt *pkt)
 	 * acknowledged (§5.3), so an unauthenticated Hello cannot end the
 	 * exchange or a secure call once the peer's Hello is in hand.
 	 */
-	if (s->peer_hello.len == 0 && (r = zs_first_hello(s, pkt)) != 0)
-		return r;
-	if (s->state >= ZS_ERROR_SENT || s->peer_hello.len == 0)
-		return 0;
+	if (s->peer_hello.len == 0 && zs_first_hello(s, pkt) != 0)
+		return zs_stop(s);
+	if (s->peer_hello.len == 0)
+		return s->state;	/* dropped */
 	/*
 	 * §5.3: when we initiate, our Commit stands in for the HelloACK; the
 	 * ACK is owed until then and zs_progress() pays it if the Commit
 	 * cannot go first (the peer withholds its ACK the same way).
 	 */
-	if (s->cfg.role_pref == ZS_PREFER_INITIATOR &&
-	    s->state == ZS_DISCOVERY) {
+	if (s->cfg.role_pref == ZS_PREFER_INITIATOR) {
 		s->ack_owed = 1;
-		return zs_progress(s, NULL);
+		return zs_progress(s);
 	}
 	if ((r = zs_send_helloack(s)) != 0)
-		return r;
-	return s->state == ZS_DISCOVERY ? zs_progress(s, NULL) : 0;
+		return zs_sent(s, r, s->state);
+	return zs_progress(s);
+}
+
+/* After discovery a repeated Hello is only acknowledged (§5.3). */
+enum zs_state
+zs_on_hello_again(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	return zs_sent(s, zs_send_helloack(s), s->state);
 }
 
 static int
@@ -501,7 +514,7 @@ zs_send_helloack(struct zsession *s)
 	return zs_send_ack(s, ZMSG_HELLOACK);
 }
 
-int
+enum zs_state
 zs_on_helloack(struct zsession *s, const struct zpkt *pkt)
 {
 	/*
@@ -512,52 +525,67 @@ zs_on_helloack(struct zsession *s, const struct zpkt *pkt)
 	if (!s->have_peer_ssrc) {
 		s->early_ack = 1;
 		s->early_ack_ssrc = pkt->ssrc;
-		return 0;
+		return s->state;
 	}
 	if (s->hello_acked)
-		return 0;
+		return s->state;
 	s->hello_acked = 1;
 	if (s->retx == &s->hello)
 		zs_retransmit_stop(s);
-	return zs_progress(s, NULL);
+	return zs_progress(s);
 }
 
-int
+/* The retained secrets are in (zs_cache_loaded()), or unreadable. */
+enum zs_state
+zs_on_cache(struct zsession *s, const struct zpkt *pkt)
+{
+	(void)pkt;
+	if (s->cache_error != 0)
+		return zs_fail(s, ZC_CACHE_UNREADABLE, s->cache_error, NULL);
+	return zs_progress(s);
+}
+
+enum zs_state
 zs_on_keygen(struct zsession *s, const struct zpkt *pkt)
 {
+	int r;
+
+	(void)pkt;
 	if (s->done->op != ZS_KEX_GENERATE)
-		return 0;
-	if (s->done->status == ZE_INVAL)
-		return zs_request_keygen(s);	/* scalar out of range */
-	if (s->done->status != 0)
+		return s->state;
+	if (s->done->status != 0 && s->done->status != ZE_INVAL)
 		return zs_fail(s, ZC_INTERNAL, s->done->status,
 		    "key pair generation failed");
-	/* A Commit chose another key agreement or cipher meanwhile. */
-	if (!zs_key_pair_fits(s))
-		return zs_request_keygen(s);
+	/*
+	 * Again for a scalar out of range (ZE_INVAL), or when a Commit chose
+	 * another key agreement or cipher meanwhile.
+	 */
+	if (s->done->status == ZE_INVAL || !zs_key_pair_fits(s)) {
+		if ((r = zs_request_keygen(s)) != 0)
+			return zs_fail(s, ZC_INTERNAL, r, "key pair");
+		return s->state;
+	}
 	s->kex_ready = 1;
-	return zs_progress(s, pkt);
+	return zs_progress(s);
 }
 
 /*
- * Move on once the inputs are in: answer a pending Commit as responder,
- * or send our own Commit when our Hello is acknowledged (§4.1, §5.4).
+ * In discovery, once the inputs are in: answer a pending Commit as
+ * responder, or send our own Commit when our Hello is acknowledged (§4.1,
+ * §5.4). Until then discovery goes on.
  */
-int
-zs_progress(struct zsession *s, const struct zpkt *pkt)
+enum zs_state
+zs_progress(struct zsession *s)
 {
-	(void)pkt;
-	if (!zs_inputs_ready(s) || s->state == ZS_DHPART1_SENT)
-		return 0;
+	if (!zs_inputs_ready(s))
+		return ZS_DISCOVERY;
 	if (s->commit_pending)
 		return zs_respond(s);
-	if (s->state != ZS_DISCOVERY)
-		return 0;
 	if (s->hello_acked && s->cfg.role_pref != ZS_PREFER_RESPONDER) {
 		s->ack_owed = 0;	/* the Commit acknowledges */
 		return zs_send_commit(s);
 	}
-	return 0;
+	return ZS_DISCOVERY;
 }
 
 /*
@@ -605,7 +633,7 @@ zs_set_peer_hello_hash(struct zsession *s, uint64_t now_ms, const char *hash)
 	kept.p = s->peer_hello.b;
 	kept.len = s->peer_hello.len;
 	if (zs_check_hello_hash(s, &kept) != 0)
-		return zs_fail(s, ZC_HELLO_HASH, 0,
+		(void)zs_fail(s, ZC_HELLO_HASH, 0,
 		    "the peer's Hello does not match a=zrtp-hash");
-	return 0;
+	return zs_settle(s, 0);		/* zs_fsm_step() ends it */
 }

@@ -31,8 +31,10 @@ enum zs_state {
 enum zs_event {
 	ZEV_TIMER = ZMSG_COUNT,
 	ZEV_KEX_DONE,
-	ZEV_READY,		/* cache or key pair became available */
+	ZEV_READY,		/* the retained secrets are in */
 	ZEV_SRTP_OK,		/* peer's SRTP authenticated (§4.6) */
+	ZEV_START,		/* zs_start(): our first Hello */
+	ZEV_SYNC,		/* a user call queued actions: settle state */
 	ZEV_COUNT
 };
 
@@ -106,7 +108,9 @@ struct zsession {
 	uint64_t		 id;		/* unique in the process */
 	struct zs_config	 cfg;
 	struct zs_env		 env;
-	enum zs_state		 state;
+	enum zs_state		 state;		/* zs_fsm_step() assigns */
+	enum zs_state		 ending;	/* ZS_INIT, or where a failure
+						 * takes the session */
 	enum zs_role		 role;
 	enum zmode		 mode;
 	uint16_t		 seq;
@@ -130,6 +134,7 @@ struct zsession {
 	struct zview		 peer_pv;	/* into peer_dhpart */
 
 	int			 hello_acked, cache_loaded, kex_ready;
+	int			 cache_error;	/* the lookup failed: ZE_* */
 	/* A HelloACK that came before any Hello, from this SSRC. */
 	int			 early_ack;
 	uint32_t		 early_ack_ssrc;
@@ -175,10 +180,19 @@ struct zsession {
 	size_t			 sends_queued;
 };
 
-typedef int (*zs_fsm_fn)(struct zsession *s, const struct zpkt *pkt);
+/* A handler returns the next state; zs_fsm_step() alone assigns it. */
+typedef enum zs_state (*zs_fsm_fn)(struct zsession *s,
+    const struct zpkt *pkt);
 
 int	zs_fsm_step(struct zsession *s, int ev, const struct zpkt *pkt);
-void	zs_set_state(struct zsession *s, enum zs_state st);
+/* Where a handler goes when a helper stopped: the end, or stay. */
+enum zs_state zs_stop(const struct zsession *s);
+/* r from zs_send(): next when 0, else the session ends. */
+enum zs_state zs_sent(struct zsession *s, int r, enum zs_state next);
+/* After a user call outside the table: returns r. */
+int	zs_settle(struct zsession *s, int r);
+/* A state during the exchange: deadline armed, refusals remembered. */
+int	zs_in_handshake(enum zs_state st);
 
 /* Actions. */
 struct zs_action *zs_push(struct zsession *s, enum zs_action_type t);
@@ -188,7 +202,8 @@ void	zs_retransmit_start(struct zsession *s, const struct zs_msgbuf *m,
 	    int hello_schedule);
 void	zs_retransmit_stop(struct zsession *s);
 /* Reports carry a stable code (zcode.h); what NULL: the code's text. */
-int	zs_fail(struct zsession *s, int code, int cause, const char *what);
+enum zs_state zs_fail(struct zsession *s, int code, int cause,
+	    const char *what);
 void	zs_alert(struct zsession *s, int code, const char *what);
 void	zs_refuse(struct zsession *s, int code, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
@@ -207,32 +222,44 @@ int	zs_keep(struct zs_msgbuf *mb, const struct zview *raw);
 int	zs_build_hello(struct zsession *s);
 int	zs_send_hello(struct zsession *s);
 int	zs_hello_resent(struct zsession *s);
-int	zs_on_hello(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_helloack(struct zsession *s, const struct zpkt *pkt);
-int	zs_progress(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_commit(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_commit_again(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_agree_i(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_agree_r(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_keygen(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_confirm1(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_confirm2(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_confirm2_again(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_conf2ack(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_error(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_erroracks(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_ping(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_goclear(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_clearack(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_sasrelay(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_relayack(struct zsession *s, const struct zpkt *pkt);
-int	zs_on_timer(struct zsession *s, const struct zpkt *pkt);
-int	zs_ignore(struct zsession *s, const struct zpkt *pkt);
+enum zs_state zs_progress(struct zsession *s);
+#define ZS_HANDLER(name) \
+	enum zs_state name(struct zsession *, const struct zpkt *)
+ZS_HANDLER(zs_on_start);
+ZS_HANDLER(zs_on_hello);
+ZS_HANDLER(zs_on_hello_again);
+ZS_HANDLER(zs_on_helloack);
+ZS_HANDLER(zs_on_cache);
+ZS_HANDLER(zs_on_keygen);
+ZS_HANDLER(zs_on_commit);
+ZS_HANDLER(zs_on_commit_contention);
+ZS_HANDLER(zs_on_commit_again);
+ZS_HANDLER(zs_on_dhpart1);
+ZS_HANDLER(zs_on_dhpart2);
+ZS_HANDLER(zs_on_dhpart2_again);
+ZS_HANDLER(zs_on_agree_i);
+ZS_HANDLER(zs_on_agree_r);
+ZS_HANDLER(zs_on_confirm1_early);
+ZS_HANDLER(zs_on_confirm1);
+ZS_HANDLER(zs_on_confirm2);
+ZS_HANDLER(zs_on_confirm2_again);
+ZS_HANDLER(zs_on_conf2ack);
+ZS_HANDLER(zs_on_error);
+ZS_HANDLER(zs_on_error_secure);
+ZS_HANDLER(zs_on_error_clear);
+ZS_HANDLER(zs_on_error_again);
+ZS_HANDLER(zs_on_erroracks);
+ZS_HANDLER(zs_on_ping);
+ZS_HANDLER(zs_on_goclear);
+ZS_HANDLER(zs_on_goclear_again);
+ZS_HANDLER(zs_on_clearack);
+ZS_HANDLER(zs_on_sasrelay);
+ZS_HANDLER(zs_on_relayack);
+ZS_HANDLER(zs_on_timer);
+ZS_HANDLER(zs_on_timer_secure);
+ZS_HANDLER(zs_on_timer_error);
+ZS_HANDLER(zs_on_kex_late);
+ZS_HANDLER(zs_ignore);
 
 extern const int zs_unsupported[ZALGO_KIND_COUNT];	/* zcode per kind */
 int	zs_supported(int kind, uint32_t block);
@@ -242,10 +269,10 @@ int	zs_negotiate(struct zsession *s);
 int	zs_apply_algos(struct zsession *s);
 int	zs_request_keygen(struct zsession *s);
 int	zs_key_pair_fits(const struct zsession *s);
-int	zs_send_commit(struct zsession *s);
-int	zs_respond(struct zsession *s);
-int	zs_send_confirm(struct zsession *s, enum zmsg_type type);
-int	zs_go_secure(struct zsession *s);
+enum zs_state zs_send_commit(struct zsession *s);
+enum zs_state zs_respond(struct zsession *s);
+enum zs_state zs_send_confirm(struct zsession *s, enum zmsg_type type);
+enum zs_state zs_go_secure(struct zsession *s);
 
 /* Shared secrets and keys (engine_keys.c). */
 int	zs_secret_ids(struct zsession *s, enum zs_role as,

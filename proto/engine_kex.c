@@ -36,7 +36,7 @@ zs_build_dhpart(struct zsession *s, enum zmsg_type type)
  * Initiator (§4.4.1.1): DHPart2 exists before the Commit, since hvi
  * commits to it and to the responder's Hello.
  */
-int
+enum zs_state
 zs_send_commit(struct zsession *s)
 {
 	struct zmsg_commit *c;
@@ -73,9 +73,8 @@ zs_send_commit(struct zsession *s)
 	/* §5.4: the Commit MAC is keyed by H1. */
 	if ((r = zs_build(s, &m, &s->commit, s->sec->chain.h[1])) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "building Commit");
-	zs_set_state(s, ZS_COMMIT_SENT);
 	zs_retransmit_start(s, &s->commit, 0);
-	return zs_send(s, &s->commit);
+	return zs_sent(s, zs_send(s, &s->commit), ZS_COMMIT_SENT);
 }
 
 /*
@@ -115,7 +114,7 @@ zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 	    "dropped");
 }
 
-/* §4.1.2, §5.4: every chosen algorithm must be one we offered. */
+/* §4.1.2, §5.4: every chosen algorithm one we offered; else it ends. */
 static int
 zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 {
@@ -150,8 +149,8 @@ zs_commit_algos(struct zsession *s, const struct zmsg_commit *c)
 	return 0;
 }
 
-/* Become the responder to the peer's (checked) Commit. */
-static int
+/* Become the responder to the peer's (checked) Commit: discovery again. */
+static enum zs_state
 zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 {
 	int r;
@@ -162,7 +161,6 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	s->role = ZS_ROLE_RESPONDER;
 	s->hello_acked = 1;	/* §6: a Commit acknowledges our Hello */
 	zs_retransmit_stop(s);
-	zs_set_state(s, ZS_DISCOVERY);
 	memcpy(s->algo, s->peer_commit_m.algo, sizeof(s->algo));
 	if ((r = zs_apply_algos(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "Commit algorithms");
@@ -178,21 +176,18 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 	if (s->mode != ZMODE_MULT && s->kex_ready && !zs_key_pair_fits(s))
 		if ((r = zs_request_keygen(s)) != 0)
 			return zs_fail(s, ZC_INTERNAL, r, "key pair");
-	return zs_progress(s, NULL);
+	return zs_progress(s);
 }
 
-int
+enum zs_state
 zs_on_commit(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zmsg_commit *c = &pkt->msg.u.commit;
-	int r;
 
 	if (s->commit_pending)
-		return 0;	/* a retransmission of the one in hand */
-	if (!zs_commit_authentic(s, c))
-		return 0;
-	if ((r = zs_commit_algos(s, c)) != 0 || s->state != ZS_DISCOVERY)
-		return r;
+		return s->state;	/* a retransmission of the one in hand */
+	if (!zs_commit_authentic(s, c) || zs_commit_algos(s, c) != 0)
+		return zs_stop(s);
 	return zs_accept_commit(s, pkt);
 }
 
@@ -222,18 +217,15 @@ zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
 	return memcmp(ours->hvi, theirs->hvi, ZRTP_HVI_LEN) > 0;
 }
 
-int
+enum zs_state
 zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zmsg_commit *c = &pkt->msg.u.commit;
-	int r;
 
-	if (!zs_commit_authentic(s, c))
-		return 0;
-	if ((r = zs_commit_algos(s, c)) != 0 || s->state != ZS_COMMIT_SENT)
-		return r;
+	if (!zs_commit_authentic(s, c) || zs_commit_algos(s, c) != 0)
+		return zs_stop(s);
 	if (zs_we_win(s, c))
-		return 0;	/* the peer discards its Commit */
+		return s->state;	/* the peer discards its Commit */
 	return zs_accept_commit(s, pkt);
 }
 
@@ -242,7 +234,7 @@ zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
  * trumps the Preshared one, so we answer with ours; a passive endpoint
  * cannot and says DH is required.
  */
-static int
+static enum zs_state
 zs_prsh_fallback(struct zsession *s)
 {
 	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
@@ -253,7 +245,7 @@ zs_prsh_fallback(struct zsession *s)
 }
 
 /* Responder, inputs ready: DHPart1 (DH) or Confirm1 (Mult, Prsh). */
-int
+enum zs_state
 zs_respond(struct zsession *s)
 {
 	int r;
@@ -271,21 +263,20 @@ zs_respond(struct zsession *s)
 	}
 	if ((r = zs_build_dhpart(s, ZMSG_DHPART1)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "building DHPart1");
-	zs_set_state(s, ZS_DHPART1_SENT);
-	return zs_send(s, &s->dhpart);
+	return zs_sent(s, zs_send(s, &s->dhpart), ZS_DHPART1_SENT);
 }
 
 /* §6: only the initiator retransmits; the responder answers repeats. */
-int
+enum zs_state
 zs_on_commit_again(struct zsession *s, const struct zpkt *pkt)
 {
 	if (pkt->raw_msg.len != s->peer_commit.len ||
 	    memcmp(pkt->raw_msg.p, s->peer_commit.b, s->peer_commit.len) != 0)
-		return 0;
-	return zs_send(s, &s->dhpart);
+		return s->state;
+	return zs_sent(s, zs_send(s, &s->dhpart), s->state);
 }
 
-int
+enum zs_state
 zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
 {
 	const struct zs_msgbuf *first = s->mode != ZMODE_DH ?
@@ -293,12 +284,13 @@ zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
 
 	if (pkt->raw_msg.len != first->len ||
 	    memcmp(pkt->raw_msg.p, first->b, first->len) != 0)
-		return 0;
-	return zs_send(s, &s->confirm);
+		return s->state;
+	return zs_sent(s, zs_send(s, &s->confirm), s->state);
 }
 
 /*
- * Keep a peer DHPart whose pv has the negotiated length. The value itself
+ * Keep a peer DHPart whose pv has the negotiated length (not 0: the
+ * session ended). The value itself
  * is checked by zkex_agree() in the key-agreement job (§4.4.1.2/3: 0, 1,
  * p-1, off-curve, low order), which fails the session with 0x61; checking
  * here too would cost X25519/X448 a scalar multiplication on the loop.
@@ -324,7 +316,7 @@ zs_keep_dhpart(struct zsession *s, const struct zpkt *pkt)
 	return 0;
 }
 
-static int
+static enum zs_state
 zs_request_agree(struct zsession *s, enum zs_state waiting)
 {
 	struct zs_kex_job *job;
@@ -337,35 +329,33 @@ zs_request_agree(struct zsession *s, enum zs_state waiting)
 	memset(&s->kp, 0, sizeof(s->kp));
 	memcpy(job->peer_pv, s->peer_pv.p, s->peer_pv.len);
 	job->peer_pv_len = s->peer_pv.len;
-	zs_set_state(s, waiting);
 	if (zs_push_job(s, job) != 0)
 		return zs_fail(s, ZC_INTERNAL, ZE_INVAL, "key agreement job");
-	return 0;
+	return waiting;
 }
 
 /* Initiator: DHPart1 reveals H1, so H2 -> Hello H3 and Hello's MAC. */
-int
+enum zs_state
 zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
 {
 	uint8_t h2[ZHASH_MAX_LEN];
 	int r;
 
 	if (s->mode != ZMODE_DH)
-		return 0;
+		return s->state;
 	if ((r = zhash(ZHASH_S256, pkt->msg.u.dhpart.h1, ZRTP_HASH_IMAGE_LEN,
 	    h2)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "hash");
 	if (zs_check_link(s, h2, s->peer_hello_m.h3, &s->peer_hello,
 	    ZC_HELLO_ALTERED, "DHPart1 does not chain to the peer's Hello: "
-	    "dropped"))
-		return 0;
-	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
+	    "dropped") || zs_keep_dhpart(s, pkt) != 0)
+		return zs_stop(s);
 	zs_retransmit_stop(s);
 	return zs_request_agree(s, ZS_WAIT_AGREE_I);
 }
 
-/* DHResult is in: s0 and every key, then the result is wiped. */
+/* DHResult is in: s0 and every key, then the result is wiped. Not 0:
+ * the session ended. */
 static int
 zs_agreed(struct zsession *s)
 {
@@ -381,21 +371,18 @@ zs_agreed(struct zsession *s)
 	return 0;
 }
 
-int
+enum zs_state
 zs_on_agree_i(struct zsession *s, const struct zpkt *pkt)
 {
-	int r;
-
 	(void)pkt;
-	if ((r = zs_agreed(s)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
-	zs_set_state(s, ZS_DHPART2_SENT);
+	if (zs_agreed(s) != 0)
+		return zs_stop(s);
 	zs_retransmit_start(s, &s->dhpart, 0);
-	return zs_send(s, &s->dhpart);
+	return zs_sent(s, zs_send(s, &s->dhpart), ZS_DHPART2_SENT);
 }
 
 /* Responder: DHPart2 reveals H1 -> Commit H2, Commit MAC, then hvi. */
-int
+enum zs_state
 zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
 {
 	uint8_t hvi[ZRTP_HVI_LEN];
@@ -404,25 +391,23 @@ zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
 	if (zs_check_link(s, pkt->msg.u.dhpart.h1, s->peer_commit_m.h2,
 	    &s->peer_commit, ZC_COMMIT_ALTERED, "DHPart2 does not chain to the "
 	    "peer's Commit: dropped"))
-		return 0;
+		return zs_stop(s);
 	/* §4.4.1.1: hvi = hash(DHPart2 || responder's Hello). */
 	if ((r = zhvi_compute(s->hash, pkt->raw_msg.p, pkt->raw_msg.len,
 	    s->hello.b, s->hello.len, hvi)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "hash");
 	if (!zct_eq(hvi, s->peer_commit_m.hvi, ZRTP_HVI_LEN))
 		return zs_fail(s, ZC_HVI, 0, NULL);
-	if ((r = zs_keep_dhpart(s, pkt)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
+	if (zs_keep_dhpart(s, pkt) != 0)
+		return zs_stop(s);
 	return zs_request_agree(s, ZS_WAIT_AGREE_R);
 }
 
-int
+enum zs_state
 zs_on_agree_r(struct zsession *s, const struct zpkt *pkt)
 {
-	int r;
-
 	(void)pkt;
-	if ((r = zs_agreed(s)) != 0 || s->state >= ZS_ERROR_SENT)
-		return r;
+	if (zs_agreed(s) != 0)
+		return zs_stop(s);
 	return zs_send_confirm(s, ZMSG_CONFIRM1);
 }

@@ -1085,10 +1085,14 @@ zs_hello_hash(const struct zsession *s)
 	return s->hello_hash;
 }
 
-/* Never reads a job: a worker may be using it. */
+/*
+ * Never reads a job: a worker may be using it. The call is counted whole
+ * for each of its streams (an upper bound: a session alone has its own).
+ */
 size_t
 zs_memory(const struct zsession *s)
 {
-	return sizeof(*s) + sizeof(*s->sec) +
+	return sizeof(*s) + sizeof(*s->sec) + sizeof(*s->call) +
+	    sizeof(*s->call->sec) +
 	    (s->kp.sv != NULL ? s->kp.sv_len : 0) + s->job_bytes;
 }

@@ -11,6 +11,7 @@
 #include <nettle/ecc.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 
 #include "kex_int.h"
@@ -59,6 +60,7 @@ ossl_peer(enum zkex_alg alg, const uint8_t *pv, BN_CTX *ctx, EC_POINT **pt)
 	    EC_POINT_is_on_curve(G, *pt, ctx) != 1) {
 		EC_POINT_free(*pt);
 		*pt = NULL;
+		ERR_clear_error();	/* a peer's bad value is no library error */
 		return ZE_BAD_PV;
 	}
 	return 0;

@@ -20,12 +20,10 @@ call() {
 	shift
 	phone pa$n A 3 4 --side A --frames 50 --gap 5 "$@"
 	phone pb$n B 5 6 --side B --frames 50 --gap 5 "$@"
-	expect pa$n offer || { show pa$n; return 1; }
-	set -- $line
-	portA=$2 hashA="$3 $4"
-	expect pb$n offer || { show pb$n; return 1; }
-	set -- $line
-	portB=$2 hashB="$3 $4"
+	offer pa$n || return 1
+	portA=$port hashA=$hash
+	offer pb$n || return 1
+	portB=$port hashB=$hash
 	spawn tap$n 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
 	    --marker ZRTPD-PLAIN-AUDIO
 	expect tap$n ports

@@ -25,12 +25,10 @@ call() {
 	n=$1
 	phone alice$n alice 3 4 --side A --frames 50 --gap 10
 	phone bob$n bob 5 6 --side B --frames 50 --gap 10
-	expect alice$n offer
-	set -- $line
-	portA=$2 hashA="$3 $4"
-	expect bob$n offer
-	set -- $line
-	portB=$2 hashB="$3 $4"
+	offer alice$n
+	portA=$port hashA=$hash
+	offer bob$n
+	portB=$port hashB=$hash
 	if [ "$n" -eq 1 ]; then
 		say "2. each softphone asks its daemon for a session (its SDP offer)"
 		plain "alice's phone: media port $portA, a=zrtp-hash:$hashA"

@@ -33,6 +33,7 @@ daemon_pid() { cat "$tmp/$1/pid"; }
 spawn() {
 	_sn=$1 _sw=$2 _sr=$3
 	shift 3
+	rm -f "$tmp/$_sn.in" "$tmp/$_sn.out" "$tmp/$_sn.log"
 	mkfifo "$tmp/$_sn.in" "$tmp/$_sn.out"
 	"$@" <"$tmp/$_sn.in" >"$tmp/$_sn.out" 2>"$tmp/$_sn.err" &
 	pids="$pids $!"
@@ -87,4 +88,60 @@ check_eq() {	# check_eq WHAT GOT WANT
 jfield() {
 	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" |
 	    head -n 1
+}
+
+# offer NAME: NAME's offer line into $port, $hash ("-" for none), $callid.
+offer() {
+	expect "$1" offer || { show "$1"; return 1; }
+	set -- $line
+	port=$2
+	if [ "$3" = "-" ]; then
+		hash=- callid=$4
+	else
+		hash="$3 $4" callid=$5
+	fi
+}
+
+# stop NAME [SIGNAL]: signal a daemon and wait for its end (pidfd).
+stop() {
+	_pid=$(daemon_pid "$1")
+	kill -"${2:-TERM}" "$_pid"
+	"$b/tests/system/ctlraw" --wait-exit "$_pid" ||
+	    fail "daemon $1 (pid $_pid) did not end"
+}
+
+# ctl NAME [ctlraw options]: request lines on stdin, one reply line each.
+ctl() {
+	_cn=$1
+	shift
+	"$b/tests/system/ctlraw" --socket "$tmp/$_cn/ctl.sock" "$@"
+}
+
+# simple_call TAG: a call between phones on daemons A and B with 20
+# frames each way; sets sasA sasB cacheA cacheB resA resB.
+simple_call() {
+	phone "a$1" A 3 4 --side A --frames 20 --gap 5
+	phone "b$1" B 5 6 --side B --frames 20 --gap 5
+	offer "a$1"; _pa=$port _ha=$hash
+	offer "b$1"; _pb=$port _hb=$hash
+	tell "a$1" "answer 127.0.0.1 $_pb $_hb"
+	tell "b$1" "answer 127.0.0.1 $_pa $_ha"
+	sasA="" sasB="" cacheA="" cacheB="" resA="" resB=""
+	if expect "a$1" secure; then
+		sasA=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+		cacheA=${line##* }
+	fi
+	if expect "b$1" secure; then
+		sasB=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+		cacheB=${line##* }
+	fi
+	tell "a$1" go
+	tell "b$1" go
+	expect "a$1" done || true
+	expect "b$1" done || true
+	tell "a$1" quit
+	tell "b$1" quit
+	expect "a$1" result && resA=${line#result }
+	expect "b$1" result && resB=${line#result }
+	exec 3>&- 4<&- 5>&- 6<&-
 }

@@ -5,10 +5,15 @@
  * sends numbered audio frames to the session's loopback port and checks
  * every frame it gets back: count, order and content.
  *
- * stdout lines:  offer PORT HASH | event NAME JSON | secure SAS CACHE
- *                | notsecure REASON | result JSON
+ * --mode keys: the phone owns its media socket and forwards ZRTP between
+ * it and the session's loopback port, and prints the keys it is given.
+ * --plain: no daemon at all, a peer that never speaks ZRTP.
+ *
+ * stdout lines:  offer PORT HASH|- CALL|- | event NAME JSON
+ *                | secure SAS CACHE | notsecure REASON | keys TX RX SUITE
+ *                | reply JSON | done SENT RECEIVED | result JSON
  * stdin lines:   answer ADDR PORT HASH|- | go | verdict match|mismatch
- *                | name TEXT | quit
+ *                | name TEXT | peerhash HASH | quit
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -32,7 +37,11 @@
 #define SP_MARKER	"ZRTPD-PLAIN-AUDIO"	/* must never be on the wire */
 
 struct sp {
-	int		 ctl, udp;
+	int		 ctl, udp, med;	/* control; app-facing; own media */
+	int		 plain;
+	const char	*call;
+	struct sockaddr_in remote;
+	int		 have_remote;
 	char		 inbuf[1 << 16];
 	size_t		 inlen;
 	char		 side;		/* 'A' or 'B': whose frames we send */
@@ -186,6 +195,14 @@ on_event(struct sp *p, json_t *ev)
 				    "-");
 			p->secure = 1;
 		}
+	} else if (strcmp(name, "secure") == 0 &&
+	    json_object_get(ev, "keys") != NULL) {
+		json_t *k = json_object_get(ev, "keys");
+
+		say("keys %s %s %s", json_string_value(json_object_get(
+		    json_object_get(k, "tx"), "key")), json_string_value(
+		    json_object_get(json_object_get(k, "rx"), "key")),
+		    json_string_value(json_object_get(k, "suite")));
 	} else if (strcmp(name, "failed") == 0 ||
 	    strcmp(name, "no_zrtp") == 0) {
 		p->failed = 1;
@@ -219,21 +236,23 @@ send_frame(struct sp *p)
 	to.sin_family = AF_INET;
 	to.sin_port = htons((uint16_t)p->app_port);
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (sendto(p->udp, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
-	    sizeof(to)) == (ssize_t)sizeof(pkt))
+	if (p->plain)
+		to = p->remote;
+	if (sendto(p->plain ? p->med : p->udp, pkt, sizeof(pkt), 0,
+	    (struct sockaddr *)&to, sizeof(to)) == (ssize_t)sizeof(pkt))
 		p->sent++;
 }
 
 /* A frame from the peer: whole, from the other side, in order. */
 static void
-recv_frame(struct sp *p)
+recv_frame(struct sp *p, int fd)
 {
 	uint8_t pkt[2048];
 	char want[64];
 	ssize_t n;
 	int seq, i, k;
 
-	if ((n = recv(p->udp, pkt, sizeof(pkt), 0)) <= 0)
+	if ((n = recv(fd, pkt, sizeof(pkt), 0)) <= 0)
 		return;
 	p->last_rx = now_ms();
 	if (n != 12 + SP_PAYLOAD || pkt[0] != 0x80) {
@@ -258,6 +277,46 @@ recv_frame(struct sp *p)
 	p->received++;
 }
 
+static int
+udp_loopback(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
+		die("udp: %s", strerror(errno));
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Keys mode: ZRTP between our media socket and the session's port. */
+static void
+forward(struct sp *p, int from)
+{
+	uint8_t pkt[2048];
+	struct sockaddr_in to;
+	ssize_t n;
+
+	if ((n = recv(from, pkt, sizeof(pkt), 0)) <= 0)
+		return;
+	if (from == p->med) {
+		memset(&to, 0, sizeof(to));
+		to.sin_family = AF_INET;
+		to.sin_port = htons((uint16_t)p->app_port);
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sendto(p->udp, pkt, (size_t)n, 0, (struct sockaddr *)&to,
+		    sizeof(to));
+	} else if (p->have_remote)
+		sendto(p->med, pkt, (size_t)n, 0, (struct sockaddr *)&p->remote,
+		    sizeof(p->remote));
+}
+
 static void
 open_session(struct sp *p)
 {
@@ -268,7 +327,10 @@ open_session(struct sp *p)
 	ctl_call(p, json_pack("{s:s, s:[i], s:s}", "cmd", "hello", "versions",
 	    1, "client", "softphone"));
 	req = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "session_create",
-	    "label", "audio", "mode", p->mode, "policy", p->policy);
+	    "label", p->call != NULL ? "video" : "audio", "mode", p->mode,
+	    "policy", p->policy);
+	if (p->call != NULL)
+		json_object_set_new(req, "call", json_string(p->call));
 	if (p->role != NULL)
 		json_object_set_new(req, "role", json_string(p->role));
 	if (p->kex != NULL || p->sas != NULL) {
@@ -297,9 +359,18 @@ open_session(struct sp *p)
 	    json_object_get(r, "app"), "port"));
 	ctl_call(p, json_pack("{s:s, s:[s]}", "cmd", "subscribe", "sessions",
 	    p->sid));
-	say("offer %d %s", (int)json_integer_value(json_object_get(
-	    json_object_get(r, "media"), "port")),
-	    json_string_value(json_object_get(r, "zrtp_hash")));
+	if (strcmp(p->mode, "keys") == 0) {
+		int mp;
+
+		p->med = udp_loopback(&mp);
+		say("offer %d %s %s", mp, json_string_value(json_object_get(r,
+		    "zrtp_hash")), json_string_value(json_object_get(r,
+		    "call")));
+	} else
+		say("offer %d %s %s", (int)json_integer_value(json_object_get(
+		    json_object_get(r, "media"), "port")),
+		    json_string_value(json_object_get(r, "zrtp_hash")),
+		    json_string_value(json_object_get(r, "call")));
 	json_decref(r);
 }
 
@@ -310,7 +381,24 @@ on_stdin(struct sp *p, char *line)
 	int port;
 
 	line[strcspn(line, "\n")] = '\0';
-	if (sscanf(line, "answer %63s %d %127[^\n]", addr, &port, hash) == 3) {
+	if (sscanf(line, "answer %63s %d %127[^\n]", addr, &port, hash) == 3 &&
+	    (p->plain || strcmp(p->mode, "keys") == 0)) {
+		memset(&p->remote, 0, sizeof(p->remote));
+		p->remote.sin_family = AF_INET;
+		p->remote.sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, addr, &p->remote.sin_addr);
+		p->have_remote = 1;
+		if (!p->plain) {
+			json_t *req = json_pack("{s:s, s:s}", "cmd",
+			    "session_start", "session", p->sid);
+
+			if (strcmp(hash, "-") != 0)
+				json_object_set_new(req, "peer_hash",
+				    json_string(hash));
+			json_decref(ctl_call(p, req));
+		}
+	} else if (sscanf(line, "answer %63s %d %127[^\n]", addr, &port,
+	    hash) == 3) {
 		json_t *req = json_pack("{s:s, s:s, s:s, s:i}", "cmd",
 		    "session_start", "session", p->sid, "remote_addr", addr,
 		    "remote_port", port);
@@ -330,6 +418,15 @@ on_stdin(struct sp *p, char *line)
 	} else if (strncmp(line, "name ", 5) == 0) {
 		json_decref(ctl_call(p, json_pack("{s:s, s:s, s:s}", "cmd",
 		    "session_name", "session", p->sid, "name", line + 5)));
+	} else if (strncmp(line, "peerhash ", 9) == 0) {
+		json_t *r = ctl_call(p, json_pack("{s:s, s:s, s:s}", "cmd",
+		    "session_peer_hash", "session", p->sid, "peer_hash",
+		    line + 9));
+		char *t = json_dumps(r, JSON_COMPACT);
+
+		say("reply %s", t);
+		free(t);
+		json_decref(r);
 	} else if (strcmp(line, "quit") == 0) {
 		p->deadline = now_ms();
 	}
@@ -341,6 +438,12 @@ finish(struct sp *p)
 	json_t *show, *res;
 	char *s;
 
+	if (p->plain) {
+		say("result {\"sent\":%d,\"received\":%d,\"bad\":%d,"
+		    "\"reordered\":%d}", p->sent, p->received, p->bad,
+		    p->reordered);
+		return;
+	}
 	show = ctl_call(p, json_pack("{s:s, s:s}", "cmd", "session_show",
 	    "session", p->sid));
 	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:O, s:O}",
@@ -368,6 +471,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->early = 1;
 			continue;
 		}
+		if (strcmp(argv[i], "--plain") == 0) {
+			p->plain = 1;
+			continue;
+		}
 		if (v == NULL)
 			die("%s needs a value", argv[i]);
 		if (strcmp(argv[i], "--socket") == 0)
@@ -380,6 +487,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->gap_ms = atoi(v);
 		else if (strcmp(argv[i], "--policy") == 0)
 			p->policy = v;
+		else if (strcmp(argv[i], "--mode") == 0)
+			p->mode = v;
+		else if (strcmp(argv[i], "--call") == 0)
+			p->call = v;
 		else if (strcmp(argv[i], "--role") == 0)
 			p->role = v;
 		else if (strcmp(argv[i], "--kex") == 0)
@@ -392,10 +503,12 @@ parse_args(struct sp *p, int argc, char **argv)
 			die("unknown option %s", argv[i]);
 		i++;
 	}
-	if (p->session == NULL || (p->side != 'A' && p->side != 'B'))
+	if ((p->session == NULL && !p->plain) || (p->side != 'A' &&
+	    p->side != 'B'))
 		die("usage: softphone --socket PATH --side A|B [--frames N] "
-		    "[--gap MS] [--policy P] [--role R] [--kex K] [--sas S] "
-		    "[--timeout SEC] [--early]");
+		    "[--gap MS] [--policy P] [--mode relay|keys] [--call ID] "
+		    "[--role R] [--kex K] [--sas S] [--timeout SEC] [--early] "
+		    "| --plain --side A|B [--frames N]");
 }
 
 int
@@ -403,7 +516,7 @@ main(int argc, char **argv)
 {
 	static struct sp p;
 	struct sockaddr_un sun;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	char line[512];
 	size_t linelen = 0;
 	uint64_t now;
@@ -416,13 +529,21 @@ main(int argc, char **argv)
 	p.deadline = now_ms() + 30000;
 	p.ssrc = (uint32_t)getpid() * 2654435761u;
 	parse_args(&p, argc, argv);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p.session);
-	if ((p.ctl = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    connect(p.ctl, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-		die("%s: %s", p.session, strerror(errno));
-	open_session(&p);
+	p.ctl = p.udp = p.med = -1;
+	if (p.plain) {
+		int mp;
+
+		p.med = udp_loopback(&mp);
+		say("offer %d - -", mp);
+	} else {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p.session);
+		if ((p.ctl = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+		    connect(p.ctl, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			die("%s: %s", p.session, strerror(errno));
+		open_session(&p);
+	}
 	for (;;) {
 		now = now_ms();
 		if (now >= p.deadline)
@@ -436,7 +557,8 @@ main(int argc, char **argv)
 		pfd[0] = (struct pollfd){ 0, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ p.ctl, POLLIN, 0 };
 		pfd[2] = (struct pollfd){ p.udp, POLLIN, 0 };
-		if (poll(pfd, 3, p.sending && p.sent < p.frames ?
+		pfd[3] = (struct pollfd){ p.med, POLLIN, 0 };
+		if (poll(pfd, 4, p.sending && p.sent < p.frames ?
 		    (int)(p.next_send > now ? p.next_send - now : 0) : 100) < 0)
 			break;
 		if ((pfd[0].revents & (POLLIN | POLLHUP)) != 0) {
@@ -464,8 +586,15 @@ main(int argc, char **argv)
 					on_event(&p, j);
 				json_decref(j);
 			}
-		if (pfd[2].revents & POLLIN)
-			recv_frame(&p);
+		if (strcmp(p.mode, "keys") == 0 && !p.plain) {
+			if (pfd[2].revents & POLLIN)
+				forward(&p, p.udp);
+			if (pfd[3].revents & POLLIN)
+				forward(&p, p.med);
+		} else if (pfd[2].revents & POLLIN)
+			recv_frame(&p, p.udp);
+		else if (pfd[3].revents & POLLIN)
+			recv_frame(&p, p.med);
 		if (p.sending && p.sent < p.frames && now_ms() >= p.next_send) {
 			send_frame(&p);
 			p.next_send = now_ms() + (uint64_t)p.gap_ms;
@@ -474,6 +603,8 @@ main(int argc, char **argv)
 		}
 	}
 	finish(&p);
+	if (p.plain)
+		return p.bad == 0 && p.reordered == 0 ? 0 : 1;
 	return p.secure && !p.failed && p.bad == 0 && p.reordered == 0 &&
 	    p.received == p.frames ? 0 : 1;
 }

@@ -1,0 +1,106 @@
+#!/bin/sh
+# System test, part of `make check`: hostile and careless control clients.
+# Every malformed, oversized, unknown or premature request gets an error
+# reply with the protocol's code and the connection stays usable; a client
+# that vanishes leaves nothing behind; a client not allowed to change
+# things (SO_PEERCRED: another uid, not in control_group) may read but not
+# create, and a client the socket's mode excludes cannot connect at all.
+set -eu
+. "${srcdir:-.}/tests/system/lib.sh"
+
+daemon A
+ctl A >"$tmp/replies" <<'REQ'
+{"id":1,"cmd":"status"}
+this is not json
+[1,2,3]
+{"id":2,"cmd":"hello","versions":[7]}
+{"id":3,"cmd":"hello","versions":[1],"client":"control.sh"}
+{"cmd":"status"}
+{"id":{"x":1},"cmd":"status"}
+{"id":4,"cmd":"no_such_command"}
+{"id":5,"cmd":"session_create","colour":"blue"}
+{"id":6,"cmd":"session_create","mode":"sideways"}
+{"id":7,"cmd":"session_create","algorithms":{"kex":["NOPE"]}}
+{"id":8,"cmd":"session_create","app_addr":"192.0.2.1","app_port":4000}
+{"id":9,"cmd":"session_show","session":"s999"}
+{"id":10,"cmd":"session_start","session":"s999","remote_addr":"127.0.0.1","remote_port":9}
+{"id":11,"cmd":"sas_verdict","session":"s999","verdict":"match"}
+{"id":12,"cmd":"cache_show","zid":"zz"}
+@long 70000
+{"id":13,"cmd":"status","id":14}
+{"id":15,"cmd":"session_create","label":"ok"}
+{"id":16,"cmd":"session_start","session":"s1","remote_addr":"::1","remote_port":9}
+{"id":17,"cmd":"sas_verdict","session":"s1","verdict":"match"}
+{"id":18,"cmd":"session_keys","session":"s1"}
+{"id":19,"cmd":"status"}
+REQ
+# want ID CODE: the reply to request ID failed with CODE ("ok": succeeded).
+n=0
+want() {
+	n=$((n + 1))
+	got=$(sed -n "${n}p" "$tmp/replies")
+	if [ "$2" = ok ]; then
+		case "$got" in *'"ok":true'*) return 0 ;; esac
+	else
+		case "$got" in *"\"code\":\"$2\""*) return 0 ;; esac
+	fi
+	fail "reply $n ($1): want $2, got: $got"
+}
+want "status before hello" no_hello
+want "not JSON" bad_json
+want "an array" bad_json
+want "unknown version" bad_version
+want "hello" ok
+want "no id" bad_request
+want "object id" bad_request
+want "unknown command" unknown_command
+want "unknown argument" bad_request
+want "bad mode" bad_request
+want "unknown algorithm" bad_request
+want "app_addr not loopback" bad_request
+want "unknown session (show)" unknown_session
+want "unknown session (start)" unknown_session
+want "unknown session (verdict)" unknown_session
+want "bad zid" bad_request
+want "70000-byte line" too_long
+want "duplicate key" bad_json
+want "create after all that" ok
+want "IPv6 remote on an IPv4 media port" bad_request
+want "verdict before secure" state
+want "keys of a relay session" state
+want "still usable" ok
+[ $fails -eq 0 ] && echo "ok   $n malformed, oversized, unknown and premature requests: each its error code, the connection usable throughout"
+
+# The client that created s1 is gone: s1 closed with it.
+r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    '{"id":2,"cmd":"session_list"}' | ctl A | tail -n 1)
+case "$r" in
+*'"session":"s1"'*'"ended":true'*) echo "ok   a vanished client's session is closed (listed as ended)" ;;
+*) fail "session of a vanished client: $r" ;;
+esac
+
+# Another uid: with the socket open to all it may read, not change.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	stop A
+	daemon A --control_mode 0666
+	chmod 755 "$tmp" "$tmp/A"
+	r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+	    '{"id":2,"cmd":"session_create"}' '{"id":3,"cmd":"status"}' |
+	    ctl A --as-user nobody)
+	case "$r" in
+	*'"access":"read"'*'"code":"forbidden"'*'"id":3,"ok":true'*)
+		echo "ok   another uid (SO_PEERCRED): read access, session_create forbidden, status allowed" ;;
+	*) fail "another uid: $r" ;;
+	esac
+	stop A
+	daemon A --control_mode 0600
+	r=$(echo '{"id":1,"cmd":"hello","versions":[1]}' | ctl A --as-user nobody || true)
+	case "$r" in
+	*"Permission denied"*) echo "ok   the socket's mode keeps other users out: $r" ;;
+	*) fail "socket mode 0600: another user got: $r" ;;
+	esac
+else
+	echo "SKIP access levels: needs root and a 'nobody' user (not counted as passed)"
+fi
+
+[ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

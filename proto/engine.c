@@ -822,7 +822,11 @@ zs_ack_error(struct zsession *s)
 	return zs_send_ack(s, ZMSG_ERRORACK);
 }
 
-/* §4.7.1: an Error ends the exchange in progress. */
+/*
+ * §4.7.1: an Error ends the exchange in progress. Before the peer's Hello
+ * no source is the peer's yet: refused like any forgery (and reported if
+ * nothing follows), so one from another SSRC cannot end the set-up.
+ */
 enum zs_state
 zs_on_error(struct zsession *s, const struct zpkt *pkt)
 {
@@ -831,6 +835,11 @@ zs_on_error(struct zsession *s, const struct zpkt *pkt)
 
 	if ((r = zs_ack_error(s)) != 0)
 		return zs_sent(s, r, s->state);
+	if (!s->have_peer_ssrc) {
+		zs_refuse(s, ZC_PEER_ERROR,
+		    "an Error before any Hello from the peer: refused");
+		return s->state;
+	}
 	zs_retransmit_stop(s);
 	if ((a = zs_push(s, ZSA_FAILED)) != NULL) {
 		a->u.failed.code = ZC_PEER_ERROR;

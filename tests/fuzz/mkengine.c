@@ -362,15 +362,14 @@ gen_encode(struct gen *g, const struct zmsg *m, uint8_t *out)
 
 /* Hooks for the failure and noise seeds. */
 
+/* B's n-th datagram to A replaced by an Error (1: before its Hello). */
 static int
-to_a_error(struct gen *g, uint8_t *p, size_t *len)
+to_a_error_nth(struct gen *g, unsigned n)
 {
 	uint8_t out[ZRTP_PKT_MAX];
 	struct zmsg m;
 
-	(void)p;
-	(void)len;
-	if (g->to_a_count == 1) {
+	if (g->to_a_count == n) {
 		memset(&m, 0, sizeof(m));
 		m.type = ZMSG_ERROR;
 		m.u.error.code = ZWE_UNAVAILABLE;
@@ -378,6 +377,24 @@ to_a_error(struct gen *g, uint8_t *p, size_t *len)
 		return 1;
 	}
 	return 0;
+}
+
+/* After B's Hello: the Error ends the exchange (§4.7.1). */
+static int
+to_a_error(struct gen *g, uint8_t *p, size_t *len)
+{
+	(void)p;
+	(void)len;
+	return to_a_error_nth(g, 2);
+}
+
+/* Before any Hello: refused, B's next Hello goes on (issue 6 item 5). */
+static int
+to_a_early_error(struct gen *g, uint8_t *p, size_t *len)
+{
+	(void)p;
+	(void)len;
+	return to_a_error_nth(g, 1);
 }
 
 /* Dropped without effect: not ZRTP, too short, wrong cookie, RTP. */
@@ -649,6 +666,8 @@ static const struct scenario gen_scenarios[] = {
 	    to_a_forged_confirm1, NULL },
 	{ "bad-type-dropped", ANY | X, 0, ANY | X, 0, 29, GEN_SECURE, 0, 0,
 	    to_a_bad_type, NULL },
+	{ "early-error-refused", ANY | X, 0, ANY | X, 0, 26, GEN_SECURE, 0, 0,
+	    to_a_early_error, NULL },
 	/* Failures. */
 	{ "err-peer-error", ANY | X, 0, ANY | X, 0, 26, GEN_FAILED, 0, 0,
 	    to_a_error, NULL },

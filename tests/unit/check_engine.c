@@ -1072,6 +1072,27 @@ START_TEST(test_spoofed_helloack)
 END_TEST
 
 /*
+ * Issue 6, item 5: an Error from an SSRC that is not the peer's, before
+ * the peer's Hello, cannot end the set-up either.
+ */
+START_TEST(test_foreign_error_before_hello)
+{
+	static const uint8_t err[] = {
+		0x50, 0x5a, 0x00, 0x04, 'E', 'r', 'r', 'o', 'r', ' ', ' ', ' ',
+		0x00, 0x00, 0x00, 0xa0
+	};
+	uint8_t p[SIM_PKT_MAX];
+
+	sim_start(&net, 155);
+	sim_inject(&net, 0, p, forge(0x33333333, err, sizeof(err), p));
+	ck_assert(!net.end[0].failed);
+	ck_assert(net.end[0].alert_codes & CODE(ZC_PEER_ERROR));
+	sim_run(&net, 60000);
+	assert_agree();
+}
+END_TEST
+
+/*
  * Issue 6, item 17: one table of stable codes. Every code has a distinct
  * name and a text; every failure code a local error other than success;
  * the §5.9 codes the engine sends come from it.
@@ -1173,6 +1194,7 @@ main(void)
 	tcase_add_test(tc, test_old_version_peer);
 	tcase_add_test(tc, test_forged_confirm_dropped);
 	tcase_add_test(tc, test_spoofed_helloack);
+	tcase_add_test(tc, test_foreign_error_before_hello);
 	tcase_add_test(tc, test_codes_table);
 	tcase_add_test(tc, test_late_hello_hash);
 	tcase_add_test(tc, test_lossy_link);

@@ -7,45 +7,27 @@
 # the cache, its backup and restore. Waits on events (lines on pipes, tmux
 # wait-for), never on time.
 set -u
+. "${srcdir:-.}/tests/system/lib.sh"
 
-B=$(cd "${top_builddir:-.}" && pwd)
-ZRTPD=${ZRTPD:-$B/zrtpd/zrtpd}
-SP=${SOFTPHONE:-$B/tests/system/softphone}
-CTL=${ZRTPCTL:-$B/cli/zrtpctl}
-W=$(mktemp -d /tmp/zrtpctl-test.XXXXXX)
-chmod 700 "$W"
-TMUX_SOCK="$W/tmux.sock"
-FAILS=0
-PIDS=()
-
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
-die() { echo "FAIL: $*"; exit 1; }
-
-cleanup() {
-	local p
-	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$FAILS" -ne 0 ]; then
-		for f in "$W"/*.log; do echo "==> $f"; tail -n 30 "$f"; done
-	fi
-	rm -rf "$W"
-}
-trap cleanup EXIT
+CTL=$(cd "$b" && pwd)/cli/zrtpctl
+TMUX_SOCK=$tmp/tmux.sock
+W=$tmp/ctl
+mkdir -m 700 "$W"
+trap 'tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; cleanup' EXIT INT TERM
 export NO_COLOR=	# colour follows the terminal, as for a person
 unset ZRTPD_SOCKET
 
-S1=$W/d1/ctl.sock
-S2=$W/d2/ctl.sock
-
-# start_daemon N: zrtpd forks once ready, so its return is the wait.
-start_daemon() {
-	mkdir -m 700 "$W/d$1"
-	"$ZRTPD" --state_dir "$W/d$1" --control_socket "$W/d$1/ctl.sock" \
-	    --log_level info 2>>"$W/d$1.log" || die "zrtpd $1 did not start"
-	PIDS+=("$("$CTL" --socket "$W/d$1/ctl.sock" --json status |
-	    jq -r .result.pid)")
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+pass() { echo "ok: $*"; }
+die() {
+	echo "FAIL: $*"
+	for f in "$tmp"/*/log "$tmp"/*.log; do
+		[ -f "$f" ] && { echo "==> $f"; tail -n 20 "$f"; }
+	done
+	exit 1
 }
 
 # run WANT CMD...: run, keep stdout in $W/out and stderr in $W/err, check
@@ -79,7 +61,7 @@ $(cat "$W/out")"
 
 # read_until FD REGEX [DELIM]: the next line (or text up to DELIM: a
 # prompt ends in ": ") on FD matching REGEX, into LINE. The 30 s deadline
-# fails a hung daemon instead of hanging the test.
+# fails a hung program instead of hanging the test.
 read_until() {
 	local end=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$end" ]; do
@@ -90,32 +72,33 @@ read_until() {
 	die "no line matching '$2' in time"
 }
 
-# call [SP_ARGS...]: a call from A (daemon 1) to B (daemon 2), up to the
-# SAS; sets SID1, SID2 (the sessions), SAS and CACHE (A's view).
+S1=$tmp/A/ctl.sock
+S2=$tmp/B/ctl.sock
+
+# call [PHONE_OPTS]: a call from phone A (daemon A) to phone B (daemon B), up to the
+# SAS (lib.sh's phones); sets SID1, SID2 (the sessions), SAS and CACHE
+# (A's view).
 CALLS=0
 call() {
-	local n=$((++CALLS)) pa pb ha hb
-	mkfifo "$W/a$n.in" "$W/a$n.out" "$W/b$n.in" "$W/b$n.out"
-	"$SP" --socket "$S1" --side A --frames 5 --timeout 120 "$@" \
-	    <"$W/a$n.in" >"$W/a$n.out" 2>>"$W/sp.log" &
-	PIDS+=($!)
-	exec {A_IN}>"$W/a$n.in" {A_OUT}<"$W/a$n.out"
-	"$SP" --socket "$S2" --side B --frames 5 --timeout 120 "$@" \
-	    <"$W/b$n.in" >"$W/b$n.out" 2>>"$W/sp.log" &
-	PIDS+=($!)
-	exec {B_IN}>"$W/b$n.in" {B_OUT}<"$W/b$n.out"
-	read_until "$A_OUT" '^offer ([0-9]+) (.*)$'
-	pa=${BASH_REMATCH[1]} ha=${BASH_REMATCH[2]}
-	read_until "$B_OUT" '^offer ([0-9]+) (.*)$'
-	pb=${BASH_REMATCH[1]} hb=${BASH_REMATCH[2]}
-	echo "answer 127.0.0.1 $pb $hb" >&"$A_IN"
-	echo "answer 127.0.0.1 $pa $ha" >&"$B_IN"
-	echo go >&"$A_IN"
-	echo go >&"$B_IN"
-	read_until "$A_OUT" '^secure ([^ ]+) ([^ ]+)$'
-	SAS=${BASH_REMATCH[1]} CACHE=${BASH_REMATCH[2]}
-	read_until "$B_OUT" '^secure ([^ ]+) ([^ ]+)$'
-	[ "${BASH_REMATCH[1]}" = "$SAS" ] || die "the two SAS differ"
+	local n=$((++CALLS)) pa pb ha hb sasb
+	phone pa$n A 3 4 --side A --frames 5 --timeout 60 "$@"
+	phone pb$n B 5 6 --side B --frames 5 --timeout 60 "$@"
+	expect pa$n offer || die "no offer from A"
+	set -- $line
+	pa=$2 ha="$3 $4"
+	expect pb$n offer || die "no offer from B"
+	set -- $line
+	pb=$2 hb="$3 $4"
+	tell pa$n "answer 127.0.0.1 $pb $hb"
+	tell pb$n "answer 127.0.0.1 $pa $ha"
+	tell pa$n go
+	tell pb$n go
+	expect pa$n secure || { show pa$n; die "A not secure"; }
+	SAS=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	CACHE=${line##* }
+	expect pb$n secure || { show pb$n; die "B not secure"; }
+	sasb=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	[ "$sasb" = "$SAS" ] || die "the two SAS differ: $SAS, $sasb"
 	SID1=$(live_session "$S1")
 	SID2=$(live_session "$S2")
 }
@@ -125,16 +108,16 @@ live_session() {
 	    jq -r '[.result.sessions[] | select(.ended == false)][0].session'
 }
 
-# hangup: both softphones quit (their sessions close with them).
+# hangup: both phones quit; their sessions close with their connections.
 hangup() {
-	echo quit >&"$A_IN"
-	echo quit >&"$B_IN"
-	read_until "$A_OUT" '^result '
-	read_until "$B_OUT" '^result '
-	exec {A_IN}>&- {A_OUT}<&- {B_IN}>&- {B_OUT}<&-
+	tell pa$CALLS quit
+	tell pb$CALLS quit
+	expect pa$CALLS result
+	expect pb$CALLS result
+	exec 3>&- 4<&- 5>&- 6<&-
 }
 
-# In a terminal: tmux, its output piped to a FIFO we read as it comes.
+# In a terminal: tmux, its output piped to a FIFO read as it comes.
 term_start() {	# term_start NAME CMD: CMD runs once the pipe is attached
 	mkfifo "$W/$1.pipe"
 	tmux -S "$TMUX_SOCK" new-session -d -s "$1" -x 100 -y 50 \
@@ -149,8 +132,8 @@ term_wait_done() {
 }
 screen() { tmux -S "$TMUX_SOCK" capture-pane -p -J -t "$1" >"$W/out"; }
 
-start_daemon 1
-start_daemon 2
+daemon A
+daemon B
 
 # ---- no daemon, usage, help ----
 run 6 "$CTL" --socket "$W/none.sock" status
@@ -176,11 +159,11 @@ pass "no daemon, usage"
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
     setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null &&
     setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$CTL"; then
-	chmod 711 "$W" "$W/d1"
+	chmod 711 "$tmp" "$tmp/A"
 	run 7 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    "$CTL" --socket "$S1" status
 	has "Join the group root" "$W/err"
-	chmod 700 "$W" "$W/d1"
+	chmod 700 "$tmp" "$tmp/A"
 	pass "permission"
 else
 	echo "note: permission case not run (needs root, nobody and an" \
@@ -308,8 +291,12 @@ jis .result.name Bobby
 pass "verify --challenge in a terminal"
 hangup
 
-# ---- a mismatch: the alarm, never a quiet flag ----
-call
+# ---- a mismatch: the alarm, never a quiet flag (B256: two words) ----
+call --sas B256
+case $SAS in *" "*) ;; *) fail "B256 SAS '$SAS' is not two words" ;; esac
+run 0 "$CTL" --socket "$S1" show "$SID1"
+has "SAS:      $SAS"
+has "Say:      $SAS"
 run 5 "$CTL" --socket "$S1" verify "$SID1" mismatch
 has "SAS MISMATCH"
 has "Someone is actively trying to intercept your call"
@@ -357,8 +344,8 @@ run 0 "$CTL" --socket "$S1" --json cache list
 jis '.result.peers | length' 0
 pass "cache list, show, rename, unverify, forget"
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "$FAILS failure(s)"
+if [ "$fails" -ne 0 ]; then
+	echo "$fails failure(s)"
 	exit 1
 fi
 echo "all zrtpctl system checks passed"

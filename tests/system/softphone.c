@@ -14,9 +14,11 @@
  *                | reply JSON | done SENT RECEIVED | result JSON
  * stdin lines:   answer ADDR PORT HASH|- | go | verdict match|mismatch
  *                | name TEXT | peerhash HASH | quit
+ *
+ * It speaks the control protocol through libzrtpc, as a softphone that
+ * embeds zrtpd would.
  */
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -33,22 +35,23 @@
 
 #include <jansson.h>
 
+#include "zrtpc.h"
+
 #define SP_PAYLOAD	160
 #define SP_MARKER	"ZRTPD-PLAIN-AUDIO"	/* must never be on the wire */
 
 struct sp {
-	int		 ctl, udp, med;	/* control; app-facing; own media */
+	struct zrtpc	*c;		/* the control connection */
+	int		 ctl, udp, med;	/* its fd; app-facing; own media */
 	int		 plain;
 	const char	*call;
 	struct sockaddr_in remote;
 	int		 have_remote;
-	char		 inbuf[1 << 16];
-	size_t		 inlen;
 	char		 side;		/* 'A' or 'B': whose frames we send */
 	const char	*session, *policy, *mode, *role, *kex, *sas;
 	char		 sid[32];
 	int		 app_port;
-	int		 frames, gap_ms, next_id, sending, early;
+	int		 frames, gap_ms, sending, early;
 	uint16_t	 seq;
 	uint32_t	 ssrc;
 	int		 sent, received, bad, reordered, last_seq;
@@ -91,81 +94,41 @@ say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void
-ctl_send(struct sp *p, json_t *req)
-{
-	char *line;
-	size_t len, off = 0;
-	ssize_t n;
-
-	json_object_set_new(req, "id", json_integer(++p->next_id));
-	line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	len = strlen(line);
-	line[len++] = '\n';	/* json_dumps left room: it ends in NUL */
-	while (off < len) {
-		if ((n = write(p->ctl, line + off, len - off)) <= 0)
-			die("control socket: %s", strerror(errno));
-		off += (size_t)n;
-	}
-	free(line);
-}
-
 static void on_event(struct sp *p, json_t *ev);
 
-/* One line from the daemon, or NULL at the deadline. */
-static json_t *
-ctl_read(struct sp *p, int wait_ms)
+/* Every event the library holds, in order. */
+static void
+ctl_events(struct sp *p)
 {
-	struct pollfd pfd = { p->ctl, POLLIN, 0 };
-	char *nl;
-	json_t *j;
-	ssize_t n;
+	struct zrtpc_error err;
+	json_t *ev;
+	int r;
 
-	for (;;) {
-		if ((nl = memchr(p->inbuf, '\n', p->inlen)) != NULL) {
-			*nl = '\0';
-			j = json_loads(p->inbuf, 0, NULL);
-			p->inlen -= (size_t)(nl + 1 - p->inbuf);
-			memmove(p->inbuf, nl + 1, p->inlen);
-			if (j == NULL)
-				die("daemon sent a line that is not JSON");
-			return j;
-		}
-		if (poll(&pfd, 1, wait_ms) <= 0)
-			return NULL;
-		n = read(p->ctl, p->inbuf + p->inlen, sizeof(p->inbuf) - p->inlen);
-		if (n <= 0)
-			die("the daemon closed the control socket");
-		p->inlen += (size_t)n;
+	while ((r = zrtpc_event(p->c, 0, &ev, &err)) == 0) {
+		on_event(p, ev);
+		json_decref(ev);
 	}
+	if (r != ZRTPC_E_TIMEOUT)
+		die("control socket: %s", err.message);
 }
 
-/* A request and its reply; events in between are handled. */
+/* A request ({"cmd": ..., arguments}, taken) and its result; events that
+ * came before the reply are handled first, as they arrived. */
 static json_t *
 ctl_call(struct sp *p, json_t *req)
 {
-	json_t *j, *r;
-	int id;
+	struct zrtpc_error err;
+	char cmd[32];
+	json_t *r;
 
-	ctl_send(p, req);
-	id = p->next_id;
-	while ((j = ctl_read(p, 10000)) != NULL) {
-		if (json_object_get(j, "event") != NULL) {
-			on_event(p, j);
-			json_decref(j);
-			continue;
-		}
-		if (json_integer_value(json_object_get(j, "id")) != id)
-			die("reply to another request");
-		if (!json_is_true(json_object_get(j, "ok")))
-			die("%s", json_dumps(json_object_get(j, "error"),
-			    JSON_COMPACT));
-		r = json_incref(json_object_get(j, "result"));
-		json_decref(j);
-		return r;
-	}
-	die("no reply from the daemon");
+	snprintf(cmd, sizeof(cmd), "%s",
+	    json_string_value(json_object_get(req, "cmd")));
+	json_object_del(req, "cmd");
+	if (zrtpc_request(p->c, cmd, req, 10000, &r, &err) != 0)
+		die("%s: %s: %s", cmd, err.code, err.message);
+	json_decref(req);
+	ctl_events(p);
+	return r;
 }
 
 static void
@@ -324,8 +287,6 @@ open_session(struct sp *p)
 	socklen_t alen = sizeof(a);
 	json_t *req, *r;
 
-	ctl_call(p, json_pack("{s:s, s:[i], s:s}", "cmd", "hello", "versions",
-	    1, "client", "softphone"));
 	req = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "session_create",
 	    "label", p->call != NULL ? "video" : "audio", "mode", p->mode,
 	    "policy", p->policy);
@@ -515,12 +476,11 @@ int
 main(int argc, char **argv)
 {
 	static struct sp p;
-	struct sockaddr_un sun;
+	struct zrtpc_error err;
 	struct pollfd pfd[4];
 	char line[512];
 	size_t linelen = 0;
 	uint64_t now;
-	json_t *j;
 
 	p.frames = 50;
 	p.gap_ms = 20;
@@ -536,12 +496,10 @@ main(int argc, char **argv)
 		p.med = udp_loopback(&mp);
 		say("offer %d - -", mp);
 	} else {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p.session);
-		if ((p.ctl = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-		    connect(p.ctl, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-			die("%s: %s", p.session, strerror(errno));
+		/* libzrtpc runs the hello (version 1). */
+		if (zrtpc_open(p.session, "softphone", 10000, &p.c, &err) != 0)
+			die("%s: %s", p.session, err.message);
+		p.ctl = zrtpc_fd(p.c);
 		open_session(&p);
 	}
 	for (;;) {
@@ -580,12 +538,8 @@ main(int argc, char **argv)
 			if (linelen == sizeof(line) - 1)
 				die("stdin line too long");
 		}
-		if (pfd[1].revents & POLLIN)
-			while ((j = ctl_read(&p, 0)) != NULL) {
-				if (json_object_get(j, "event") != NULL)
-					on_event(&p, j);
-				json_decref(j);
-			}
+		if (pfd[1].revents & (POLLIN | POLLHUP))
+			ctl_events(&p);
 		if (strcmp(p.mode, "keys") == 0 && !p.plain) {
 			if (pfd[2].revents & POLLIN)
 				forward(&p, p.udp);

@@ -64,8 +64,9 @@ zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 		return;
 	}
 	s->n.rtp_in++;
-	if (!s->srtp_open || !s->secure_reported) {
-		if (zd_session_effective_require(s) || s->srtp_open ||
+	/* Keyed media flows at once; only the report waits for the disk. */
+	if (!s->srtp_open) {
+		if (zd_session_effective_require(s) || s->keys_ready ||
 		    !s->started) {
 			s->n.clear_dropped++;
 			return;
@@ -124,9 +125,7 @@ zd_relay_from_wire(struct zd_session *s, uint8_t *p, size_t len)
 		zs_srtp_ok(s->zs, zd_now_ms());
 		zd_session_drain(s);
 	}
-	if (!s->secure_reported)
-		s->n.clear_dropped++;
-	else if (zd_session_send_app(s, p, len) > 0)
+	if (zd_session_send_app(s, p, len) > 0)
 		s->n.rtp_out++;
 	return 1;
 }

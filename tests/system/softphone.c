@@ -44,6 +44,7 @@ struct sp {
 	struct zrtpc	*c;		/* the control connection */
 	int		 ctl, udp, med;	/* its fd; app-facing; own media */
 	int		 plain;
+	int		 probe_pattern;	/* bzpeer's frames: byte i = seq + i */
 	const char	*call;
 	struct sockaddr_in remote;
 	int		 have_remote;
@@ -191,10 +192,10 @@ send_frame(struct sp *p)
 		pkt[4 + i] = (uint8_t)(((uint32_t)seq * 160) >> (24 - 8 * i));
 		pkt[8 + i] = (uint8_t)(p->ssrc >> (24 - 8 * i));
 	}
-	n = snprintf((char *)pkt + 12, SP_PAYLOAD, "%s %c #%05u ", SP_MARKER,
-	    p->side, seq);
+	n = p->probe_pattern ? 0 : snprintf((char *)pkt + 12, SP_PAYLOAD,
+	    "%s %c #%05u ", SP_MARKER, p->side, seq);
 	for (i = 12 + n; i < 12 + SP_PAYLOAD; i++)
-		pkt[i] = (uint8_t)(seq + i);
+		pkt[i] = (uint8_t)(seq + i - (p->probe_pattern ? 12 : 0));
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
 	to.sin_port = htons((uint16_t)p->app_port);
@@ -223,14 +224,14 @@ recv_frame(struct sp *p, int fd)
 		return;
 	}
 	seq = pkt[2] << 8 | pkt[3];
-	k = snprintf(want, sizeof(want), "%s %c #%05u ", SP_MARKER,
-	    p->side == 'A' ? 'B' : 'A', seq);
+	k = p->probe_pattern ? 0 : snprintf(want, sizeof(want), "%s %c #%05u ",
+	    SP_MARKER, p->side == 'A' ? 'B' : 'A', seq);
 	if (memcmp(pkt + 12, want, (size_t)k) != 0) {
 		p->bad++;
 		return;
 	}
 	for (i = 12 + k; i < 12 + SP_PAYLOAD; i++)
-		if (pkt[i] != (uint8_t)(seq + i)) {
+		if (pkt[i] != (uint8_t)(seq + i - (p->probe_pattern ? 12 : 0))) {
 			p->bad++;
 			return;
 		}
@@ -434,6 +435,10 @@ parse_args(struct sp *p, int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--plain") == 0) {
 			p->plain = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--probe-pattern") == 0) {
+			p->probe_pattern = 1;
 			continue;
 		}
 		if (v == NULL)

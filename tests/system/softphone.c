@@ -408,6 +408,9 @@ finish(struct sp *p)
 	}
 	show = ctl_call(p, json_pack("{s:s, s:s}", "cmd", "session_show",
 	    "session", p->sid));
+	/* Hang up before saying so: the session is gone when we report. */
+	json_decref(ctl_call(p, json_pack("{s:s, s:s}", "cmd",
+	    "session_close", "session", p->sid)));
 	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:O, s:O}",
 	    "security", json_string_value(json_object_get(show, "security")),
 	    "sas", p->sas_text, "cache", p->cache, "sent", p->sent,

@@ -176,8 +176,11 @@ vfail(struct ctl *x, int exit, const char *code, const char *hint,
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (x->json) {
-		o = json_pack("{sbsis{ssssss?}}", "ok", 0, "exit", exit, "error",
-		    "code", code, "message", msg, "hint", hint);
+		o = json_pack("{sbsis{ssss}}", "ok", 0, "exit", exit, "error",
+		    "code", code, "message", msg);
+		if (o != NULL && hint != NULL)
+			json_object_set_new(json_object_get(o, "error"), "hint",
+			    json_string(hint));
 		if (o != NULL)
 			json_line(o);
 		json_decref(o);

@@ -592,3 +592,215 @@ zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN])
 	return zcache_exec_zid(c, "DELETE FROM peers WHERE zid = ?1", zid,
 	    NULL);
 }
+
+static int
+zcache_count(sqlite3 *db, const char *sql, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		*n = sqlite3_column_int64(st, 0);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+zcache_write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ZE_INVAL;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+zcache_backup(struct zcache *c, int fd, int64_t *bytes, int *peers)
+{
+	sqlite3_int64 size = 0;
+	unsigned char *img = NULL;
+	int64_t n = 0;
+	int r = ZE_INVAL;
+
+	/* One read transaction: the count and the image agree. */
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return ZE_INVAL;
+	if (zcache_count(c->db, "SELECT count(*) FROM peers", &n) != 0 ||
+	    (img = sqlite3_serialize(c->db, "main", &size, 0)) == NULL)
+		goto out;
+	if ((r = zcache_write_all(fd, img, (size_t)size)) != 0)
+		goto out;
+	*bytes = size;
+	*peers = (int)n;
+out:
+	if (img != NULL) {
+		zwipe(img, (size_t)size);
+		sqlite3_free(img);
+	}
+	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	return r;
+}
+
+/* The image in fd, whole, into a buffer of our own (at most the bound). */
+static int
+zcache_read_image(int fd, unsigned char **out, size_t *len, char *err,
+    size_t err_len)
+{
+	unsigned char *buf = NULL, *nb;
+	size_t cap = 0, n = 0;
+	ssize_t k;
+
+	for (;;) {
+		if (n == cap) {
+			if (cap == ZCACHE_IMAGE_MAX) {
+				snprintf(err, err_len, "larger than %d bytes",
+				    ZCACHE_IMAGE_MAX);
+				goto fail;
+			}
+			cap = cap == 0 ? 65536 : cap * 2;
+			if ((nb = malloc(cap)) == NULL) {
+				snprintf(err, err_len, "out of memory");
+				goto fail;
+			}
+			if (n > 0)
+				memcpy(nb, buf, n);
+			if (buf != NULL) {
+				zwipe(buf, n);
+				free(buf);
+			}
+			buf = nb;
+		}
+		if ((k = read(fd, buf + n, cap - n)) < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(err, err_len, "reading it: %s", strerror(errno));
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+fail:
+	if (buf != NULL) {
+		zwipe(buf, n);
+		free(buf);
+	}
+	return ZE_INVAL;
+}
+
+/* Every check an image passes before it replaces anything. */
+static int
+zcache_check_image(struct zcache *c, uint8_t zid[ZRTP_ZID_LEN], char *err,
+    size_t err_len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *why = "integrity check failed";
+	int64_t schema = 0, bad = 1;
+	int r = ZE_INVAL;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA img.integrity_check(1)", -1,
+	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW ||
+	    sqlite3_column_text(st, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	why = "not a zrtpd cache of schema 2";
+	if (zcache_count(c->db, "SELECT value FROM img.meta WHERE key = "
+	    "'schema'", &schema) != 0 || schema != ZCACHE_SCHEMA_VERSION)
+		goto out;
+	why = "no ZID of its own";
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM img.meta WHERE key = "
+	    "'zid' AND typeof(value) = 'blob' AND length(value) = 12", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	memcpy(zid, sqlite3_column_blob(st, 0), ZRTP_ZID_LEN);
+	why = "rows this schema does not allow";
+	if (zcache_count(c->db, "SELECT count(*) FROM img.peers WHERE "
+	    "typeof(zid) != 'blob' OR length(zid) != 12 OR "
+	    "(rs1 IS NOT NULL AND (typeof(rs1) != 'blob' OR length(rs1) != 32)) "
+	    "OR (rs2 IS NOT NULL AND (typeof(rs2) != 'blob' OR "
+	    "length(rs2) != 32)) OR (pbxsecret IS NOT NULL AND "
+	    "(typeof(pbxsecret) != 'blob' OR length(pbxsecret) != 32)) OR "
+	    "length(name) >= 128", &bad) != 0 || bad != 0)
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		snprintf(err, err_len, "%s", why);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+zcache_restore(struct zcache *c, int fd, int *peers, char *err,
+    size_t err_len)
+{
+	uint8_t zid[ZRTP_ZID_LEN];
+	unsigned char *img = NULL;
+	size_t len = 0;
+	int64_t n = 0;
+	int attached = 0, r;
+
+	if ((r = zcache_read_image(fd, &img, &len, err, err_len)) != 0)
+		return r;
+	r = ZE_INVAL;
+	if (len < 100 || memcmp(img, "SQLite format 3", 16) != 0) {
+		snprintf(err, err_len, "not an SQLite database");
+		goto out;
+	}
+	/* An image of a WAL file opens in memory as a rollback one. */
+	if (img[18] == 2 && img[19] == 2)
+		img[18] = img[19] = 1;
+	if (sqlite3_exec(c->db, "ATTACH ':memory:' AS img", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "%s", sqlite3_errmsg(c->db));
+		goto out;
+	}
+	attached = 1;
+	if (sqlite3_deserialize(c->db, "img", img, (sqlite3_int64)len,
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_READONLY) != SQLITE_OK) {
+		snprintf(err, err_len, "not an SQLite database");
+		goto out;
+	}
+	if ((r = zcache_check_image(c, zid, err, err_len)) != 0)
+		goto out;
+	/* Deferred: IMMEDIATE would lock the read-only image as well. */
+	if (sqlite3_exec(c->db, "BEGIN;"
+	    "DELETE FROM main.peers; DELETE FROM main.meta;"
+	    "INSERT INTO main.meta (key, value) SELECT key, value FROM img.meta;"
+	    "INSERT INTO main.peers (zid, rs1, rs1_expires, rs2, rs2_expires, "
+	    "verified, pbxsecret, name, first_seen, last_seen) SELECT zid, rs1, "
+	    "rs1_expires, rs2, rs2_expires, verified, pbxsecret, name, "
+	    "first_seen, last_seen FROM img.peers;"
+	    "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "%s", sqlite3_errmsg(c->db));
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		r = ZE_CACHE;
+		goto out;
+	}
+	memcpy(c->zid, zid, ZRTP_ZID_LEN);
+	zcache_count(c->db, "SELECT count(*) FROM main.peers", &n);
+	*peers = (int)n;
+	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+out:
+	if (attached)
+		sqlite3_exec(c->db, "DETACH img", NULL, NULL, NULL);
+	zwipe(img, len);
+	free(img);
+	return r;
+}

@@ -67,4 +67,21 @@ int	zcache_set_pbx(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 int	zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    int verified);
 
+/*
+ * A consistent image of the whole cache (every secret: it goes only to a
+ * descriptor an admin client passed) written to fd; the bytes written
+ * and the number of peers. The copy in memory is wiped.
+ */
+int	zcache_backup(struct zcache *c, int fd, int64_t *bytes, int *peers);
+/*
+ * Replace the whole cache with the image read from fd (at most
+ * ZCACHE_IMAGE_MAX bytes), checked before anything changes: SQLite's
+ * integrity check, schema 2, a ZID of its own, rows this schema allows.
+ * One transaction; our ZID becomes the image's. err says why an image is
+ * refused.
+ */
+#define ZCACHE_IMAGE_MAX	(64 * 1024 * 1024)
+int	zcache_restore(struct zcache *c, int fd, int *peers, char *err,
+	    size_t err_len);
+
 #endif

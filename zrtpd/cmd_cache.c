@@ -1,16 +1,19 @@
 /*
  * The cache commands of the control protocol: list, show, rename, forget,
- * the V flag's clearing and a session's peer name. The cache is touched
- * only on the cache thread; a secret value is never put in a reply.
+ * the V flag's clearing, a session's peer name, backup and restore. The
+ * cache is touched only on the cache thread; a secret value is never put
+ * in a reply (a backup goes to the descriptor an admin client passed).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "daemon.h"
+#include "log.h"
 #include "session.h"
 
 struct zd_match {
@@ -364,6 +367,107 @@ cmd_sas_clear(struct zd_conn *cn, json_t *id, json_t *req)
 	zd_cache_cmd_submit(cc);
 }
 
+static void
+backup_run(struct zd_cache_cmd *cc)
+{
+	int64_t bytes = 0;
+	int peers = 0;
+
+	if (zcache_backup(cc->cache, cc->fd, &bytes, &peers) != 0) {
+		cc->err_code = "cache";
+		snprintf(cc->err, sizeof(cc->err), "the backup could not be "
+		    "written to the descriptor");
+		return;
+	}
+	cc->result = json_pack("{s:I, s:i}", "bytes", (json_int_t)bytes,
+	    "peers", peers);
+}
+
+/* The descriptor passed with the request, or a bad_request. */
+static int
+zd_cmd_fd(struct zd_conn *cn, json_t *id, const char *cmd)
+{
+	int fd = zd_conn_take_fd(cn);
+
+	if (fd < 0)
+		zd_cmd_error(cn, id, "bad_request", "%s needs a file "
+		    "descriptor passed with the request (SCM_RIGHTS)", cmd);
+	return fd;
+}
+
+static void
+cmd_cache_backup(struct zd_conn *cn, json_t *id, json_t *req)
+{
+	struct zd_cache_cmd *cc;
+	int fd;
+
+	(void)req;
+	if ((fd = zd_cmd_fd(cn, id, "cache_backup")) < 0)
+		return;
+	if ((cc = zd_cache_cmd_new(cn, id, backup_run)) == NULL) {
+		close(fd);
+		return;
+	}
+	cc->fd = fd;
+	zlog(LOG_NOTICE, "control: uid %ld takes a backup of the cache",
+	    (long)zd_conn_uid(cn));
+	zd_cache_cmd_submit(cc);
+}
+
+static void
+restore_run(struct zd_cache_cmd *cc)
+{
+	char why[96];
+	int peers = 0;
+
+	if (zcache_restore(cc->cache, cc->fd, &peers, why, sizeof(why)) != 0) {
+		cc->err_code = "cache";
+		snprintf(cc->err, sizeof(cc->err), "the image is refused, "
+		    "nothing changed: %s", why);
+		return;
+	}
+	cc->result = json_pack("{s:i}", "peers", peers);
+}
+
+/* The restored cache's ZID is ours from now on. */
+static void
+restore_after(struct zd_cache_cmd *cc)
+{
+	struct zd *d = zd_conn_daemon(cc->cn);
+	char hex[2 * ZRTP_ZID_LEN + 1];
+
+	memcpy(d->zid, zcache_zid(d->cache), ZRTP_ZID_LEN);
+	zd_hex(d->zid, ZRTP_ZID_LEN, hex);
+	zlog(LOG_NOTICE, "cache restored by uid %ld: ZID %.8s...",
+	    (long)zd_conn_uid(cc->cn), hex);
+	json_object_set_new(cc->result, "zid", json_string(hex));
+}
+
+static void
+cmd_cache_restore(struct zd_conn *cn, json_t *id, json_t *req)
+{
+	struct zd_cache_cmd *cc;
+	int fd;
+
+	(void)req;
+	if ((fd = zd_cmd_fd(cn, id, "cache_restore")) < 0)
+		return;
+	/* The ZID may change under a live session: none may exist. */
+	if (zd_conn_daemon(cn)->nsessions > 0) {
+		close(fd);
+		zd_cmd_error(cn, id, "busy", "%u session(s) exist: restore "
+		    "once they are closed", zd_conn_daemon(cn)->nsessions);
+		return;
+	}
+	if ((cc = zd_cache_cmd_new(cn, id, restore_run)) == NULL) {
+		close(fd);
+		return;
+	}
+	cc->fd = fd;
+	cc->after = restore_after;
+	zd_cache_cmd_submit(cc);
+}
+
 const struct zd_cmd zd_cache_cmds[] = {
 	{ "cache_list", ZD_ACCESS_READ, "", cmd_cache_list },
 	{ "cache_show", ZD_ACCESS_READ, "zid", cmd_cache_show },
@@ -371,5 +475,7 @@ const struct zd_cmd zd_cache_cmds[] = {
 	{ "cache_forget", ZD_ACCESS_CONTROL, "zid", cmd_cache_forget },
 	{ "sas_clear", ZD_ACCESS_CONTROL, "session zid", cmd_sas_clear },
 	{ "session_name", ZD_ACCESS_READ, "session name", cmd_session_name },
+	{ "cache_backup", ZD_ACCESS_ADMIN, "", cmd_cache_backup },
+	{ "cache_restore", ZD_ACCESS_ADMIN, "", cmd_cache_restore },
 	{ NULL, 0, NULL, NULL },
 };

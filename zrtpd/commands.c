@@ -345,6 +345,8 @@ zd_cache_cmd_done(struct zd_job *j)
 	}
 	json_decref(cc->result);
 	json_decref(cc->id);
+	if (cc->fd >= 0)
+		close(cc->fd);
 	free(cc);
 	/* Resume first: the job still holds the connection alive. */
 	if (!zd_conn_dead(cn))
@@ -367,6 +369,7 @@ zd_cache_cmd_new(struct zd_conn *cn, json_t *id, zd_cache_cmd_fn run)
 	cc->id = json_incref(id);
 	cc->cache = zd_conn_daemon(cn)->cache;
 	cc->run = run;
+	cc->fd = -1;
 	return cc;
 }
 

@@ -59,6 +59,7 @@ struct zd_cache_cmd {
 	char		 prefix[2 * ZRTP_ZID_LEN + 1];
 	char		 name[ZCACHE_NAME_MAX];
 	int		 flag;
+	int		 fd;		/* passed with the request, or -1 */
 	/* Outputs: result, or err_code and err. */
 	uint8_t		 zid[ZRTP_ZID_LEN];
 	json_t		*result;

@@ -4,6 +4,8 @@
  * ZD_LINE_MAX, and writing replies and events into a queue no longer
  * than ZD_OUTQ_MAX: a client that stops reading is dropped, never waited
  * for. A line is handed to commands.c; nothing here judges a command.
+ * Input is read with recvmsg() so that a descriptor passed with a request
+ * (SCM_RIGHTS: cache_backup, cache_restore) is kept, one at a time.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "commands.h"
 #include "control.h"
@@ -28,7 +31,10 @@
 struct zd_conn {
 	TAILQ_ENTRY(zd_conn)	 link;
 	struct zd_control	*ctl;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* output; input is ours: */
+	struct event		*rev;		/* readable */
+	struct evbuffer		*in;		/* bytes not yet a line */
+	int			 passed_fd;	/* SCM_RIGHTS, not yet taken */
 	uid_t			 uid;
 	gid_t			 gid;
 	pid_t			 pid;
@@ -115,6 +121,12 @@ zd_access_of(const struct zd_config *c, uid_t uid, gid_t gid)
 static void
 zd_conn_free(struct zd_conn *cn)
 {
+	if (cn->rev != NULL)
+		event_free(cn->rev);
+	if (cn->in != NULL)
+		evbuffer_free(cn->in);
+	if (cn->passed_fd >= 0)
+		close(cn->passed_fd);
 	bufferevent_free(cn->bev);
 	json_decref(cn->sub_sessions);
 	json_decref(cn->sub_events);
@@ -143,6 +155,7 @@ zd_conn_close(struct zd_conn *cn, const char *why)
 	    (long)cn->uid, why);
 	TAILQ_REMOVE(&cn->ctl->conns, cn, link);
 	bufferevent_disable(cn->bev, EV_READ | EV_WRITE);
+	event_del(cn->rev);
 	zd_sessions_conn_gone(cn->ctl->d, cn);
 	if (cn->jobs == 0)
 		event_base_once(cn->ctl->d->base, -1, EV_TIMEOUT, zd_conn_reap,
@@ -296,15 +309,26 @@ zd_json_wipe(json_t *v)
 			zd_json_wipe(x);
 }
 
-static void zd_conn_readable(struct bufferevent *bev, void *arg);
+static void zd_conn_lines(struct zd_conn *cn);
 
 /* An async command finished: take the lines that waited behind it. */
 void
 zd_conn_resume(struct zd_conn *cn)
 {
 	cn->busy = 0;
-	if (!cn->dead)
-		zd_conn_readable(cn->bev, cn);
+	if (!cn->dead) {
+		event_add(cn->rev, NULL);
+		zd_conn_lines(cn);
+	}
+}
+
+int
+zd_conn_take_fd(struct zd_conn *cn)
+{
+	int fd = cn->passed_fd;
+
+	cn->passed_fd = -1;
+	return fd;
 }
 
 void
@@ -326,10 +350,9 @@ zd_conn_set_hello(struct zd_conn *cn)
 }
 
 static void
-zd_conn_readable(struct bufferevent *bev, void *arg)
+zd_conn_lines(struct zd_conn *cn)
 {
-	struct zd_conn *cn = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = cn->in;
 	struct evbuffer_ptr eol;
 	size_t len;
 	char *line;
@@ -363,6 +386,68 @@ zd_conn_readable(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * Descriptors that came with the bytes: the newest is kept for the next
+ * command that takes one, any other closed at once.
+ */
+static void
+zd_conn_fds(struct zd_conn *cn, struct msghdr *msg)
+{
+	struct cmsghdr *h;
+	size_t i, n;
+	int fd;
+
+	for (h = CMSG_FIRSTHDR(msg); h != NULL; h = CMSG_NXTHDR(msg, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (cn->passed_fd >= 0)
+				close(cn->passed_fd);
+			cn->passed_fd = fd;
+		}
+	}
+}
+
+static void
+zd_conn_recv(evutil_socket_t fd, short what, void *arg)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	struct zd_conn *cn = arg;
+	char buf[16384];
+	struct msghdr msg;
+	struct iovec iov = { buf, sizeof(buf) };
+	ssize_t n;
+
+	(void)what;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		zd_conn_close(cn, "connection closed");
+		return;
+	}
+	zd_conn_fds(cn, &msg);
+	if ((msg.msg_flags & MSG_CTRUNC) != 0)
+		zlog(LOG_WARNING, "control: pid %ld: passed descriptors "
+		    "beyond one dropped", (long)cn->pid);
+	evbuffer_add(cn->in, buf, (size_t)n);
+	zd_conn_lines(cn);
+	/* Held behind a cache job: stop reading until it resumes us. */
+	if (!cn->dead && cn->busy &&
+	    evbuffer_get_length(cn->in) > 4 * ZD_LINE_MAX)
+		event_del(cn->rev);
+}
+
 static void
 zd_conn_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -394,14 +479,22 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 	cn->gid = cred.gid;
 	cn->pid = cred.pid;
 	cn->access = zd_access_of(&c->d->cfg, cred.uid, cred.gid);
+	cn->passed_fd = -1;
 	if ((cn->bev = bufferevent_socket_new(c->d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
 		free(cn);
 		return;
 	}
-	bufferevent_setcb(cn->bev, zd_conn_readable, NULL, zd_conn_event, cn);
-	bufferevent_enable(cn->bev, EV_READ | EV_WRITE);
+	/* The bufferevent writes; reading is recvmsg()'s (descriptors). */
+	if ((cn->in = evbuffer_new()) == NULL || (cn->rev = event_new(
+	    c->d->base, fd, EV_READ | EV_PERSIST, zd_conn_recv, cn)) == NULL ||
+	    event_add(cn->rev, NULL) != 0) {
+		zd_conn_free(cn);
+		return;
+	}
+	bufferevent_setcb(cn->bev, NULL, NULL, zd_conn_event, cn);
+	bufferevent_enable(cn->bev, EV_WRITE);
 	TAILQ_INSERT_TAIL(&c->conns, cn, link);
 	zlog(LOG_INFO, "control: pid %ld uid %ld connected (%s)",
 	    (long)cn->pid, (long)cn->uid, zd_access_name(cn->access));

@@ -50,6 +50,9 @@ void	zd_conn_resume(struct zd_conn *cn);
 void	zd_conn_job_start(struct zd_conn *cn);
 void	zd_conn_job_done(struct zd_conn *cn);
 int	zd_conn_dead(const struct zd_conn *cn);
+/* The descriptor passed with a request (SCM_RIGHTS), now the caller's to
+ * close; -1 when none came. */
+int	zd_conn_take_fd(struct zd_conn *cn);
 int	zd_conn_hello_done(const struct zd_conn *cn);
 void	zd_conn_set_hello(struct zd_conn *cn);
 /* Wipe every string of a JSON value in place (keys before freeing). */

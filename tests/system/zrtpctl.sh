@@ -117,6 +117,21 @@ hangup() {
 	exec 3>&- 4<&- 5>&- 6<&-
 }
 
+# hangup_closed: hang up, and wait until daemon A has closed its session
+# (a watcher subscribed before the hang-up exits on the "closed" event).
+hangup_closed() {
+	local w
+	mkfifo "$W/closed$CALLS"
+	"$CTL" --socket "$S1" watch "$SID1" --until closed \
+	    >"$W/closed$CALLS" &
+	w=$!
+	exec {CW}<"$W/closed$CALLS"
+	read_until "$CW" 'Watching'
+	hangup
+	wait "$w" || fail "watch --until closed exited $?"
+	exec {CW}<&-
+}
+
 # In a terminal: tmux, its output piped to a FIFO read as it comes.
 term_start() {	# term_start NAME CMD: CMD runs once the pipe is attached
 	mkfifo "$W/$1.pipe"
@@ -309,6 +324,15 @@ run 0 "$CTL" --socket "$S2" verify "$SID2" later
 has "Not verified yet"
 pass "mismatch alarm"
 
+# A backup while a call is up; a restore is refused until it ends.
+run 0 "$CTL" --socket "$S1" cache backup "$W/backup1"
+has "(mode 0600)"
+[ "$(stat -c %a "$W/backup1")" = 600 ] || fail "backup mode is not 0600"
+run 1 "$CTL" --socket "$S1" cache backup "$W/backup1"
+has "never overwrites" "$W/err"
+run 1 "$CTL" --socket "$S1" --json cache restore "$W/backup1" --yes
+jis .error.code busy
+
 # ---- the cache ----
 zid=$("$CTL" --socket "$S1" --json show "$SID1" | jq -r .result.peer.zid)
 short=${zid:0:8}
@@ -328,7 +352,7 @@ jis .result.name Robert
 run 8 "$CTL" --socket "$S1" cache show ffff0000
 has "zrtpctl cache list" "$W/err"
 run 0 "$CTL" --socket "$S1" cache unverify "$short"
-hangup
+hangup_closed
 # A name the daemon takes (it refuses C0 controls) holding a C1 CSI and
 # a right-to-left override reaches no terminal raw.
 run 2 "$CTL" --socket "$S1" cache rename "$short" $'Eve\e[2J\a'
@@ -343,6 +367,27 @@ run 0 "$CTL" --socket "$S1" cache forget "$short" --yes
 run 0 "$CTL" --socket "$S1" --json cache list
 jis '.result.peers | length' 0
 pass "cache list, show, rename, unverify, forget"
+
+# ---- backup and restore: the descriptor passed, images checked ----
+our_zid=$("$CTL" --socket "$S1" --json status | jq -r .result.zid)
+run 0 "$CTL" --socket "$S1" --json cache backup "$W/backup2"
+jis .result.peers 0
+head -c 3000 "$W/backup1" >"$W/truncated"
+run 1 "$CTL" --socket "$S1" cache restore "$W/truncated" --yes
+has "the image is refused, nothing changed" "$W/err"
+echo "not a cache" >"$W/garbage"
+run 1 "$CTL" --socket "$S1" --json cache restore "$W/garbage" --yes
+jis .error.code cache
+run 2 "$CTL" --socket "$S1" cache restore "$W/backup1" </dev/null
+run 0 "$CTL" --socket "$S1" cache restore "$W/backup1" --yes
+has "Restored the cache"
+run 0 "$CTL" --socket "$S1" --json cache list
+jis '.result.peers | length' 1
+jis '.result.peers[0].zid' "$zid"
+jis '.result.peers[0].name' Bobby	# as it was at the backup
+run 0 "$CTL" --socket "$S1" --json status
+jis .result.zid "$our_zid"
+pass "cache backup and restore"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)"

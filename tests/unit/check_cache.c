@@ -471,6 +471,85 @@ START_TEST(test_side_files_private)
 }
 END_TEST
 
+/*
+ * A backup written to a descriptor restores into another cache: its rows,
+ * name and secrets, and its ZID become ours. Damaged, truncated and
+ * foreign images are refused and change nothing.
+ */
+START_TEST(test_backup_restore)
+{
+	char img[128], other[128], bad[128], err[128], before[512], after[512];
+	uint8_t zid_a[ZRTP_ZID_LEN];
+	struct zs_cache_entry e;
+	struct zcache *c, *d;
+	int64_t bytes = 0;
+	int fd, peers = -1;
+	FILE *f;
+
+	c = open_ok();
+	store(c, 0x11, -1, 1, 0x22, -1, 1, 100);
+	ck_assert_int_eq(zcache_rename(c, peer, "alice"), 0);
+	memcpy(zid_a, zcache_zid(c), ZRTP_ZID_LEN);
+	snprintf(img, sizeof(img), "%s/backup", dir);
+	fd = open(img, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(zcache_backup(c, fd, &bytes, &peers), 0);
+	close(fd);
+	ck_assert_int_eq(peers, 1);
+	ck_assert_int_gt(bytes, 0);
+	zcache_close(c);
+
+	/* Another installation: its own ZID, no peer. */
+	snprintf(other, sizeof(other), "%s/other.db", dir);
+	memcpy(path, other, sizeof(path));
+	d = open_ok();
+	ck_assert_mem_ne(zcache_zid(d), zid_a, ZRTP_ZID_LEN);
+	/* Refused images change nothing. */
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	ck_assert_ptr_nonnull(f = fopen(bad, "w"));
+	fputs("not a database at all, not even close to one", f);
+	fclose(f);
+	fd = open(bad, O_RDONLY);
+	ck_assert_int_ne(zcache_restore(d, fd, &peers, err, sizeof(err)), 0);
+	close(fd);
+	ck_assert_int_eq(truncate(img, 4096), 0);
+	fd = open(img, O_RDONLY);
+	ck_assert_int_ne(zcache_restore(d, fd, &peers, err, sizeof(err)), 0);
+	close(fd);
+	ck_assert_int_eq(zcache_load(d, peer, 1, &e), 0);
+	ck_assert_int_eq(e.found, 0);
+	ck_assert_mem_ne(zcache_zid(d), zid_a, ZRTP_ZID_LEN);
+	zcache_close(d);
+
+	/* The whole image again, restored. */
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	c = open_ok();
+	row_text(before, sizeof(before));
+	ck_assert_int_eq(unlink(img), 0);
+	fd = open(img, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(zcache_backup(c, fd, &bytes, &peers), 0);
+	close(fd);
+	zcache_close(c);
+	memcpy(path, other, sizeof(path));
+	d = open_ok();
+	fd = open(img, O_RDONLY);
+	ck_assert_msg(zcache_restore(d, fd, &peers, err, sizeof(err)) == 0,
+	    "%s", err);
+	close(fd);
+	ck_assert_int_eq(peers, 1);
+	ck_assert_mem_eq(zcache_zid(d), zid_a, ZRTP_ZID_LEN);
+	ck_assert_int_eq(zcache_load(d, peer, 1, &e), 0);
+	ck_assert(e.found && e.rs1_valid && e.rs2_valid && e.verified);
+	zcache_close(d);
+	row_text(after, sizeof(after));
+	ck_assert_str_eq(before, after);
+	/* And the restored file opens as ours with that ZID. */
+	d = open_ok();
+	ck_assert_mem_eq(zcache_zid(d), zid_a, ZRTP_ZID_LEN);
+	zcache_close(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -490,6 +569,7 @@ main(void)
 	tcase_add_test(tc, test_directory_refused);
 	tcase_add_test(tc, test_side_files_refused);
 	tcase_add_test(tc, test_side_files_private);
+	tcase_add_test(tc, test_backup_restore);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -79,6 +79,44 @@ zd_no_core_dumps(void)
 }
 
 /*
+ * Descriptors for every session the limit allows: a relay-mode session
+ * holds two sockets (media and application). The soft limit goes up to
+ * what is needed, as far as the hard limit allows; a hard limit too low
+ * for max_sessions stops the daemon now, not at the N-th session_create.
+ */
+#define ZD_FDS_PER_SESSION	2
+#define ZD_FDS_RESERVE		128	/* control clients, cache, loop */
+
+static void
+zd_fd_limit(const struct zd_config *c)
+{
+	rlim_t need = (rlim_t)c->max_sessions * ZD_FDS_PER_SESSION +
+	    ZD_FDS_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		zd_die("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		zd_die("max_sessions %u needs %llu file descriptors (%d per "
+		    "session and %d more) but the hard limit is %llu: raise "
+		    "it (ulimit -Hn, LimitNOFILE= in systemd) or lower "
+		    "max_sessions to %llu", c->max_sessions,
+		    (unsigned long long)need, ZD_FDS_PER_SESSION,
+		    ZD_FDS_RESERVE, (unsigned long long)rl.rlim_max,
+		    rl.rlim_max > ZD_FDS_RESERVE ? (unsigned long long)
+		    ((rl.rlim_max - ZD_FDS_RESERVE) / ZD_FDS_PER_SESSION) : 0);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		zd_die("cannot raise the descriptor limit to %llu for "
+		    "max_sessions %u: %s", (unsigned long long)need,
+		    c->max_sessions, strerror(errno));
+	zlog(LOG_INFO, "descriptor limit raised to %llu for %u sessions",
+	    (unsigned long long)need, c->max_sessions);
+}
+
+/*
  * Background: the parent stays until the child is ready or failed, so the
  * one who started it sees the reason and the exit status.
  */
@@ -315,6 +353,7 @@ main(int argc, char **argv)
 	zlog_open(d.cfg.use_syslog, d.cfg.log_level);
 	if (!d.cfg.foreground)
 		zd_background();
+	zd_fd_limit(&d.cfg);
 	/* Locked memory for every session the limit allows (engine.md). */
 	if ((r = zs_init(d.cfg.max_sessions, d.cfg.workers + 1)) != 0)
 		zd_die("cannot lock memory for %u sessions: %s (raise "

@@ -123,16 +123,22 @@ bad:
 
 static int
 zd_cmd_addr(struct zd_conn *cn, json_t *id, json_t *req, const char *an,
-    const char *pn, struct sockaddr_storage *ss, socklen_t *len)
+    const char *pn, int peer, struct sockaddr_storage *ss, socklen_t *len)
 {
 	const char *host;
 	long port;
 
+	/* A peer (remote, application) is never port 0: nothing listens. */
 	if (zd_cmd_string(cn, id, req, an, 64, 0, &host) != 0 ||
-	    zd_cmd_int(cn, id, req, pn, 0, 65535, 0, &port) != 0)
+	    zd_cmd_int(cn, id, req, pn, peer ? 1 : 0, 65535, 0, &port) != 0)
 		return -1;
 	if (host == NULL && json_object_get(req, pn) == NULL)
 		return 0;
+	if (peer && json_object_get(req, pn) == NULL) {
+		zd_cmd_error(cn, id, "bad_request", "%s: an integer in 1..65535 "
+		    "is required with %s", pn, an);
+		return -1;
+	}
 	if (host == NULL || zd_sockaddr(host, port, ss, len) != 0) {
 		zd_cmd_error(cn, id, "bad_request", "%s: a numeric IPv4 or "
 		    "IPv6 address is required with %s", an, pn);
@@ -190,11 +196,11 @@ zd_cmd_create_params(struct zd_conn *cn, json_t *id, json_t *req,
 		if (json_object_get(req, "bind_addr") == NULL)
 			json_object_set_new(req, "bind_addr",
 			    json_string(d->cfg.media_address));
-		if (zd_cmd_addr(cn, id, req, "bind_addr", "bind_port", &p->bind,
-		    &p->bind_len) != 0)
+		if (zd_cmd_addr(cn, id, req, "bind_addr", "bind_port", 0,
+		    &p->bind, &p->bind_len) != 0)
 			return -1;
 	}
-	if (zd_cmd_addr(cn, id, req, "app_addr", "app_port", &p->app,
+	if (zd_cmd_addr(cn, id, req, "app_addr", "app_port", 1, &p->app,
 	    &p->app_len) != 0)
 		return -1;
 	if (p->app.ss_family != 0 && !zd_is_loopback(&p->app)) {
@@ -244,8 +250,8 @@ cmd_session_start(struct zd_conn *cn, json_t *id, json_t *req)
 	memset(&ss, 0, sizeof(ss));
 	if ((s = zd_cmd_session(cn, id, req)) == NULL ||
 	    zd_cmd_string(cn, id, req, "peer_hash", 80, 0, &hash) != 0 ||
-	    zd_cmd_addr(cn, id, req, "remote_addr", "remote_port", &ss,
-	    &len) != 0)
+	    zd_cmd_addr(cn, id, req, "remote_addr", "remote_port", 1,
+	    &ss, &len) != 0)
 		return;
 	if (latch != NULL && !json_is_boolean(latch)) {
 		zd_cmd_error(cn, id, "bad_request", "latch: a boolean");

@@ -2,10 +2,21 @@
  * A raw control-socket client for system tests: sends the lines it reads
  * on stdin exactly as given (malformed ones included) and prints the one
  * reply to each, skipping events. "@long N" sends a request line of N
- * bytes. --as-user drops to that user first (root only), to test access
- * levels. --wait-exit PID waits for a process to end (pidfd, no polling).
+ * bytes (not JSON); "@exact N" a JSON object of exactly N bytes before its
+ * newline (a status request with an unknown argument "pad"); "@partial
+ * TEXT" sends TEXT without a newline and disconnects at once. --as-user
+ * drops to that user first (root only), to test access levels.
+ * --wait-exit PID waits for a process to end (pidfd, no polling).
+ *
+ * --many N: N connections open at once, each says hello and asks status
+ * while all are open; prints "many OK/N".
+ * --hog: says hello, subscribes to everything, then sends requests and
+ * never reads a byte, until the daemon disconnects it (its writes fail)
+ * or 8 MiB are sent; then reads what is left with a 5 s deadline (and
+ * at most twice the document's 1 MiB queue bound) and prints "hog disconnected sent=S read=R" or "hog still connected ...".
  */
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 
@@ -13,10 +24,13 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define OUTQ_BOUND	(1 << 20)	/* the document's queue bound */
 
 static char	inbuf[1 << 17];
 static size_t	inlen;
@@ -79,6 +93,140 @@ send_all(int fd, const char *p, size_t len)
 	}
 }
 
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One whole line read from fd within the deadline; 1 if it has want. */
+static int
+line_has(int fd, const char *want)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1) {
+		if (poll(&pfd, 1, 10000) != 1 ||
+		    (n = read(fd, buf + len, 1)) != 1)
+			return 0;
+		if (buf[len++] == '\n')
+			break;
+	}
+	buf[len] = '\0';
+	return strstr(buf, want) != NULL;
+}
+
+static int
+many(const char *path, int n)
+{
+	static const char hello[] = "{\"id\":1,\"cmd\":\"hello\","
+	    "\"versions\":[1]}\n";
+	static const char status[] = "{\"id\":2,\"cmd\":\"status\"}\n";
+	int *fds, i, ok = 0;
+
+	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
+		return 2;
+	for (i = 0; i < n; i++)
+		if ((fds[i] = connect_to(path)) < 0) {
+			printf("many: connection %d: %s\n", i, strerror(errno));
+			return 1;
+		}
+	/* Every connection open before the first request. */
+	for (i = 0; i < n; i++)
+		send_all(fds[i], hello, sizeof(hello) - 1);
+	for (i = 0; i < n; i++)
+		if (!line_has(fds[i], "\"id\":1,\"ok\":true"))
+			fds[i] = -fds[i] - 2;
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			send_all(fds[i], status, sizeof(status) - 1);
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0 && line_has(fds[i], "\"id\":2,\"ok\":true"))
+			ok++;
+	printf("many %d/%d\n", ok, n);
+	return ok == n ? 0 : 1;
+}
+
+static int
+hog(const char *path)
+{
+	static const char first[] = "{\"id\":1,\"cmd\":\"hello\","
+	    "\"versions\":[1]}\n{\"id\":2,\"cmd\":\"subscribe\"}\n";
+	static const char req[] = "{\"id\":3,\"cmd\":\"session_list\"}\n"
+	    "{\"id\":4,\"cmd\":\"status\"}\n";
+	struct pollfd pfd;
+	size_t sent = 0, got = 0, cap = (size_t)8 << 20;
+	ssize_t n;
+	char buf[65536];
+	int fd, gone = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((fd = connect_to(path)) < 0) {
+		printf("hog: connect: %s\n", strerror(errno));
+		return 1;
+	}
+	send_all(fd, first, sizeof(first) - 1);
+	/* Write, never read: a blocked write waits for the daemon to read. */
+	while (sent < cap) {
+		pfd = (struct pollfd){ fd, POLLOUT, 0 };
+		if (poll(&pfd, 1, 10000) != 1)
+			break;		/* the daemon stopped reading us */
+		if ((n = write(fd, req, sizeof(req) - 1)) < 0) {
+			gone = 1;	/* EPIPE, ECONNRESET: dropped */
+			break;
+		}
+		sent += (size_t)n;
+	}
+	/* Whatever the daemon queued before it let go, then its end. */
+	pfd = (struct pollfd){ fd, POLLIN, 0 };
+	while (got < 2 * OUTQ_BOUND && poll(&pfd, 1, 5000) == 1 &&
+	    (n = read(fd, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	if (got >= 2 * OUTQ_BOUND)
+		gone = 0;	/* far more than the bound was kept for us */
+	if (poll(&pfd, 1, 0) == 1 && read(fd, buf, sizeof(buf)) <= 0)
+		gone = 1;
+	printf("hog %s sent=%zu read=%zu\n", gone ? "disconnected" :
+	    "still connected", sent, got);
+	return gone ? 0 : 1;
+}
+
+/*
+ * A request without its newline, then our end closed: prints what the
+ * daemon sent before it closed its end ("closed: " and the bytes).
+ */
+static int
+partial(int fd, const char *text)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	ssize_t n;
+
+	send_all(fd, text, strcspn(text, "\n"));
+	shutdown(fd, SHUT_WR);
+	inlen = 0;
+	while (poll(&pfd, 1, 10000) == 1 &&
+	    (n = read(fd, inbuf + inlen, sizeof(inbuf) - 1 - inlen)) > 0)
+		inlen += (size_t)n;
+	inbuf[inlen] = '\0';
+	printf("closed: %s\n", inbuf);
+	return 0;
+}
+
 static void
 drop_to(const char *user)
 {
@@ -94,35 +242,54 @@ drop_to(const char *user)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_un sun;
 	const char *path = NULL;
 	char line[4096], *big;
 	size_t n;
-	int fd, i;
+	int fd, i, nmany = 0, dohog = 0;
 
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--wait-exit") == 0)
 			return wait_exit((pid_t)atoi(argv[i + 1]), 10);
+		if (strcmp(argv[i], "--many") == 0)
+			nmany = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--hog") == 0)
+			dohog = atoi(argv[i + 1]);
 		if (strcmp(argv[i], "--socket") == 0)
 			path = argv[i + 1];
 		else if (strcmp(argv[i], "--as-user") == 0)
 			drop_to(argv[i + 1]);
 	}
 	if (path == NULL) {
-		fprintf(stderr, "usage: ctlraw --socket PATH [--as-user USER] "
+		fprintf(stderr, "usage: ctlraw --socket PATH [--as-user USER] [--many N | --hog 1] "
 		    "< lines | ctlraw --wait-exit PID\n");
 		return 2;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (nmany > 0)
+		return many(path, nmany);
+	if (dohog)
+		return hog(path);
+	if ((fd = connect_to(path)) < 0) {
 		printf("connect: %s\n", strerror(errno));
 		return 1;
 	}
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		if (strncmp(line, "@long ", 6) == 0) {
+		if (strncmp(line, "@partial ", 9) == 0)
+			return partial(fd, line + 9);
+		if (strncmp(line, "@exact ", 7) == 0) {
+			static const char head[] = "{\"id\":9,\"cmd\":"
+			    "\"status\",\"pad\":\"";
+
+			n = strtoul(line + 7, NULL, 10);
+			if (n < sizeof(head) + 1 || (big = malloc(n + 1)) == NULL)
+				return 2;
+			memset(big, 'x', n);
+			memcpy(big, head, sizeof(head) - 1);
+			big[n - 2] = '"';
+			big[n - 1] = '}';
+			big[n] = '\n';
+			send_all(fd, big, n + 1);
+			free(big);
+		} else if (strncmp(line, "@long ", 6) == 0) {
 			n = strtoul(line + 6, NULL, 10);
 			if ((big = malloc(n + 1)) == NULL)
 				return 2;

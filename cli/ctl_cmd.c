@@ -408,7 +408,12 @@ cmd_watch(struct ctl *x)
 	json_decref(args);
 	if (r != 0)
 		return r;
-	json_decref(res);
+	/* --json: the subscription's answer first, so a script knows that
+	 * no event from now on is missed; then one event per line. */
+	if (x->json)
+		ctl_json_ok(x, CTL_EXIT_OK, res);
+	else
+		json_decref(res);
 	if (!x->json) {
 		printf("%sWatching ", ctl_style(x, CTL_BOLD));
 		ctl_put(stdout, zrtpc_daemon(x->c));

@@ -122,12 +122,16 @@ hangup() {
 hangup_closed() {
 	local w
 	mkfifo "$W/closed$CALLS"
-	"$CTL" --socket "$S1" watch "$SID1" --until closed \
+	"$CTL" --socket "$S1" --json watch "$SID1" --until closed \
 	    >"$W/closed$CALLS" &
 	w=$!
 	exec {CW}<"$W/closed$CALLS"
-	read_until "$CW" 'Watching'
+	read_until "$CW" '^\{"ok":true,"exit":0,"result":\{"subscribed":true\}\}$'
 	hangup
+	read_until "$CW" '^\{.*"event":"closed"'
+	echo "$LINE" >"$W/out"
+	jis .session "$SID1"
+	jis .reason request	# the phone closes its session at hang-up
 	wait "$w" || fail "watch --until closed exited $?"
 	exec {CW}<&-
 }

@@ -25,6 +25,7 @@
 struct zcache {
 	sqlite3	*db;
 	uint8_t	 zid[ZRTP_ZID_LEN];
+	int	 in_batch;	/* zcache_batch_begin() .. _end() */
 };
 
 static const char zcache_schema[] =
@@ -459,10 +460,39 @@ zcache_store(struct zcache *c, const struct zs_cache_record *r, int64_t now)
 		rc = 0;
 out:
 	sqlite3_finalize(st);
-	if (rc == 0)
+	if (rc == 0 && !c->in_batch)
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
 		    NULL);
 	return rc;
+}
+
+int
+zcache_batch_begin(struct zcache *c)
+{
+	if (c->in_batch || sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return ZE_CACHE;
+	c->in_batch = 1;
+	return 0;
+}
+
+int
+zcache_batch_end(struct zcache *c)
+{
+	int rc;
+
+	if (!c->in_batch)
+		return ZE_INVAL;
+	c->in_batch = 0;
+	if ((rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL)) !=
+	    SQLITE_OK) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return ZE_CACHE;
+	}
+	/* One fsync for the batch; superseded secrets leave the WAL. */
+	sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+	    NULL);
+	return 0;
 }
 
 static void

@@ -52,6 +52,15 @@ int	zcache_load(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 int	zcache_store(struct zcache *c, const struct zs_cache_record *r,
 	    int64_t now);
 
+/*
+ * Many sessions storing at once: the writes between begin and end are one
+ * transaction, durable together at end (one fsync instead of one each).
+ * end returns ZE_CACHE when the commit failed: then none of them is
+ * stored. Only loads and the ZSA_CACHE_* writes may run inside.
+ */
+int	zcache_batch_begin(struct zcache *c);
+int	zcache_batch_end(struct zcache *c);
+
 int	zcache_list(struct zcache *c,
 	    int (*fn)(void *arg, const struct zcache_peer *p), void *arg);
 int	zcache_rename(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],

@@ -80,6 +80,9 @@ zd_cache_done(struct zd_job *j)
 	struct zd_session *s = cj->s;
 
 	if (cj->lookup && !s->closing && s->zs != NULL) {
+		/* It may have read a write of its batch that never landed. */
+		if (cj->job.batch_error != 0)
+			cj->rc = cj->job.batch_error;
 		if (cj->rc != 0) {
 			/* Not a new peer: the engine fails the session. */
 			zlog(LOG_ERR, "%s: the cache cannot be read", s->id);
@@ -94,6 +97,8 @@ zd_cache_done(struct zd_job *j)
 		zd_session_drain(s);
 	} else if (!cj->lookup) {
 		s->cache_writes--;
+		if (cj->job.batch_error != 0)
+			cj->rc = cj->job.batch_error;	/* not on disk */
 		if (cj->rc != 0) {
 			s->d->cache_failures++;
 			zlog(LOG_ERR, "%s: cache write failed: retained secret "
@@ -120,9 +125,30 @@ zd_cache_job_new(struct zd_session *s)
 	memset(cj, 0, sizeof(*cj));
 	cj->job.run = zd_cache_run;
 	cj->job.done = zd_cache_done;
+	cj->job.batchable = 1;
 	cj->s = s;
 	cj->cache = s->d->cache;
 	return cj;
+}
+
+/* The cache thread's batch hooks (workers.h). */
+static int
+zd_cache_batch_begin(void *c)
+{
+	return zcache_batch_begin(c);
+}
+
+static int
+zd_cache_batch_end(void *c)
+{
+	return zcache_batch_end(c);
+}
+
+void
+zd_cache_batching(struct zd *d)
+{
+	zd_workers_set_batch(d->workers, zd_cache_batch_begin,
+	    zd_cache_batch_end, d->cache);
 }
 
 void

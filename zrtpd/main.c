@@ -302,6 +302,7 @@ zd_run(struct zd *d)
 	    (d->workers = zd_workers_new(d->base, d->cfg.workers)) == NULL ||
 	    (d->ended = json_object()) == NULL)
 		zd_die("cannot start the worker threads");
+	zd_cache_batching(d);
 	term = evsignal_new(d->base, SIGTERM, zd_on_term, d);
 	intr = evsignal_new(d->base, SIGINT, zd_on_term, d);
 	hup = evsignal_new(d->base, SIGHUP, zd_on_hup, d);

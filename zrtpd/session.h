@@ -187,6 +187,8 @@ int	zd_relay_from_wire(struct zd_session *s, uint8_t *p, size_t len);
 
 /* cachejob.c: on the cache thread, answers come back to the session. */
 void	zd_cache_lookup(struct zd_session *s, const uint8_t *zid);
+/* Many stores at once become one transaction (one fsync). */
+void	zd_cache_batching(struct zd *d);
 void	zd_cache_write(struct zd_session *s, const struct zs_action *a);
 
 #endif

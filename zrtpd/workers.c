@@ -31,7 +31,11 @@ struct zd_workers {
 	struct event	*ev;
 	unsigned	 nthreads;
 	pthread_t	*threads;
+	int		(*batch_begin)(void *), (*batch_end)(void *);
+	void		*batch_arg;
 };
+
+#define ZD_BATCH_MAX	64	/* cache writes made durable together */
 
 struct zd_thread_arg {
 	struct zd_workers	*w;
@@ -59,32 +63,86 @@ fifo_pop(struct zd_fifo *f)
 	return j;
 }
 
+/*
+ * With the lock held: the next job, or on the cache queue a run of up to
+ * ZD_BATCH_MAX consecutive batchable ones (linked by next).
+ */
+static struct zd_job *
+worker_take(struct zd_workers *w, enum zd_queue q, int *n)
+{
+	struct zd_job *first = fifo_pop(&w->in[q]), *last = first;
+
+	*n = first != NULL;
+	if (first == NULL)
+		return NULL;
+	first->next = NULL;	/* it linked the queue */
+	if (q != ZD_Q_CACHE || !first->batchable || w->batch_begin == NULL)
+		return first;
+	while (*n < ZD_BATCH_MAX && w->in[q].head != NULL &&
+	    w->in[q].head->batchable) {
+		last->next = fifo_pop(&w->in[q]);
+		last = last->next;
+		last->next = NULL;
+		(*n)++;
+	}
+	return first;
+}
+
+/* Run a batch; its jobs come back only once the batch is durable. */
+static void
+worker_run(struct zd_workers *w, struct zd_job *j, int n)
+{
+	struct zd_job *k;
+	int batched = n > 1 && w->batch_begin(w->batch_arg) == 0, err;
+
+	for (k = j; k != NULL; k = k->next)
+		k->run(k);
+	if (batched && (err = w->batch_end(w->batch_arg)) != 0)
+		for (k = j; k != NULL; k = k->next)
+			k->batch_error = err;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct zd_thread_arg *ta = arg;
 	struct zd_workers *w = ta->w;
 	enum zd_queue q = ta->q;
-	struct zd_job *j;
+	struct zd_job *j, *next;
 	uint64_t one = 1;
+	int n;
 
 	free(ta);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while ((j = fifo_pop(&w->in[q])) == NULL && !w->stopping)
+		while ((j = worker_take(w, q, &n)) == NULL && !w->stopping)
 			pthread_cond_wait(&w->cv[q], &w->mu);
 		if (j == NULL)
 			break;
 		pthread_mutex_unlock(&w->mu);
-		j->run(j);
+		worker_run(w, j, n);
 		pthread_mutex_lock(&w->mu);
-		fifo_push(&w->out, j);
+		for (; j != NULL; j = next) {
+			next = j->next;
+			fifo_push(&w->out, j);
+		}
 		/* An eventfd write cannot block: the counter only grows. */
 		if (write(w->efd, &one, sizeof(one)) < 0)
 			zlog(LOG_ERR, "workers: eventfd: %s", strerror(errno));
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
+}
+
+void
+zd_workers_set_batch(struct zd_workers *w, int (*begin)(void *),
+    int (*end)(void *), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->batch_begin = begin;
+	w->batch_end = end;
+	w->batch_arg = arg;
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* Loop thread: run done() of every finished job. */

@@ -109,6 +109,33 @@ START_TEST(test_identity_and_mode)
 }
 END_TEST
 
+/*
+ * Batched stores (the daemon's cache thread): one transaction, seen by
+ * another connection only at its end; no nesting; end without begin
+ * refused.
+ */
+START_TEST(test_batch)
+{
+	struct zcache *c = open_ok(), *other = open_ok();
+	struct zs_cache_entry e;
+
+	ck_assert_int_eq(zcache_batch_end(c), ZE_INVAL);
+	ck_assert_int_eq(zcache_batch_begin(c), 0);
+	ck_assert_int_eq(zcache_batch_begin(c), ZE_CACHE);
+	store(c, 0x11, -1, 0, 0, -1, 0, 1000);
+	store(c, 0x22, -1, 1, 0x11, -1, 0, 1001);
+	ck_assert_int_eq(zcache_load(c, peer, 1002, &e), 0);
+	ck_assert(e.found && e.rs1[0] == 0x22);
+	ck_assert_int_eq(zcache_load(other, peer, 1002, &e), 0);
+	ck_assert_int_eq(e.found, 0);	/* not durable before the end */
+	ck_assert_int_eq(zcache_batch_end(c), 0);
+	ck_assert_int_eq(zcache_load(other, peer, 1002, &e), 0);
+	ck_assert(e.found && e.rs1[0] == 0x22 && e.rs2[0] == 0x11);
+	zcache_close(other);
+	zcache_close(c);
+}
+END_TEST
+
 START_TEST(test_rotation_expiry_flags)
 {
 	struct zcache *c = open_ok();
@@ -561,6 +588,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_identity_and_mode);
 	tcase_add_test(tc, test_rotation_expiry_flags);
+	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_pbx_names_forget);
 	tcase_add_test(tc, test_damaged_rows);
 	tcase_add_test(tc, test_damaged_pages);

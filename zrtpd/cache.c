@@ -71,6 +71,12 @@ zcache_create_private(const char *path, char *err, size_t err_len)
 	    st.st_uid != geteuid()) {
 		snprintf(err, err_len, "%s: not a regular file of ours", path);
 		r = ZE_INVAL;
+	} else if (st.st_nlink != 1) {
+		/* Another name for the file may sit where others can read. */
+		snprintf(err, err_len, "cache: %s has %lu hard links; fix: "
+		    "remove the other names (find / -samefile '%s')", path,
+		    (unsigned long)st.st_nlink, path);
+		r = ZE_INVAL;
 	} else if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
 		snprintf(err, err_len, "%s: cannot make it private: %s", path,
 		    strerror(errno));
@@ -81,6 +87,97 @@ zcache_create_private(const char *path, char *err, size_t err_len)
 }
 
 /*
+ * SQLite opens the database and its side files by name, so every
+ * directory on the way must be one no one else can change: otherwise the
+ * directory could be swapped for another between our checks and SQLite's
+ * opens. The path is resolved once (realpath) and used resolved from then
+ * on, so no symbolic link on the way is followed later. real receives it.
+ */
+static int
+zcache_resolve(const char *path, char *real, size_t len, char *err,
+    size_t err_len)
+{
+	char buf[PATH_MAX], dir[PATH_MAX];
+	const char *base;
+	char *slash;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
+		snprintf(err, err_len, "cache: path too long");
+		return ZE_INVAL;
+	}
+	if ((slash = strrchr(buf, '/')) == NULL) {
+		base = buf;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		*slash = '\0';
+		base = slash + 1;
+		snprintf(dir, sizeof(dir), "%s", slash == buf ? "/" : buf);
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		snprintf(err, err_len, "cache: %s: not a file name", path);
+		return ZE_INVAL;
+	}
+	if (realpath(dir, real) == NULL) {
+		snprintf(err, err_len, "cache: %s: %s", dir, strerror(errno));
+		return ZE_INVAL;
+	}
+	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s",
+	    strcmp(real, "/") == 0 ? "" : real, base) >= len) {
+		snprintf(err, err_len, "cache: path too long");
+		return ZE_INVAL;
+	}
+	memcpy(real, buf, strlen(buf) + 1);
+	return 0;
+}
+
+/*
+ * Above the cache's directory: owned by us or root, and writable by
+ * others only with the sticky bit over a child of ours or root's (as
+ * /tmp over a directory of ours), since then no one else can rename or
+ * replace that child.
+ */
+static int
+zcache_check_ancestors(const char *dir, const struct stat *dir_st,
+    char *err, size_t err_len)
+{
+	char buf[PATH_MAX];
+	struct stat st, child = *dir_st;
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	while (strcmp(buf, "/") != 0 && (slash = strrchr(buf, '/')) != NULL) {
+		if (slash == buf)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (lstat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(err, err_len, "cache: %s: not a directory",
+			    buf);
+			return ZE_INVAL;
+		}
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
+			snprintf(err, err_len, "cache: %s, above the cache, "
+			    "belongs to uid %u, who could swap the directory "
+			    "below it; fix: keep the cache elsewhere", buf,
+			    (unsigned)st.st_uid);
+			return ZE_INVAL;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (!(st.st_mode & S_ISVTX) || (child.st_uid != geteuid() &&
+		    child.st_uid != 0))) {
+			snprintf(err, err_len, "cache: %s, above the cache, is "
+			    "writable by others, who could swap the directory "
+			    "below it; fix: chmod go-w '%s' or keep the cache "
+			    "elsewhere", buf, buf);
+			return ZE_INVAL;
+		}
+		child = st;
+	}
+	return 0;
+}
+
+/*
  * SQLite opens its side files by name in the cache's directory, with
  * whatever owner and mode they have: anyone who may write there could
  * plant a -wal that receives every secret or feeds forged rows. So the
@@ -88,6 +185,7 @@ zcache_create_private(const char *path, char *err, size_t err_len)
  * sticky bit stops renames and deletion, not creation, so it is refused
  * too), and each side file present is a regular file of ours, mode 0600.
  * Files SQLite creates later take the database file's mode (0600).
+ * path is resolved (zcache_resolve()).
  */
 static int
 zcache_check_dir(const char *path, char *err, size_t err_len)
@@ -96,13 +194,10 @@ zcache_check_dir(const char *path, char *err, size_t err_len)
 	const char *dir;
 	struct stat st;
 
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
-		snprintf(err, err_len, "cache: path too long");
-		return ZE_INVAL;
-	}
+	snprintf(buf, sizeof(buf), "%s", path);
 	dir = dirname(buf);
-	if (stat(dir, &st) != 0) {
-		snprintf(err, err_len, "cache: %s: %s", dir, strerror(errno));
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, err_len, "cache: %s: not a directory", dir);
 		return ZE_INVAL;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
@@ -118,7 +213,7 @@ zcache_check_dir(const char *path, char *err, size_t err_len)
 		    "'%s' or keep the cache elsewhere", dir, dir);
 		return ZE_INVAL;
 	}
-	return 0;
+	return zcache_check_ancestors(dir, &st, err, err_len);
 }
 
 static int
@@ -146,6 +241,12 @@ zcache_check_side(const char *path, char *err, size_t err_len)
 			snprintf(err, err_len, "cache: %s is %s; fix: rm '%s'",
 			    side, S_ISLNK(st.st_mode) ? "a symbolic link" :
 			    "not a regular file", side);
+			return ZE_INVAL;
+		}
+		if (st.st_nlink != 1) {
+			snprintf(err, err_len, "cache: %s has %lu hard links; "
+			    "fix: rm '%s'", side, (unsigned long)st.st_nlink,
+			    side);
 			return ZE_INVAL;
 		}
 		if (st.st_uid != geteuid()) {
@@ -284,13 +385,96 @@ zcache_check_pages(struct zcache *c, const char *path, char *err,
 	return ZE_CACHE;
 }
 
+/*
+ * A file someone else prepared runs nothing of theirs on our reads and
+ * writes: no triggers or views, functions in the schema only innocuous
+ * ones, the schema not writable through us, each cell's size checked as
+ * it is read (docs/cache.md).
+ */
+static int
+zcache_harden(struct zcache *c, char *err, size_t err_len)
+{
+	static const struct {
+		int	op, want;
+	} cfg[] = {
+		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
+		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0 },
+	};
+	size_t i;
+	int got;
+
+	for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		got = -1;
+		if (sqlite3_db_config(c->db, cfg[i].op, cfg[i].want, &got) !=
+		    SQLITE_OK || got != cfg[i].want) {
+			snprintf(err, err_len, "cache: SQLite refused a "
+			    "safety setting (%d)", cfg[i].op);
+			return ZE_INVAL;
+		}
+	}
+	return zcache_exec(c, "PRAGMA cell_size_check = ON", err, err_len,
+	    "cache");
+}
+
+/*
+ * Only what we create: a trigger, a view or a virtual table in the file
+ * was put there by someone else, to run on our writes (copy a secret
+ * into a name any client may list, undo a store) or to stand in for a
+ * table. Refused with the way out, whatever it does.
+ */
+static int
+zcache_check_objects(struct zcache *c, const char *path, char *err,
+    size_t err_len)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	char type[16], name[64];
+	size_t i;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT type, name FROM sqlite_master "
+	    "WHERE type IN ('trigger', 'view') OR (type = 'table' AND sql "
+	    "LIKE 'CREATE VIRTUAL%') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return zcache_fail(c->db, err, err_len, path);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return zcache_fail(c->db, err, err_len, path);
+	}
+	/* Names are the file's: printable ASCII only. */
+	t = sqlite3_column_text(st, 0);
+	snprintf(type, sizeof(type), "%s", t != NULL ? (const char *)t : "");
+	t = sqlite3_column_text(st, 1);
+	snprintf(name, sizeof(name), "%s", t != NULL ? (const char *)t : "");
+	for (i = 0; name[i] != '\0'; i++)
+		if (name[i] < 0x20 || name[i] >= 0x7f || name[i] == '\'')
+			name[i] = '?';
+	sqlite3_finalize(st);
+	snprintf(err, err_len, "cache: %s holds a %s '%s' that zrtpd never "
+	    "creates: someone changed the file; fix: mv '%s' '%s.suspect' and "
+	    "start afresh (every peer is then new), or look (sqlite3 '%s' "
+	    ".schema) and drop it", path, strcmp(type, "table") == 0 ?
+	    "virtual table" : type, name, path, path, path);
+	return ZE_INVAL;
+}
+
 int
 zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 {
+	char real[PATH_MAX];
 	struct zcache *c;
 	int r;
 
 	*out = NULL;
+	if ((r = zcache_resolve(path, real, sizeof(real), err, err_len)) != 0)
+		return r;
+	path = real;
 	if ((r = zcache_check_dir(path, err, err_len)) != 0 ||
 	    (r = zcache_check_side(path, err, err_len)) != 0 ||
 	    (r = zcache_create_private(path, err, err_len)) != 0)
@@ -303,6 +487,8 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 2000);
+	if ((r = zcache_harden(c, err, err_len)) != 0)
+		goto fail;
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;", NULL,
 	    NULL, NULL) != SQLITE_OK) {
@@ -311,7 +497,8 @@ zcache_open(const char *path, struct zcache **out, char *err, size_t err_len)
 	}
 	/* The -wal and -shm SQLite has just made are checked like the rest. */
 	if ((r = zcache_check_side(path, err, err_len)) != 0 ||
-	    (r = zcache_check_pages(c, path, err, err_len)) != 0)
+	    (r = zcache_check_pages(c, path, err, err_len)) != 0 ||
+	    (r = zcache_check_objects(c, path, err, err_len)) != 0)
 		goto fail;
 	if (sqlite3_exec(c->db, zcache_schema, NULL, NULL, NULL) !=
 	    SQLITE_OK) {

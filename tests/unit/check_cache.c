@@ -577,6 +577,97 @@ START_TEST(test_backup_restore)
 }
 END_TEST
 
+/*
+ * A file someone prepared with a trigger (here one copying rs1 into the
+ * name any read-level client may list, and one undoing our stores), a
+ * view or a virtual table is refused: nothing of theirs runs on our
+ * writes.
+ */
+START_TEST(test_foreign_objects_refused)
+{
+	static const char *const planted[] = {
+		"CREATE TRIGGER leak AFTER UPDATE ON peers BEGIN UPDATE peers "
+		"SET name = hex(NEW.rs1) WHERE zid = NEW.zid; END",
+		"CREATE TRIGGER keep BEFORE UPDATE OF rs1 ON peers BEGIN "
+		"SELECT RAISE(IGNORE); END",
+		"CREATE VIEW secrets AS SELECT zid, rs1 FROM peers",
+		"CREATE VIRTUAL TABLE extra USING fts5(x)",
+	};
+	static const char *const drop[] = {
+		"DROP TRIGGER leak", "DROP TRIGGER keep", "DROP VIEW secrets",
+		"DROP TABLE extra",
+	};
+	char fix[300];
+	size_t i;
+
+	zcache_close(open_ok());
+	snprintf(fix, sizeof(fix), "that zrtpd never creates: someone changed "
+	    "the file; fix: mv '%s' '%s.suspect'", path, path);
+	for (i = 0; i < sizeof(planted) / sizeof(planted[0]); i++) {
+		sql(planted[i]);
+		refused(fix);
+		sql(drop[i]);
+		zcache_close(open_ok());
+	}
+}
+END_TEST
+
+/*
+ * Every directory above the cache's must be one no one else can change,
+ * or the cache's directory could be swapped between our checks and
+ * SQLite's opens: writable by others without the sticky bit is refused,
+ * through a symbolic link as well; a sticky one (as /tmp) over a
+ * directory of ours is not.
+ */
+START_TEST(test_ancestors_refused)
+{
+	char sub[128], link[128], fix[200];
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/cache.db", sub);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(fix, sizeof(fix), "%s, above the cache, is writable by "
+	    "others, who could swap the directory below it; fix: chmod go-w "
+	    "'%s'", dir, dir);
+	refused(fix);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink("sub", link), 0);
+	snprintf(path, sizeof(path), "%s/cache.db", link);
+	refused(fix);
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	zcache_close(open_ok());
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+}
+END_TEST
+
+/* Another name for the file or a side file: someone may read it there. */
+START_TEST(test_hard_links_refused)
+{
+	char other[160], wal[160], fix[300];
+	int fd;
+
+	zcache_close(open_ok());
+	snprintf(other, sizeof(other), "%s/copy", dir);
+	ck_assert_int_eq(link(path, other), 0);
+	snprintf(fix, sizeof(fix), "%s has 2 hard links; fix:", path);
+	refused(fix);
+	ck_assert_int_eq(unlink(other), 0);
+	zcache_close(open_ok());
+	side("-wal", wal, sizeof(wal));
+	ck_assert_int_ge(fd = open(wal, O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	ck_assert_int_eq(link(wal, other), 0);
+	snprintf(fix, sizeof(fix), "%s has 2 hard links; fix: rm '%s'", wal,
+	    wal);
+	refused(fix);
+	ck_assert_int_eq(unlink(other), 0);
+	zcache_close(open_ok());
+}
+END_TEST
+
 int
 main(void)
 {
@@ -598,6 +689,9 @@ main(void)
 	tcase_add_test(tc, test_side_files_refused);
 	tcase_add_test(tc, test_side_files_private);
 	tcase_add_test(tc, test_backup_restore);
+	tcase_add_test(tc, test_foreign_objects_refused);
+	tcase_add_test(tc, test_ancestors_refused);
+	tcase_add_test(tc, test_hard_links_refused);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -294,6 +294,14 @@ cmd_verify(struct ctl *x)
 	json_decref(args);
 	if (r != 0)
 		return r;
+	if (ctl_bool(show, "multistream")) {
+		json_decref(show);
+		return ctl_fail(x, CTL_EXIT_USAGE, "state",
+		    "Verify the call's first session (zrtpctl sessions: the "
+		    "same CALL).",
+		    "session %s is a Multistream session: its call has one SAS",
+		    session);
+	}
 	if (!json_is_string(json_object_get(json_object_get(show, "sas"),
 	    "text"))) {
 		json_decref(show);

@@ -12,6 +12,7 @@
 #include "session.h"
 #include "workers.h"
 #include "zcrypto.h"
+#include "zerr.h"
 
 struct zd_cache_job {
 	struct zd_job		 job;
@@ -73,6 +74,31 @@ zd_cache_run(struct zd_job *j)
 	}
 }
 
+/*
+ * A write the cache refused (disk full, I/O error, the file locked or
+ * damaged). A new rs1 that is not on disk is not reported secure: the
+ * session fails with io_error, so that no one trusts a call whose secret
+ * the next call cannot prove (docs/architecture.md). A lost V flag, expiry
+ * or pbxsecret is an alert.
+ */
+static void
+zd_cache_write_failed(struct zd_session *s, enum zs_action_type type)
+{
+	s->d->cache_failures++;
+	zlog(LOG_ERR, "%s: cache write failed: retained secret lost", s->id);
+	if (s->closing)
+		return;
+	if (type == ZSA_CACHE_STORE) {
+		if (!s->failed)
+			zd_session_fail(s, ZC_IO, 0, 0, ZE_IO, "cache write "
+			    "failed: the retained secret could not be stored");
+		return;
+	}
+	zd_event_simple(s, "alert", json_pack("{s:s, s:s}", "code",
+	    zcode_name(ZC_IO), "message", "cache write failed: the retained "
+	    "secret is lost"));
+}
+
 static void
 zd_cache_done(struct zd_job *j)
 {
@@ -99,15 +125,8 @@ zd_cache_done(struct zd_job *j)
 		s->cache_writes--;
 		if (cj->job.batch_error != 0)
 			cj->rc = cj->job.batch_error;	/* not on disk */
-		if (cj->rc != 0) {
-			s->d->cache_failures++;
-			zlog(LOG_ERR, "%s: cache write failed: retained secret "
-			    "lost", s->id);
-			if (!s->closing)
-				zd_event_simple(s, "alert", json_pack("{s:s, s:s}",
-				    "code", zcode_name(ZC_IO), "message", "cache write failed: the "
-				    "retained secret is lost"));
-		}
+		if (cj->rc != 0)
+			zd_cache_write_failed(s, cj->a.type);
 		if (!s->closing)
 			zd_session_maybe_secure(s);
 	}
@@ -174,8 +193,8 @@ zd_cache_write(struct zd_session *s, const struct zs_action *a)
 	struct zd_cache_job *cj;
 
 	if ((cj = zd_cache_job_new(s)) == NULL) {
-		s->d->cache_failures++;
 		zlog(LOG_ERR, "%s: no memory for a cache write", s->id);
+		zd_cache_write_failed(s, a->type);
 		return;
 	}
 	cj->a = *a;

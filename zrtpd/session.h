@@ -170,6 +170,9 @@ void	zd_session_set_state(struct zd_session *s, enum zd_state st,
 	    const char *why);
 void	zd_session_job_done(struct zd_session *s);
 void	zd_session_maybe_secure(struct zd_session *s);
+/* Not secure, reported as failed with code (zcode.h) and why. */
+void	zd_session_fail(struct zd_session *s, int code, uint32_t wire,
+	    int from_peer, int error, const char *why);
 int	zd_session_engine_start(struct zd_session *s);
 ssize_t	zd_session_send_wire(struct zd_session *s, const uint8_t *p,
 	    size_t len);

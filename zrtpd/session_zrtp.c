@@ -255,23 +255,25 @@ zd_session_end_later(struct zd_session *s)
 	evtimer_add(s->end_timer, &tv);
 }
 
-static void
-on_failed(struct zd_session *s, struct zs_action *a)
+/*
+ * The exchange failed (the engine's ZSA_FAILED), or the daemon could not
+ * keep what it produced (a retained secret the cache could not store).
+ */
+void
+zd_session_fail(struct zd_session *s, int code, uint32_t wire,
+    int from_peer, int error, const char *why)
 {
-	const char *why = a->u.failed.what != NULL ? a->u.failed.what :
-	    "failed";
-
 	s->failed = 1;
 	snprintf(s->failure, sizeof(s->failure), "%s", why);
-	s->fail_wire = a->u.failed.wire_code;
-	s->fail_from_peer = a->u.failed.from_peer;
-	s->fail_error = a->u.failed.error;
-	s->fail_code = zcode_name(a->u.failed.code);
+	s->fail_wire = wire;
+	s->fail_from_peer = from_peer;
+	s->fail_error = error;
+	s->fail_code = zcode_name(code);
 	zd_relay_close(s);
 	s->keys_ready = 0;
 	zlog(LOG_NOTICE, "%s: ZRTP failed: %s (code 0x%x%s)", s->id, why,
 	    s->fail_wire, s->fail_from_peer ? ", from peer" : "");
-	if (a->u.failed.code == ZC_HELLO_HASH) {
+	if (code == ZC_HELLO_HASH) {
 		s->hash_state = "mismatch";
 		zd_event_simple(s, "zrtp_hash_mismatch", json_pack("{s:s, s:s}",
 		    "expected", s->zcfg.peer_hello_hash, "received",
@@ -291,6 +293,14 @@ on_failed(struct zd_session *s, struct zs_action *a)
 	if (zd_session_effective_require(s))
 		zd_session_end_later(s);
 	zd_call_stream_failed(s);
+}
+
+static void
+on_failed(struct zd_session *s, struct zs_action *a)
+{
+	zd_session_fail(s, a->u.failed.code, a->u.failed.wire_code,
+	    a->u.failed.from_peer, a->u.failed.error,
+	    a->u.failed.what != NULL ? a->u.failed.what : "failed");
 }
 
 typedef void (*zd_action_fn)(struct zd_session *, struct zs_action *);

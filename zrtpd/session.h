@@ -94,6 +94,7 @@ struct zd_session {
 	int			 have_peer, have_sas, sas_verified, sas_relayed;
 	int			 cache_mismatch;
 	const char		*hash_state;	/* none/pending/matched/mismatch */
+	int			 hash_reported;	/* zrtp_hash_mismatch sent */
 	char			 peer_hello_hex[ZRTP_HELLO_HASH_HEX];
 	const uint8_t		*rx_pkt;	/* the datagram being fed */
 	size_t			 rx_len;

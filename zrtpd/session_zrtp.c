@@ -202,16 +202,25 @@ on_alert(struct zd_session *s, struct zs_action *a)
 	const char *what = a->u.alert.text;
 	char got[ZRTP_HELLO_HASH_HEX];
 
-	zlog(LOG_WARNING, "%s: alert: %s (%s)", s->id, what,
-	    zcode_name(a->u.alert.code));
-	/* §8.1: a Hello that is not the one signalling announced. */
+	/*
+	 * §8.1: a Hello that is not the one signalling announced. Reported
+	 * once: every retransmission (or forged copy) would otherwise be an
+	 * event and a log line, a flood anyone who reaches the port can cause.
+	 */
 	if (a->u.alert.code == ZC_HELLO_HASH) {
-		zd_rx_hello_hash(s, got);
 		s->hash_state = "mismatch";
+		if (s->hash_reported)
+			return;
+		s->hash_reported = 1;
+		zlog(LOG_WARNING, "%s: alert: %s (%s)", s->id, what,
+		    zcode_name(a->u.alert.code));
+		zd_rx_hello_hash(s, got);
 		zd_event_simple(s, "zrtp_hash_mismatch", json_pack("{s:s, s:s}",
 		    "expected", s->zcfg.peer_hello_hash, "received", got));
 		return;
 	}
+	zlog(LOG_WARNING, "%s: alert: %s (%s)", s->id, what,
+	    zcode_name(a->u.alert.code));
 	zd_event_simple(s, "alert", json_pack("{s:s, s:s}", "code",
 	    zcode_name(a->u.alert.code), "message", what));
 }
@@ -275,12 +284,17 @@ zd_session_fail(struct zd_session *s, int code, uint32_t wire,
 	    s->fail_wire, s->fail_from_peer ? ", from peer" : "");
 	if (code == ZC_HELLO_HASH) {
 		s->hash_state = "mismatch";
-		zd_event_simple(s, "zrtp_hash_mismatch", json_pack("{s:s, s:s}",
-		    "expected", s->zcfg.peer_hello_hash, "received",
-		    s->peer_hello_hex));
+		if (!s->hash_reported)
+			zd_event_simple(s, "zrtp_hash_mismatch", json_pack(
+			    "{s:s, s:s}", "expected", s->zcfg.peer_hello_hash,
+			    "received", s->peer_hello_hex));
+		s->hash_reported = 1;
 	}
-	if (!s->have_peer) {
-		/* Not one Hello came back: the peer does not speak ZRTP. */
+	/*
+	 * Not one Hello came back: the peer does not speak ZRTP. Hellos that
+	 * were refused (not the announced one) are an impostor, not silence.
+	 */
+	if (!s->have_peer && a->u.failed.code != ZC_HELLO_HASH) {
 		s->fail_code = "no_zrtp";
 		zd_event_simple(s, "no_zrtp", json_pack("{s:s, s:b}", "policy",
 		    zd_policy_name(s->policy), "media_clear",

@@ -144,6 +144,7 @@ many(const char *path, int n)
 	for (i = 0; i < n; i++)
 		if ((fds[i] = connect_to(path)) < 0) {
 			printf("many: connection %d: %s\n", i, strerror(errno));
+			free(fds);
 			return 1;
 		}
 	/* Every connection open before the first request. */
@@ -159,6 +160,7 @@ many(const char *path, int n)
 		if (fds[i] >= 0 && line_has(fds[i], "\"id\":2,\"ok\":true"))
 			ok++;
 	printf("many %d/%d\n", ok, n);
+	free(fds);
 	return ok == n ? 0 : 1;
 }
 

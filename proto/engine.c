@@ -272,18 +272,36 @@ zs_secure_bytes(void)
 	    ZKEX_RESULT_MAX);
 }
 
-int
-zs_init(size_t max_sessions, size_t threads)
+/* libgcrypt's pool for max_sessions sessions; 0 when out of range. */
+static size_t
+zs_pool_bytes(size_t max_sessions, size_t threads)
 {
-	size_t per = zs_secure_bytes(), pool;
-	int r;
+	size_t per = zs_secure_bytes();
 
 	if (max_sessions == 0 || threads == 0 ||
 	    max_sessions > (SIZE_MAX / 2) / per ||
 	    threads > (SIZE_MAX / 4) / ZCRYPTO_SECMEM_THREAD)
-		return ZE_INVAL;
-	pool = max_sessions * per + threads * ZCRYPTO_SECMEM_THREAD +
+		return 0;
+	return max_sessions * per + threads * ZCRYPTO_SECMEM_THREAD +
 	    ZCRYPTO_SECMEM_DEFAULT;
+}
+
+size_t
+zs_locked_bytes(size_t max_sessions, size_t threads)
+{
+	size_t pool = zs_pool_bytes(max_sessions, threads);
+
+	return pool == 0 ? 0 : pool + ZCRYPTO_OSSL_HEAP;
+}
+
+int
+zs_init(size_t max_sessions, size_t threads)
+{
+	size_t pool;
+	int r;
+
+	if ((pool = zs_pool_bytes(max_sessions, threads)) == 0)
+		return ZE_INVAL;
 	if ((r = zcrypto_init(pool)) != 0)
 		return r;
 	atomic_store(&zs_max, max_sessions);

@@ -153,6 +153,11 @@ uint64_t zs_kex_job_session(const struct zs_kex_job *job);
 int	zs_init(size_t max_sessions, size_t threads);
 /* Upper bound of one session's secure memory: secrets, key pair, job. */
 size_t	zs_secure_bytes(void);
+/*
+ * The bytes zs_init() locks, libgcrypt's pool and OpenSSL's heap together:
+ * what RLIMIT_MEMLOCK must allow. 0 when the arguments are out of range.
+ */
+size_t	zs_locked_bytes(size_t max_sessions, size_t threads);
 
 enum zs_action_type {
 	ZSA_SEND,		/* datagram to the peer */

@@ -339,7 +339,7 @@ zd_config_usage(void)
 }
 
 /* After both sources: settings that only make sense together. */
-static int
+int
 zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
 {
 	struct zd_algos a = c->algos;

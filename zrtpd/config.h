@@ -69,5 +69,7 @@ int	zd_algos_parse(struct zd_algos *a, int kind, const char *list,
 const char *zd_policy_name(enum zd_policy p);
 int	zd_policy_parse(const char *s, enum zd_policy *out);
 void	zd_config_usage(void);
+/* Settings that only make sense together (also after a SIGHUP's reload). */
+int	zd_config_judge(const struct zd_config *c, char *err, size_t err_len);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,15 +563,46 @@ zd_control_open(struct zd *d, char *err, size_t err_len)
 	return c;
 }
 
+/*
+ * At shutdown the loop is gone: what it had not yet written (the "closed"
+ * events of a SIGTERM, last replies) is written now, every connection
+ * within one deadline, so a client that stopped reading delays the exit
+ * by ZD_FLUSH_MS at most.
+ */
+#define ZD_FLUSH_MS	1000
+
+static void
+zd_conn_flush(struct zd_conn *cn, uint64_t deadline)
+{
+	struct evbuffer *out = bufferevent_get_output(cn->bev);
+	struct pollfd pfd;
+	uint64_t now;
+	int n;
+
+	pfd.fd = bufferevent_getfd(cn->bev);
+	pfd.events = POLLOUT;
+	/* The bufferevent froze its output's start: it alone drained it. */
+	evbuffer_unfreeze(out, 1);
+	while (pfd.fd >= 0 && evbuffer_get_length(out) > 0 &&
+	    (now = zd_now_ms()) < deadline &&
+	    poll(&pfd, 1, (int)(deadline - now)) > 0 &&
+	    (pfd.revents & POLLOUT) != 0)
+		if ((n = evbuffer_write(out, pfd.fd)) == 0 || (n < 0 &&
+		    errno != EAGAIN && errno != EINTR))
+			break;
+}
+
 void
 zd_control_close(struct zd_control *c)
 {
 	struct zd_conn *cn;
+	uint64_t deadline = zd_now_ms() + ZD_FLUSH_MS;
 
 	if (c == NULL)
 		return;
 	while ((cn = TAILQ_FIRST(&c->conns)) != NULL) {
 		TAILQ_REMOVE(&c->conns, cn, link);
+		zd_conn_flush(cn, deadline);
 		cn->dead = 1;
 		if (cn->jobs == 0)
 			zd_conn_free(cn);

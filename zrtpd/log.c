@@ -3,8 +3,11 @@
  * tag, or syslog (facility daemon). Thread-safe as stdio and syslog are;
  * never given a secret (log.h).
  */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -21,12 +24,33 @@ static const struct {
 };
 
 static int zlog_syslog;
+static int zlog_journal;	/* stderr is systemd's journal */
 static int zlog_max = LOG_NOTICE;
+
+/*
+ * systemd sets JOURNAL_STREAM to the device and inode of the stream it
+ * connected; only if stderr is still that one do lines get the "<N>"
+ * level prefix the journal reads (sd-daemon(3)).
+ */
+static int
+zlog_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 zlog_open(int use_syslog, int level)
 {
 	zlog_syslog = use_syslog;
+	zlog_journal = !use_syslog && zlog_stderr_is_journal();
 	zlog_max = level;
 	if (use_syslog)
 		openlog("zrtpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -73,6 +97,9 @@ zlog(int level, const char *fmt, ...)
 	va_end(ap);
 	if (zlog_syslog)
 		syslog(level, "%s", line);
+	else if (zlog_journal)
+		fprintf(stderr, "<%d>zrtpd[%s]: %s\n", level,
+		    zlog_level_name(level), line);
 	else
 		fprintf(stderr, "zrtpd[%s]: %s\n", zlog_level_name(level), line);
 }

@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "selftest.h"
 #include "session.h"
 #include "srtp.h"
@@ -66,6 +68,17 @@ zd_die(const char *fmt, ...)
 	if (zd_ready_fd >= 0)
 		(void)!write(zd_ready_fd, msg, strlen(msg));
 	exit(1);
+}
+
+/* "unlimited" or "N KiB", for the memory-lock message. */
+static const char *
+zd_limit_text(size_t bytes, char *buf, size_t len)
+{
+	if (bytes == SIZE_MAX)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%zu KiB", bytes / 1024);
+	return buf;
 }
 
 /* STYLE.md: no core dump may carry a key. */
@@ -167,6 +180,9 @@ zd_ready(const struct zd_config *c)
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
+	if (zd_notify("READY=1") != 0)
+		zlog(LOG_WARNING, "cannot tell systemd we are ready "
+		    "(NOTIFY_SOCKET): %s", strerror(errno));
 	if (zd_ready_fd < 0)
 		return;
 	(void)!write(zd_ready_fd, "ready", 5);
@@ -193,6 +209,10 @@ zd_drop_privileges(const struct zd_config *c)
 		return;
 	if ((pw = getpwnam(c->user)) == NULL)
 		zd_die("user %s: no such user", c->user);
+	/* The user's to create, so that nothing in it is ever root's. */
+	if (mkdir(c->state_dir, 0700) == 0 &&
+	    chown(c->state_dir, pw->pw_uid, pw->pw_gid) != 0)
+		zd_die("state directory %s: %s", c->state_dir, strerror(errno));
 	if (chown(c->control_socket, pw->pw_uid, (gid_t)-1) != 0 ||
 	    setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0 || setuid(0) == 0)
@@ -202,7 +222,12 @@ zd_drop_privileges(const struct zd_config *c)
 	zlog(LOG_INFO, "running as %s", c->user);
 }
 
-/* The private state directory: ours, 0700, created if missing. */
+/*
+ * The private state directory: ours, created 0700 if missing. One that
+ * others may write in is refused, not repaired: they may already have
+ * put or swapped files in it (docs/cache.md's rule for side files).
+ * Read access by others is taken away.
+ */
 static void
 zd_state_dir(const char *dir)
 {
@@ -215,6 +240,10 @@ zd_state_dir(const char *dir)
 	if (st.st_uid != geteuid())
 		zd_die("state directory %s belongs to uid %ld, not to us (%ld)",
 		    dir, (long)st.st_uid, (long)geteuid());
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		zd_die("state directory %s is writable by its group or others "
+		    "(mode %04o): refusing it. Check its files, then "
+		    "chmod 700 '%s'", dir, (unsigned)(st.st_mode & 07777), dir);
 	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
 		zd_die("state directory %s: cannot make it private: %s", dir,
 		    strerror(errno));
@@ -244,6 +273,7 @@ zd_on_term(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	zlog(LOG_NOTICE, "signal %d: closing %u sessions and stopping",
 	    (int)sig, d->nsessions);
+	(void)zd_notify("STOPPING=1");
 	d->stopping = 1;
 	while ((s = TAILQ_FIRST(&d->sessions)) != NULL)
 		zd_session_close(s, "shutdown");
@@ -265,7 +295,8 @@ zd_on_hup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	n = d->cfg;
-	if (zd_config_load_file(&n, d->cfg.config_file, err, sizeof(err)) != 0) {
+	if (zd_config_load_file(&n, d->cfg.config_file, err, sizeof(err)) != 0 ||
+	    zd_config_judge(&n, err, sizeof(err)) != 0) {
 		zlog(LOG_ERR, "SIGHUP: %s; settings unchanged", err);
 		return;
 	}
@@ -334,7 +365,8 @@ int
 main(int argc, char **argv)
 {
 	static struct zd d;
-	char err[512];
+	char err[512], lim[32];
+	size_t locked;
 	int r;
 
 	zd_no_core_dumps();
@@ -345,8 +377,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "zrtpd: %s\n", err);
 		return 2;
 	}
+	locked = zs_locked_bytes(d.cfg.max_sessions, d.cfg.workers + 1);
 	if (d.cfg.check_only) {
-		printf("zrtpd: configuration OK\n");
+		printf("zrtpd: configuration OK; %u sessions need %zu KiB of "
+		    "locked memory (RLIMIT_MEMLOCK, LimitMEMLOCK=)\n",
+		    d.cfg.max_sessions, (locked + 1023) / 1024);
 		return 0;
 	}
 	if (d.cfg.use_syslog < 0)
@@ -357,9 +392,12 @@ main(int argc, char **argv)
 	zd_fd_limit(&d.cfg);
 	/* Locked memory for every session the limit allows (engine.md). */
 	if ((r = zs_init(d.cfg.max_sessions, d.cfg.workers + 1)) != 0)
-		zd_die("cannot lock memory for %u sessions: %s (raise "
-		    "RLIMIT_MEMLOCK, LimitMEMLOCK= in systemd, or lower "
-		    "max_sessions)", d.cfg.max_sessions, zerr_str(r));
+		zd_die("cannot lock %zu KiB of memory for the secrets of %u "
+		    "sessions, RLIMIT_MEMLOCK is %s: %s. Raise it (LimitMEMLOCK= "
+		    "in systemd, ulimit -l) or lower max_sessions (zrtpd(8), "
+		    "SECURE MEMORY)", (locked + 1023) / 1024,
+		    d.cfg.max_sessions, zd_limit_text(zcrypto_memlock_limit(),
+		    lim, sizeof(lim)), zerr_str(r));
 	if (zcrypto_selftest() != 0 || zsrtp_init() != 0)
 		zd_die("crypto self-test failed: refusing to run");
 	zlog(LOG_INFO, "crypto self-test passed");

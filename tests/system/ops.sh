@@ -1,0 +1,144 @@
+#!/bin/sh
+# System test, part of `make check`: zrtpd as an operator runs it.
+# --check-config on good and bad files and the shipped example; a state
+# directory others may write in refused (in the background: the parent
+# reports it); too little
+# RLIMIT_MEMLOCK refused with the figures; a daemon in the foreground with
+# a config file telling systemd READY=1 (tests/system/notifyrecv stands in
+# for it), no core dumps; SIGHUP raising the log level; SIGTERM closing a
+# softphone's session (its client sees "closed", reason "shutdown"),
+# STOPPING=1, exit 0. Waits on lines from pipes, never on time.
+set -eu
+. "${srcdir:-.}/tests/system/lib.sh"
+
+zrtpd=$b/zrtpd/zrtpd
+d=$tmp/ops
+mkdir -p "$d"
+
+# --check-config: a good file with comments, a bad value named by its line.
+cat >"$d/good.conf" <<EOF
+# a comment
+max_sessions = 100    # after a value too
+log_level = info
+EOF
+out=$("$zrtpd" --config "$d/good.conf" --check-config) ||
+    fail "--check-config refused a good file"
+case "$out" in *"configuration OK; 100 sessions need"*"KiB"*) ;;
+*) fail "--check-config on a good file said: $out" ;; esac
+"$zrtpd" --config "${srcdir:-.}/contrib/zrtpd.conf" --check-config \
+    >/dev/null || fail "the example contrib/zrtpd.conf is refused"
+printf 'log_level = info\n\nmax_sessions = lots\n' >"$d/bad.conf"
+st=0
+"$zrtpd" --config "$d/bad.conf" --check-config 2>"$d/bad.err" || st=$?
+check_eq "--check-config exit status on a bad file" "$st" 2
+grep -q "bad.conf:3: max_sessions: 'lots'" "$d/bad.err" ||
+    fail "--check-config did not name line 3: $(cat "$d/bad.err")"
+printf 'workers = 2\nno_such_key = 1\n' >"$d/bad2.conf"
+st=0
+"$zrtpd" --config "$d/bad2.conf" --check-config 2>"$d/bad2.err" || st=$?
+check_eq "--check-config exit status on an unknown key" "$st" 2
+grep -q "bad2.conf:2: unknown setting 'no_such_key'" "$d/bad2.err" ||
+    fail "unknown key not named: $(cat "$d/bad2.err")"
+
+# A state directory its group may write in: refused, left as it was. In the
+# background, so the parent must report the child's failure.
+mkdir -p "$d/gw"
+chmod 770 "$d/gw"
+st=0
+"$zrtpd" --state-dir "$d/gw" --control-socket "$d/gw.sock" --log stderr \
+    --pid-file "$d/gw.pid" 2>"$d/gw.err" || st=$?
+[ ! -s "$d/gw.pid" ] || kill "$(cat "$d/gw.pid")"
+check_eq "exit status with a group-writable state dir" "$st" 1
+grep -q "writable by its group or others (mode 0770): refusing" \
+    "$d/gw.err" || fail "group-writable state dir: $(cat "$d/gw.err")"
+check_eq "group-writable state dir left as it was" \
+    "$(stat -c %a "$d/gw")" 770
+
+# Too little RLIMIT_MEMLOCK: refused with what is needed and what there is.
+# Root locks past the limit (CAP_IPC_LOCK): take that capability away.
+noipc=""
+if [ "$(id -u)" -eq 0 ]; then
+	noipc="setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock"
+fi
+st=0
+prlimit --memlock=1048576:1048576 $noipc "$zrtpd" --foreground \
+    --max-sessions 1000 --state-dir "$d/ml" --control-socket "$d/ml.sock" \
+    2>"$d/ml.err" || st=$?
+check_eq "exit status with RLIMIT_MEMLOCK too small" "$st" 1
+grep -q "cannot lock [0-9]* KiB of memory for the secrets of 1000 sessions, RLIMIT_MEMLOCK is 1024 KiB" \
+    "$d/ml.err" || fail "memlock refusal: $(cat "$d/ml.err")"
+[ ! -e "$d/ml" ] || fail "state dir created although memory could not be locked"
+
+# The daemon in the foreground, as systemd starts it.
+cat >"$d/zrtpd.conf" <<EOF
+state_dir = $d/state
+control_socket = $d/ctl.sock
+log = stderr
+log_level = notice
+EOF
+spawn sd 3 4 "$b/tests/system/notifyrecv" "$d/notify.sock" 30
+expect sd listening
+NOTIFY_SOCKET=$d/notify.sock
+export NOTIFY_SOCKET
+spawn zd 5 6 sh -c 'exec "$0" "$@" 2>&1' "$zrtpd" --config "$d/zrtpd.conf" \
+    --foreground
+zpid=$!
+unset NOTIFY_SOCKET
+expect zd "zrtpd[notice]: ready" || { show zd; exit 1; }
+expect sd READY=1 || fail "no READY=1 for systemd"
+
+# No core dumps: RLIMIT_CORE 0, and not dumpable, which shows as
+# /proc/PID's files owned by root while the process is not root.
+check_eq "RLIMIT_CORE" "$(sed -n 's/^Max core file size *//p' \
+    "/proc/$zpid/limits" | tr -s ' ')" "0 0 bytes "
+if [ "$(id -u)" -ne 0 ]; then
+	check_eq "/proc/PID/status owner (not dumpable)" \
+	    "$(stat -c %u "/proc/$zpid/status")" 0
+fi	# as root: tests/system/privdrop.sh
+
+# SIGHUP: at notice a control connection (an info line) is not logged;
+# once the file says info and SIGHUP re-read it, one is. Each reload's
+# own notice line is the marker to wait for.
+hup() {
+	kill -HUP "$zpid"
+	expect zd "zrtpd[notice]: SIGHUP" || { show zd; exit 1; }
+}
+"$b/cli/zrtpctl" --socket "$d/ctl.sock" status >/dev/null ||
+    fail "zrtpctl status"
+sed -i 's/^log_level = notice/log_level = info/' "$d/zrtpd.conf"
+hup
+check_eq "reload" "$line" "zrtpd[notice]: SIGHUP: settings reloaded (sockets, paths, users, groups, limits and workers need a restart)"
+if grep -q "connected" "$tmp/zd.log"; then
+	fail "an info line was logged at level notice"
+fi
+"$b/cli/zrtpctl" --socket "$d/ctl.sock" status >/dev/null ||
+    fail "zrtpctl status"
+hup
+grep -q "zrtpd\[info\]: control: pid [0-9]* uid [0-9]* connected" \
+    "$tmp/zd.log" || fail "log level not raised by SIGHUP"
+
+# SIGHUP with a bad file: named by its line, the settings stay.
+printf 'log_level = loud\n' >>"$d/zrtpd.conf"
+kill -HUP "$zpid"
+expect zd "zrtpd[" || { show zd; exit 1; }
+check_eq "reload of a bad file" "$line" \
+    "zrtpd[err]: SIGHUP: $d/zrtpd.conf:5: log_level: bad value 'loud'; settings unchanged"
+
+# SIGTERM with a session open: its client sees it closed, then the daemon
+# tells systemd it stops and exits 0, its socket removed.
+phone pa ops 7 8 --side A --frames 5
+expect pa offer || { show pa; fail "no session"; }
+kill -TERM "$zpid"
+expect zd "zrtpd[notice]: signal 15: closing 1 sessions" ||
+    fail "SIGTERM not logged"
+expect pa "event closed" || fail "the client never saw its session closed"
+case "$line" in *'"reason":"shutdown"'*) ;;
+*) fail "closed event without reason shutdown: $line" ;; esac
+expect sd STOPPING=1 || fail "no STOPPING=1 for systemd"
+st=0
+wait "$zpid" || st=$?
+check_eq "exit status after SIGTERM" "$st" 0
+[ ! -e "$d/ctl.sock" ] || fail "control socket left behind"
+
+[ "$fails" -eq 0 ] || { show zd; exit 1; }
+echo "ops: all checks passed"

@@ -18,11 +18,12 @@
 #define KEX_OSSL_SECURE_MIN	32
 
 /*
- * OpenSSL's secure heap (ZCRYPTO_OSSL_HEAP): an operation holds a few KiB
- * of secure BN temporaries (the DH3k exponentiation the most), so it serves
- * some 60 concurrent key agreements; past that BN_secure_new fails and the
- * agreement reports ZE_NOMEM rather than use unlocked memory. A heap that
- * cannot be locked is refused, as libgcrypt's pool is (zcrypto_init).
+ * OpenSSL's secure heap (ZCRYPTO_OSSL_HEAP): an operation holds under 2 KiB
+ * of secure BNs (the DH3k exponentiation the most; measured by shrinking
+ * the heap until it failed), so it serves over a hundred concurrent ones;
+ * past that BN_secure_new fails and the agreement reports ZE_NOMEM rather
+ * than use unlocked memory. A heap that cannot be locked is refused, as
+ * libgcrypt's pool is (zcrypto_init).
  */
 int
 kex_ossl_init(void)

@@ -23,7 +23,7 @@
 /*
  * OpenSSL's secure heap (key-agreement scalars and their temporaries,
  * docs/performance.md), locked beside libgcrypt's pool by zcrypto_init().
- * A power of two; a few KiB per key agreement in progress.
+ * A power of two; under 2 KiB per key agreement in progress.
  */
 #define ZCRYPTO_OSSL_HEAP	(256 * 1024)
 /*

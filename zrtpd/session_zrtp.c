@@ -294,7 +294,7 @@ zd_session_fail(struct zd_session *s, int code, uint32_t wire,
 	 * Not one Hello came back: the peer does not speak ZRTP. Hellos that
 	 * were refused (not the announced one) are an impostor, not silence.
 	 */
-	if (!s->have_peer && a->u.failed.code != ZC_HELLO_HASH) {
+	if (!s->have_peer && code != ZC_HELLO_HASH) {
 		s->fail_code = "no_zrtp";
 		zd_event_simple(s, "no_zrtp", json_pack("{s:s, s:b}", "policy",
 		    zd_policy_name(s->policy), "media_clear",

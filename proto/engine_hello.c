@@ -445,6 +445,11 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))
 		return zs_hello_refused(s, authentic, ZC_EQUAL_ZID,
 		    "Hello with our own ZID: refused");
+	/* §4.4.3: every stream of a call comes from the same peer ZID. */
+	if (s->call->filled && !zct_eq(h->zid, s->call->peer_zid,
+	    ZRTP_ZID_LEN))
+		return zs_hello_refused(s, authentic, ZC_STREAM_ZID,
+		    "Hello from another ZID than the call's: refused");
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
 		return zs_fail(s, ZC_MALFORMED, r, "peer Hello") != ZS_INIT;
@@ -453,10 +458,6 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	s->have_peer_ssrc = 1;
 	s->refused_code = ZC_NONE;	/* a usable Hello supersedes */
 	zs_report_peer(s);
-	/* §4.4.3: every stream of a call comes from the same peer ZID. */
-	if (s->call->filled && !zct_eq(s->peer_hello_m.zid,
-	    s->call->peer_zid, ZRTP_ZID_LEN))
-		return zs_fail(s, ZC_STREAM_ZID, 0, NULL) != ZS_INIT;
 	if ((r = zs_negotiate(s)) != 0) {
 		zs_fail(s, ZC_INTERNAL, r, "negotiation");	/* if not yet */
 		return 1;

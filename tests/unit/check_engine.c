@@ -1093,6 +1093,55 @@ START_TEST(test_foreign_error_before_hello)
 END_TEST
 
 /*
+ * §9 for a call's later stream: a Hello from another ZID than the call's,
+ * not vouched for by a=zrtp-hash, is a forgery like any other. It is
+ * dropped with an alert (it used to end the Multistream stream at once),
+ * and the genuine Hello that follows runs the stream.
+ */
+START_TEST(test_forged_hello_other_zid_multistream)
+{
+	uint8_t p[SIM_PKT_MAX];
+	struct zsession *audio[2];
+	struct zcall *c[2];
+	size_t len = 0;
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		ck_assert_ptr_nonnull(c[k] = zcall_new(NULL, 0));
+		net.end[k].cfg.call = c[k];
+	}
+	call(156);
+	assert_agree();
+	for (k = 0; k < 2; k++) {
+		audio[k] = net.end[k].s;
+		net.end[k].s = NULL;
+		net.end[k].cfg.ssrc += 1;
+	}
+	sim_start(&net, 157);
+	for (i = 0; i < net.nq; i++)
+		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
+		    "Hello   ")) {
+			len = net.q[i].len;
+			memcpy(p, net.q[i].b, len);
+		}
+	ck_assert_uint_gt(len, 0);
+	/* Header 12, message header 12, version 4, client id 16, H3 32. */
+	p[12 + 12 + 4 + 16 + 32] ^= 0x5a;
+	zpkt_seal_crc(p, len);
+	sim_inject(&net, 0, p, len);
+	ck_assert(!net.end[0].failed);
+	ck_assert(net.end[0].alert_codes & CODE(ZC_STREAM_ZID));
+	sim_run(&net, 60000);
+	assert_agree();
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), ZKEX_BLOCK_MULT);
+	for (k = 0; k < 2; k++) {
+		zs_free(audio[k]);
+		zcall_unref(c[k]);
+	}
+}
+END_TEST
+
+/*
  * Issue 6, item 17: one table of stable codes. Every code has a distinct
  * name and a text; every failure code a local error other than success;
  * the §5.9 codes the engine sends come from it.
@@ -1185,6 +1234,7 @@ main(void)
 	tcase_add_test(tc, test_nonce_reuse);
 	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);
+	tcase_add_test(tc, test_forged_hello_other_zid_multistream);
 	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_impostor_takeover);
 	tcase_add_test(tc, test_unmatched_rs2_mismatch);

@@ -268,9 +268,15 @@ ctl_report(struct ctl *x, int r, const struct zrtpc_error *err)
 		    "%s", err->message);
 	case ZRTPC_E_PERMISSION:
 		socket_group(path, group, sizeof(group));
-		snprintf(hint, sizeof(hint), "Join the group %s (sudo adduser "
-		    "$USER %s), log in again, and retry; or run as root.",
-		    group, group);
+		if (strcmp(group, "root") == 0)
+			snprintf(hint, sizeof(hint), "The socket's group is "
+			    "root: run zrtpctl with sudo, or have zrtpd's "
+			    "control_group set to a group of yours "
+			    "(zrtpd.conf(5)).");
+		else
+			snprintf(hint, sizeof(hint), "Join the group %s (sudo "
+			    "adduser $USER %s), log in again, and retry; or "
+			    "run as root.", group, group);
 		return ctl_fail(x, CTL_EXIT_PERMISSION, err->code, hint,
 		    "%s", err->message);
 	case ZRTPC_E_DAEMON:

@@ -181,7 +181,14 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
 	chmod 711 "$tmp" "$tmp/A"
 	run 7 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    "$CTL" --socket "$S1" status
-	has "Join the group root" "$W/err"
+	has "The socket's group is root: run zrtpctl with sudo" "$W/err"
+	if getent group daemon >/dev/null && chgrp daemon "$S1"; then
+		run 7 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		    "$CTL" --socket "$S1" status
+		has "Join the group daemon (sudo adduser \$USER daemon)" \
+		    "$W/err"
+		chgrp root "$S1"
+	fi
 	chmod 700 "$tmp" "$tmp/A"
 	pass "permission"
 else

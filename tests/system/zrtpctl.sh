@@ -257,6 +257,22 @@ jis .result.name Bob
 run 0 "$CTL" --socket "$S1" show "$SID1"
 has 'Peer:     "Bob"'
 pass "verified through zrtpctl on both sides"
+
+# Bash completion: commands, and live session ids from the daemon.
+complete_words() {	# complete_words WORD...: COMPREPLY for the last
+	PATH=$(dirname "$CTL"):$PATH ZRTPD_SOCKET=$S1 bash -c \
+	    '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+	    _zrtpctl; echo "${COMPREPLY[*]}"' \
+	    "${srcdir:-.}/cli/completion/zrtpctl" "$@"
+}
+[ "$(complete_words zrtpctl ver)" = verify ] || fail "completion of ver"
+[ "$(complete_words zrtpctl verify "")" = "$SID1" ] ||
+    fail "completion of a session: $(complete_words zrtpctl verify "")"
+[ "$(complete_words zrtpctl verify "$SID1" m)" = "match mismatch" ] ||
+    fail "completion of an answer"
+[ "$(complete_words zrtpctl cache f)" = forget ] ||
+    fail "completion of cache f"
+pass "bash completion"
 hangup
 
 # ---- the next call: verified from the start, the name shown ----

@@ -6,7 +6,8 @@
 # contrib/zrtpd.sysusers creates the zrtpd user and group in a scratch root.
 set -eu
 b=${top_builddir:-.}
-src=${srcdir:-.}
+# Absolute: systemd-sysusers --root resolves a relative path under the root.
+src=$(cd "${srcdir:-.}" && pwd)
 if ! command -v systemd-analyze >/dev/null ||
     ! command -v systemd-sysusers >/dev/null; then
 	echo "unit: systemd-analyze or systemd-sysusers not installed: SKIP"

@@ -36,6 +36,7 @@
 #include "engine.h"
 
 static int zd_ready_fd = -1;	/* background: the parent waits on it */
+static FILE *zd_pid_file;	/* opened before privileges are dropped */
 
 uint64_t
 zd_now_ms(void)
@@ -171,14 +172,13 @@ zd_background(void)
 static void
 zd_ready(const struct zd_config *c)
 {
-	FILE *f;
 	int fd;
 
-	if (c->pid_file[0] != '\0') {
-		if ((f = fopen(c->pid_file, "we")) == NULL)
+	if (zd_pid_file != NULL) {
+		fprintf(zd_pid_file, "%ld\n", (long)getpid());
+		if (fclose(zd_pid_file) != 0)
 			zd_die("pid_file %s: %s", c->pid_file, strerror(errno));
-		fprintf(f, "%ld\n", (long)getpid());
-		fclose(f);
+		zd_pid_file = NULL;
 	}
 	if (zd_notify("READY=1") != 0)
 		zlog(LOG_WARNING, "cannot tell systemd we are ready "
@@ -326,6 +326,10 @@ zd_run(struct zd *d)
 		zd_die("libevent: cannot create the event loop");
 	if ((d->control = zd_control_open(d, err, sizeof(err))) == NULL)
 		zd_die("%s", err);
+	/* Written once ready, but opened while we may still write there. */
+	if (d->cfg.pid_file[0] != '\0' &&
+	    (zd_pid_file = fopen(d->cfg.pid_file, "we")) == NULL)
+		zd_die("pid_file %s: %s", d->cfg.pid_file, strerror(errno));
 	zd_drop_privileges(&d->cfg);
 	zd_state_dir(d->cfg.state_dir);
 	zd_open_cache(d);

@@ -16,6 +16,7 @@
 #include "zcrypto.h"
 
 #define ZD_ENDED_MS	60000
+#define ZD_ENDED_MIN	64	/* ended sessions kept, at least */
 
 /* "B32 " -> "B32"; a few rotating buffers for one json_pack. */
 const char *
@@ -270,23 +271,34 @@ zd_session_keys_json(const struct zd_session *s)
 	    "rx", zd_dir_json(k, k->rx_key, k->rx_salt));
 }
 
+/*
+ * jansson keeps insertion order, which is expiry order: drop from the
+ * front while expired, or while past the cap, and stop at the first kept
+ * (a client closing sessions in a loop costs O(1) each, never a list that
+ * grows with it).
+ */
 static void
-zd_ended_purge(struct zd *d)
+zd_ended_purge(struct zd *d, size_t room)
 {
+	size_t cap = d->cfg.max_sessions < ZD_ENDED_MIN ? ZD_ENDED_MIN :
+	    d->cfg.max_sessions;
+	uint64_t now = zd_now_ms();
 	const char *id;
 	json_t *v;
 	void *tmp;
-	uint64_t now = zd_now_ms();
 
-	json_object_foreach_safe(d->ended, tmp, id, v)
-		if ((uint64_t)json_integer_value(json_array_get(v, 0)) <= now)
-			json_object_del(d->ended, id);
+	json_object_foreach_safe(d->ended, tmp, id, v) {
+		if ((uint64_t)json_integer_value(json_array_get(v, 0)) > now &&
+		    json_object_size(d->ended) + room <= cap)
+			break;
+		json_object_del(d->ended, id);
+	}
 }
 
 void
 zd_session_remember(struct zd_session *s)
 {
-	zd_ended_purge(s->d);
+	zd_ended_purge(s->d, 1);
 	json_object_set_new(s->d->ended, s->id, json_pack("[I, o]",
 	    (json_int_t)(zd_now_ms() + ZD_ENDED_MS), zd_session_json(s)));
 }
@@ -296,7 +308,7 @@ zd_session_ended_json(struct zd *d, const char *id)
 {
 	json_t *v;
 
-	zd_ended_purge(d);
+	zd_ended_purge(d, 0);
 	if ((v = json_object_get(d->ended, id)) == NULL)
 		return NULL;
 	return json_incref(json_array_get(v, 1));
@@ -308,7 +320,7 @@ zd_session_ended_list(struct zd *d)
 	json_t *list = json_array(), *v, *show;
 	const char *id;
 
-	zd_ended_purge(d);
+	zd_ended_purge(d, 0);
 	json_object_foreach(d->ended, id, v) {
 		show = json_array_get(v, 1);
 		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:O,"

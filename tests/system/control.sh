@@ -79,6 +79,21 @@ case "$r" in
 *) fail "session of a vanished client: $r" ;;
 esac
 
+# A client that creates and closes sessions in a loop: each closed one is
+# kept a minute for session_show, but never more than max_sessions of them
+# (here 64), and keeping them costs each close O(1).
+daemon S --max_sessions 64
+awk 'BEGIN { print "{\"id\":0,\"cmd\":\"hello\",\"versions\":[1]}";
+    for (i = 1; i <= 5000; i++) {
+	print "{\"id\":" i ",\"cmd\":\"session_create\"}";
+	print "{\"id\":" i ",\"cmd\":\"session_close\",\"session\":\"s" i "\"}" }
+    print "{\"id\":1,\"cmd\":\"session_list\"}" }' | ctl S >"$tmp/churn" || true
+n=$(tail -n 1 "$tmp/churn" | grep -o '"session":"s[0-9]*"' | wc -l)
+if check_eq "churn: replies" "$(grep -c '"ok":true' "$tmp/churn")" 10002 &&
+    check_eq "churn: ended sessions kept" "$n" 64; then
+	echo "ok   5000 sessions created and closed in a loop: all answered, the last 64 kept as ended"
+fi
+
 # Another uid: with the socket open to all it may read, not change.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	stop A
@@ -99,8 +114,23 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	*"Permission denied"*) echo "ok   the socket's mode keeps other users out: $r" ;;
 	*) fail "socket mode 0600: another user got: $r" ;;
 	esac
+	# Started as root with a user: it drops to it for good (all ids,
+	# no supplementary groups) and owns its state; root stays admin.
+	mkdir -p "$tmp/P/state"
+	chown nobody "$tmp/P/state"
+	chmod 755 "$tmp/P"
+	daemon P --user nobody
+	ids=$(grep -E '^(Uid|Gid|Groups):' "/proc/$(daemon_pid P)/status" |
+	    tr '\t\n' '  ' | tr -s ' ')
+	owner=$(stat -c %U "$tmp/P/state/cache.db")
+	r=$(echo '{"id":1,"cmd":"hello","versions":[1]}' | ctl P)
+	case "$ids|$owner|$r" in
+	"Uid: 65534 65534 65534 65534 Gid: 65534 65534 65534 65534 Groups: "*"|nobody|"*'"access":"admin"'*)
+		echo "ok   started as root with user = nobody: runs as nobody (no groups), its cache is nobody's, root is still admin" ;;
+	*) fail "privilege drop: $ids | $owner | $r" ;;
+	esac
 else
-	echo "SKIP access levels: needs root and a 'nobody' user (not counted as passed)"
+	echo "SKIP access levels and privilege drop: need root and a 'nobody' user (not counted as passed)"
 fi
 
 [ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

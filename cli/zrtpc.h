@@ -52,6 +52,8 @@ struct zrtpc_error {
 	char	message[512];
 };
 
+/* One connection; not for use by two threads at once (give each thread
+ * its own, or serialize the calls). */
 struct zrtpc;
 
 /*

@@ -24,6 +24,39 @@ zd_cmd_ok(struct zd_conn *cn, json_t *id, json_t *result)
 	    id != NULL ? id : json_null(), "ok", 1, "result", result));
 }
 
+/*
+ * Cut s at its first byte that does not start or continue a whole UTF-8
+ * sequence: a client's name cut by "%.64s" or by the message's size may
+ * end inside a character, and JSON takes no such string (the reply would
+ * be lost, leaving the client waiting).
+ */
+static void
+zd_utf8_cut(char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, k;
+
+	while (p[i] != '\0') {
+		if (p[i] < 0x80)
+			n = 1;
+		else if ((p[i] & 0xe0) == 0xc0 && p[i] >= 0xc2)
+			n = 2;
+		else if ((p[i] & 0xf0) == 0xe0)
+			n = 3;
+		else if ((p[i] & 0xf8) == 0xf0 && p[i] <= 0xf4)
+			n = 4;
+		else
+			break;
+		for (k = 1; k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				break;
+		if (k < n)
+			break;
+		i += n;
+	}
+	s[i] = '\0';
+}
+
 void
 zd_cmd_error(struct zd_conn *cn, json_t *id, const char *code,
     const char *fmt, ...)
@@ -34,6 +67,7 @@ zd_cmd_error(struct zd_conn *cn, json_t *id, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	zd_utf8_cut(msg);
 	zd_conn_send(cn, json_pack("{s:O, s:b, s:{s:s, s:s}}", "id",
 	    id != NULL ? id : json_null(), "ok", 0, "error", "code", code,
 	    "message", msg));

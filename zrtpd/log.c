@@ -1,7 +1,10 @@
 /*
  * One log sink for the whole daemon, chosen at start: stderr with a level
  * tag, or syslog (facility daemon). Thread-safe as stdio and syslog are;
- * never given a secret (log.h).
+ * never given a secret (log.h). A line is one line: every byte outside
+ * printable ASCII (newlines, escape sequences, any non-ASCII) is written
+ * as \xNN, so that a name a client or a peer chose can neither forge a
+ * log line nor drive the terminal that shows it.
  */
 #include <sys/stat.h>
 
@@ -84,17 +87,43 @@ zlog_level_name(int level)
 	return "?";
 }
 
+/* in (NUL-terminated) into out, every byte but printable ASCII as \xNN. */
+static void
+zlog_escape(const char *in, char *out, size_t out_len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (; *p != '\0' && out_len - o > 4; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		if (*p == '\\') {
+			out[o++] = '\\';
+			continue;
+		}
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 0xf];
+	}
+	out[o] = '\0';
+}
+
 void
 zlog(int level, const char *fmt, ...)
 {
-	char line[1024];
+	char raw[1024], line[4 * sizeof(raw)];
 	va_list ap;
 
 	if (level > zlog_max)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	zlog_escape(raw, line, sizeof(line));
 	if (zlog_syslog)
 		syslog(level, "%s", line);
 	else if (zlog_journal)

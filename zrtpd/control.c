@@ -51,6 +51,7 @@ struct zd_control {
 	struct zd		*d;
 	int			 fd;
 	struct event		*ev;
+	struct event		*pause;	/* out of descriptors: accept later */
 	TAILQ_HEAD(, zd_conn)	 conns;
 };
 
@@ -457,6 +458,43 @@ zd_conn_event(struct bufferevent *bev, short what, void *arg)
 		zd_conn_close(arg, "connection closed");
 }
 
+/*
+ * A connection below admin access over its limits (control.h): NULL, or
+ * why it is refused.
+ */
+static const char *
+zd_conn_over_limit(struct zd_control *c, uid_t uid, enum zd_access access)
+{
+	struct zd_conn *cn;
+	unsigned same = 0, others = 0;
+
+	if (access >= ZD_ACCESS_ADMIN)
+		return NULL;
+	TAILQ_FOREACH(cn, &c->conns, link) {
+		if (cn->access >= ZD_ACCESS_ADMIN)
+			continue;
+		others++;
+		if (cn->uid == uid)
+			same++;
+	}
+	if (same >= ZD_CONN_PER_UID)
+		return "too many connections from this user";
+	if (others >= ZD_CONN_OTHERS)
+		return "too many connections from users other than root and "
+		    "the daemon's own";
+	return NULL;
+}
+
+static void
+zd_control_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct zd_control *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(c->ev, NULL);
+}
+
 static void
 zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 {
@@ -464,11 +502,26 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct zd_conn *cn;
-	int fd;
+	const char *why;
+	char line[256];
+	int fd, n;
 
 	(void)what;
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
+		/*
+		 * Out of descriptors: the pending connection stays readable,
+		 * and accepting again at once would spin. Pause a moment.
+		 */
+		if (errno == EMFILE || errno == ENFILE) {
+			struct timeval tv = { 0, 200000 };
+
+			zlog(LOG_WARNING, "control: cannot accept: %s",
+			    strerror(errno));
+			event_del(c->ev);
+			evtimer_add(c->pause, &tv);
+		}
 		return;
+	}
 	/* Credentials first: nothing is read before we know who it is. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
 	    (cn = calloc(1, sizeof(*cn))) == NULL) {
@@ -481,6 +534,18 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 	cn->pid = cred.pid;
 	cn->access = zd_access_of(&c->d->cfg, cred.uid, cred.gid);
 	cn->passed_fd = -1;
+	if ((why = zd_conn_over_limit(c, cn->uid, cn->access)) != NULL) {
+		zlog(LOG_WARNING, "control: pid %ld uid %ld refused: %s",
+		    (long)cn->pid, (long)cn->uid, why);
+		n = snprintf(line, sizeof(line), "{\"id\":null,\"ok\":false,"
+		    "\"error\":{\"code\":\"limit\",\"message\":\"%s\"}}\n",
+		    why);
+		if (n > 0 && (size_t)n < sizeof(line))
+			(void)send(fd, line, (size_t)n, MSG_NOSIGNAL);
+		free(cn);
+		close(fd);
+		return;
+	}
 	if ((cn->bev = bufferevent_socket_new(c->d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
@@ -555,6 +620,7 @@ zd_control_open(struct zd *d, char *err, size_t err_len)
 	c->fd = -1;
 	TAILQ_INIT(&c->conns);
 	if (zd_control_listen(c, err, err_len) != 0 ||
+	    (c->pause = evtimer_new(d->base, zd_control_resume, c)) == NULL ||
 	    (c->ev = event_new(d->base, c->fd, EV_READ | EV_PERSIST,
 	    zd_control_accept, c)) == NULL || event_add(c->ev, NULL) != 0) {
 		zd_control_close(c);
@@ -609,6 +675,8 @@ zd_control_close(struct zd_control *c)
 	}
 	if (c->ev != NULL)
 		event_free(c->ev);
+	if (c->pause != NULL)
+		event_free(c->pause);
 	if (c->fd >= 0) {
 		close(c->fd);
 		unlink(c->d->cfg.control_socket);

@@ -15,6 +15,13 @@ struct zd;
 
 #define ZD_LINE_MAX	65536		/* longest request line */
 #define ZD_OUTQ_MAX	(1024 * 1024)	/* a client's unread output */
+/*
+ * Connections below admin access: at most ZD_CONN_PER_UID per user and
+ * ZD_CONN_OTHERS in all, so that whoever may connect cannot take the
+ * descriptors kept for sessions and for root and the daemon's own user.
+ */
+#define ZD_CONN_PER_UID	16
+#define ZD_CONN_OTHERS	64
 
 enum zd_access {
 	ZD_ACCESS_READ,

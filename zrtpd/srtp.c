@@ -94,15 +94,89 @@ zsrtp_open(struct zsrtp *z, const struct zs_srtp_keys *k)
 	return 0;
 }
 
+/* The SSRC of an RTP (bytes 8..11) or RTCP (bytes 4..7) header. */
+static int
+zsrtp_ssrc_of(const uint8_t *p, size_t len, int rtcp, uint32_t *ssrc)
+{
+	size_t off = rtcp ? 4 : 8;
+
+	if (len < off + 4)
+		return ZE_TRUNCATED;
+	*ssrc = (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 |
+	    (uint32_t)p[off + 2] << 8 | p[off + 3];
+	return 0;
+}
+
+/* 1 if ssrc has a stream already, 0 if there is room for it, else full. */
+static int
+zsrtp_ssrc_known(const struct zsrtp_ssrcs *t, uint32_t ssrc)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->ssrc[i] == ssrc)
+			return 1;
+	return t->n < ZSRTP_SSRC_MAX ? 0 : ZE_BAD_COUNT;
+}
+
+static void
+zsrtp_ssrc_add(struct zsrtp_ssrcs *t, uint32_t ssrc)
+{
+	if (zsrtp_ssrc_known(t, ssrc) == 0)
+		t->ssrc[t->n++] = ssrc;
+}
+
+/*
+ * Send: libsrtp2 makes the stream before it protects, so the SSRC counts
+ * from the first attempt.
+ */
+static int
+zsrtp_tx_admit(struct zsrtp *z, const uint8_t *p, size_t len, int rtcp)
+{
+	uint32_t ssrc;
+	int r;
+
+	if ((r = zsrtp_ssrc_of(p, len, rtcp, &ssrc)) != 0 ||
+	    (r = zsrtp_ssrc_known(&z->tx_ssrcs, ssrc)) < 0)
+		return r;
+	zsrtp_ssrc_add(&z->tx_ssrcs, ssrc);
+	return 0;
+}
+
 int
 zsrtp_protect(struct zsrtp *z, uint8_t *rtp, size_t *len, size_t cap)
 {
-	int n = (int)*len;
+	int n = (int)*len, r;
 
 	if (*len > cap || cap - *len < SRTP_MAX_TRAILER_LEN)
 		return ZE_NOSPACE;
+	if ((r = zsrtp_tx_admit(z, rtp, *len, 0)) != 0)
+		return r;
 	if (srtp_protect(z->tx, rtp, &n) != srtp_err_status_ok)
 		return ZE_CRYPTO;
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * Receive: libsrtp2 makes the stream only once a packet authenticates, so
+ * the SSRC counts from its first authentic packet.
+ */
+static int
+zsrtp_rx(struct zsrtp *z, uint8_t *p, size_t *len, int rtcp)
+{
+	uint32_t ssrc;
+	int n = (int)*len, r;
+
+	if (*len > INT32_MAX)
+		return ZE_INVAL;
+	if ((r = zsrtp_ssrc_of(p, *len, rtcp, &ssrc)) != 0 ||
+	    (r = zsrtp_ssrc_known(&z->rx_ssrcs, ssrc)) < 0)
+		return r;
+	if ((rtcp ? srtp_unprotect_rtcp(z->rx, p, &n) :
+	    srtp_unprotect(z->rx, p, &n)) != srtp_err_status_ok)
+		return ZE_BAD_MAC;
+	zsrtp_ssrc_add(&z->rx_ssrcs, ssrc);
 	*len = (size_t)n;
 	return 0;
 }
@@ -110,23 +184,18 @@ zsrtp_protect(struct zsrtp *z, uint8_t *rtp, size_t *len, size_t cap)
 int
 zsrtp_unprotect(struct zsrtp *z, uint8_t *srtp, size_t *len)
 {
-	int n = (int)*len;
-
-	if (*len > INT32_MAX)
-		return ZE_INVAL;
-	if (srtp_unprotect(z->rx, srtp, &n) != srtp_err_status_ok)
-		return ZE_BAD_MAC;
-	*len = (size_t)n;
-	return 0;
+	return zsrtp_rx(z, srtp, len, 0);
 }
 
 int
 zsrtp_protect_rtcp(struct zsrtp *z, uint8_t *rtcp, size_t *len, size_t cap)
 {
-	int n = (int)*len;
+	int n = (int)*len, r;
 
 	if (*len > cap || cap - *len < SRTP_MAX_TRAILER_LEN + 4)
 		return ZE_NOSPACE;
+	if ((r = zsrtp_tx_admit(z, rtcp, *len, 1)) != 0)
+		return r;
 	if (srtp_protect_rtcp(z->tx, rtcp, &n) != srtp_err_status_ok)
 		return ZE_CRYPTO;
 	*len = (size_t)n;
@@ -136,14 +205,7 @@ zsrtp_protect_rtcp(struct zsrtp *z, uint8_t *rtcp, size_t *len, size_t cap)
 int
 zsrtp_unprotect_rtcp(struct zsrtp *z, uint8_t *srtcp, size_t *len)
 {
-	int n = (int)*len;
-
-	if (*len > INT32_MAX)
-		return ZE_INVAL;
-	if (srtp_unprotect_rtcp(z->rx, srtcp, &n) != srtp_err_status_ok)
-		return ZE_BAD_MAC;
-	*len = (size_t)n;
-	return 0;
+	return zsrtp_rx(z, srtcp, len, 1);
 }
 
 void

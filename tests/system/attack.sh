@@ -43,4 +43,28 @@ fi
 grep -q 'is "evil\\x0azrtpd\[err\]: forged\\x1b\[31m"' "$tmp/A/log" ||
 	fail "the hostile name is not in the log, escaped: $(grep 'is "' "$tmp/A/log")"
 
-[ "$fails" -eq 0 ]
+# --- connection exhaustion: anyone who may connect (read access) opened
+# connections without limit, taking the descriptors sized for sessions
+# (EMFILE: sessions could not be created, accept() spun). Below admin, at
+# most 16 per user and 64 in all (control.h); root and the daemon's own
+# user are never refused.
+skipped=0
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 &&
+    command -v setpriv >/dev/null; then
+	chmod 755 "$tmp" "$tmp/A"
+	r=$(setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups \
+	    "$b/tests/system/ctlraw" --socket "$tmp/A/ctl.sock" --many 20 ||
+	    true)
+	check_eq "20 connections of one read-only user" "$r" "many 16/20"
+	grep -q 'refused: too many connections from this user' "$tmp/A/log" ||
+		fail "the refused connections are not in the log"
+	r=$(ctl A --many 100 || true)
+	check_eq "100 connections of the daemon's own user" "$r" \
+	    "many 100/100"
+else
+	echo "SKIP connection limits: needs root, the user nobody and setpriv"
+	skipped=1
+fi
+
+[ "$fails" -eq 0 ] || exit 1
+[ "$skipped" -eq 0 ] || exit 77

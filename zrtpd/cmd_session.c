@@ -401,6 +401,7 @@ cmd_sas_verdict(struct zd_conn *cn, json_t *id, json_t *req)
 		}
 		s->challenge[0] = '\0';		/* answered once */
 		if (pick != s->challenge_pick) {
+			s->challenge_wrong++;
 			zd_cmd_error(cn, id, "challenge_failed", "that is not "
 			    "this call's SAS: nothing was recorded");
 			return;
@@ -414,15 +415,53 @@ cmd_sas_verdict(struct zd_conn *cn, json_t *id, json_t *req)
 	    "security", zd_state_name(s->state)));
 }
 
+/* Once per session: decoys in the SAS's scheme, all distinct, none it. */
+static void
+zd_challenge_decoys(struct zd_session *s)
+{
+	uint8_t hash[4];
+	size_t i, j;
+
+	for (i = 0; i < ZD_CHALLENGE_MAX - 1; i++) {
+again:
+		zrand_bytes(hash, sizeof(hash));
+		zsas_render(s->sas_scheme, hash, s->decoys[i],
+		    sizeof(s->decoys[i]));
+		if (strcmp(s->decoys[i], s->sas) == 0)
+			goto again;
+		for (j = 0; j < i; j++)
+			if (strcmp(s->decoys[i], s->decoys[j]) == 0)
+				goto again;
+	}
+	s->have_decoys = 1;
+}
+
+/* Uniform in [0, n), n <= 256 (no modulo bias). */
+static int
+zd_rand_below(unsigned n)
+{
+	uint8_t b;
+
+	do
+		zrand_bytes(&b, 1);
+	while (b >= 256 - 256 % n);
+	return b % n;
+}
+
+/*
+ * The real SAS and count - 1 of the session's decoys, in a random order.
+ * Asking again gives the same candidates, so that the one that stays
+ * across challenges is not the answer; wrong picks are limited.
+ */
 static void
 cmd_sas_challenge(struct zd_conn *cn, json_t *id, json_t *req)
 {
 	static unsigned next;
 	struct zd_session *s;
-	char text[ZSAS_TEXT_MAX];
+	const char *shown[ZD_CHALLENGE_MAX], *t;
 	json_t *cands;
-	uint8_t hash[4];
 	long count, i;
+	int j;
 
 	if ((s = zd_cmd_session(cn, id, req)) == NULL ||
 	    zd_cmd_int(cn, id, req, "count", 2, ZD_CHALLENGE_MAX, 4,
@@ -432,22 +471,31 @@ cmd_sas_challenge(struct zd_conn *cn, json_t *id, json_t *req)
 		zd_cmd_error(cn, id, "state", "no SAS yet");
 		return;
 	}
-	zrand_bytes(hash, 1);
-	s->challenge_pick = hash[0] % count;
-	snprintf(s->challenge, sizeof(s->challenge), "k%u", ++next);
+	if (s->challenge_wrong >= ZD_CHALLENGE_TRIES) {
+		zd_cmd_error(cn, id, "state", "%d wrong picks: no more "
+		    "challenges; compare the SAS by voice again and give "
+		    "match or mismatch", s->challenge_wrong);
+		return;
+	}
+	if (!s->have_decoys)
+		zd_challenge_decoys(s);
+	shown[0] = s->sas;
+	for (i = 1; i < count; i++)
+		shown[i] = s->decoys[i - 1];
+	/* Fisher-Yates; the real SAS's place is the pick. */
+	for (i = count - 1; i > 0; i--) {
+		j = zd_rand_below((unsigned)i + 1);
+		t = shown[i];
+		shown[i] = shown[j];
+		shown[j] = t;
+	}
 	cands = json_array();
 	for (i = 0; i < count; i++) {
-		if (i == s->challenge_pick) {
-			json_array_append_new(cands, json_string(s->sas));
-			continue;
-		}
-		/* A decoy in the same scheme, never the real SAS. */
-		do {
-			zrand_bytes(hash, sizeof(hash));
-			zsas_render(s->sas_scheme, hash, text, sizeof(text));
-		} while (strcmp(text, s->sas) == 0);
-		json_array_append_new(cands, json_string(text));
+		if (shown[i] == s->sas)
+			s->challenge_pick = (int)i;
+		json_array_append_new(cands, json_string(shown[i]));
 	}
+	snprintf(s->challenge, sizeof(s->challenge), "k%u", ++next);
 	zd_cmd_ok(cn, id, json_pack("{s:s, s:o}", "challenge", s->challenge,
 	    "candidates", cands));
 }

@@ -4,6 +4,8 @@
  * an unknown key or a bad value stops the daemon with file:line. Values
  * are judged here, once; nothing is opened but the file.
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -338,6 +340,18 @@ zd_config_usage(void)
 	    "valid as 'name = value' in the file (zrtpd.conf(5)).\n");
 }
 
+/* 1 if a is a numeric loopback address (127.0.0.0/8, ::1). */
+static int
+zd_loopback(const char *a)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, a, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, a, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 /* After both sources: settings that only make sense together. */
 int
 zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
@@ -352,6 +366,13 @@ zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
 	if (c->state_dir[0] != '/' || c->control_socket[0] != '/') {
 		snprintf(err, err_len, "state_dir and control_socket must be "
 		    "absolute paths");
+		return -1;
+	}
+	if (!zd_loopback(c->app_address)) {
+		snprintf(err, err_len, "app_addr: '%s' is not a loopback "
+		    "address (127.0.0.0/8 or ::1): the application port carries "
+		    "media in clear and must not face the network",
+		    c->app_address);
 		return -1;
 	}
 	return 0;

@@ -67,6 +67,7 @@ struct zd_session_params {
 };
 
 #define ZD_CHALLENGE_MAX	8
+#define ZD_CHALLENGE_TRIES	2	/* wrong picks before challenges end */
 
 struct zd_session {
 	TAILQ_ENTRY(zd_session)	 link;		/* d->sessions */
@@ -116,9 +117,16 @@ struct zd_session {
 	struct zsrtp		 srtp;
 	int			 srtp_confirmed;	/* zs_srtp_ok() sent */
 	int			 media_clear;	/* clear media passed */
-	/* sas_challenge: candidates and the right pick, answered once. */
+	/*
+	 * sas_challenge: the open challenge's id and right pick, answered
+	 * once. The decoys are drawn once per session, so that asking again
+	 * shows the same candidates (the real SAS is not the one that stays);
+	 * after ZD_CHALLENGE_TRIES wrong picks no challenge is given.
+	 */
 	char			 challenge[16];
 	int			 challenge_pick;
+	int			 challenge_wrong, have_decoys;
+	char			 decoys[ZD_CHALLENGE_MAX - 1][ZSAS_TEXT_MAX];
 	/* The failure that ended the exchange, if any. */
 	int			 failed, fail_from_peer, fail_error;
 	char			 failure[160];

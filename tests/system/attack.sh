@@ -6,6 +6,23 @@
 set -eu
 . "${srcdir:-.}/tests/system/lib.sh"
 
+# --- the application port carries media in clear: app_addr 0.0.0.0 (or
+# any address not loopback) was taken, and faced the network.
+for a in 0.0.0.0 192.0.2.1 :: ; do
+	rc=0
+	"$b/zrtpd/zrtpd" --check-config --state_dir "$tmp/cc" \
+	    --control_socket "$tmp/cc.sock" --app_addr "$a" \
+	    >"$tmp/cc.out" 2>&1 || rc=$?
+	grep -q "app_addr: '$a' is not a loopback address" "$tmp/cc.out" &&
+	    [ "$rc" -ne 0 ] ||
+	    fail "app_addr $a: exit $rc, said: $(cat "$tmp/cc.out")"
+done
+rc=0
+"$b/zrtpd/zrtpd" --check-config --state_dir "$tmp/cc" \
+    --control_socket "$tmp/cc.sock" --app_addr 127.0.0.2 >"$tmp/cc.out" 2>&1 ||
+    rc=$?
+check_eq "app_addr 127.0.0.2 accepted" "$rc" 0 || cat "$tmp/cc.out"
+
 daemon A --control_mode 0666
 
 # want FILE N WHAT CODE: reply N of FILE failed with CODE ("ok": succeeded).
@@ -65,6 +82,70 @@ else
 	echo "SKIP connection limits: needs root, the user nobody and setpriv"
 	skipped=1
 fi
+
+# --- the SAS challenge: each sas_challenge drew new decoys, so the real
+# SAS was the one candidate two challenges had in common (a habitual
+# "yes" passed by asking twice), and wrong picks were unlimited. Now the
+# decoys are the session's, the same at every challenge, and after two
+# wrong picks no challenge is given.
+daemon B
+phone pa A 3 4 --side A --frames 50 --gap 5 --timeout 60
+phone pb B 5 6 --side B --frames 50 --gap 5 --timeout 60
+offer pa; portA=$port hashA=$hash
+offer pb; portB=$port hashB=$hash
+tell pa "answer 127.0.0.1 $portB $hashB"
+tell pb "answer 127.0.0.1 $portA $hashA"
+expect pa secure || { show pa; fail "call not secure (A)"; exit 1; }
+expect pb secure || { show pb; fail "call not secure (B)"; exit 1; }
+sid=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    '{"id":2,"cmd":"session_list"}' | ctl A | tail -n 1 |
+    jq -r '[.result.sessions[] | select(.ended != true)][0].session')
+ctl A >"$tmp/ch" <<REQ
+{"id":1,"cmd":"hello","versions":[1]}
+{"id":2,"cmd":"session_show","session":"$sid"}
+{"id":3,"cmd":"sas_challenge","session":"$sid","count":8}
+{"id":4,"cmd":"sas_challenge","session":"$sid","count":8}
+{"id":5,"cmd":"sas_challenge","session":"$sid","count":3}
+REQ
+sas=$(sed -n 2p "$tmp/ch" | jq -r .result.sas.text)
+c1=$(sed -n 3p "$tmp/ch" | jq -r '.result.candidates | sort | join(",")')
+c2=$(sed -n 4p "$tmp/ch" | jq -r '.result.candidates | sort | join(",")')
+c3=$(sed -n 5p "$tmp/ch" | jq -r '.result.candidates | length')
+case ",$c1," in *",$sas,"*) ;; *) fail "the SAS '$sas' is not among $c1" ;; esac
+check_eq "two challenges of 8: the same candidates" "$c2" "$c1"
+check_eq "a challenge of 3" "$c3" 3
+# wrong N: a challenge, then a pick that is not the SAS.
+wrong() {
+	r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+	    "{\"id\":2,\"cmd\":\"sas_challenge\",\"session\":\"$sid\"}" |
+	    ctl A | tail -n 1)
+	case "$r" in *'"ok":true'*) ;; *) echo "$r"; return 1 ;; esac
+	k=$(printf '%s' "$r" | jq -r .result.challenge)
+	w=$(printf '%s' "$r" | jq --arg s "$sas" \
+	    '[.result.candidates | to_entries[] | select(.value != $s)][0].key')
+	printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+	    "{\"id\":3,\"cmd\":\"sas_verdict\",\"session\":\"$sid\",\"verdict\":\"match\",\"challenge\":\"$k\",\"pick\":$w}" |
+	    ctl A | tail -n 1
+}
+r=$(wrong); case "$r" in *challenge_failed*) ;; *) fail "wrong pick 1: $r" ;; esac
+r=$(wrong); case "$r" in *challenge_failed*) ;; *) fail "wrong pick 2: $r" ;; esac
+r=$(wrong || true)
+case "$r" in *'"code":"state"'*"wrong picks"*) ;;
+*)	fail "a third challenge after two wrong picks: $r" ;; esac
+# A plain verdict still works: the person compared by voice.
+r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    "{\"id\":2,\"cmd\":\"sas_verdict\",\"session\":\"$sid\",\"verdict\":\"match\"}" |
+    ctl A | tail -n 1)
+case "$r" in *'"security":"secure_verified"'*) ;; *) fail "plain match: $r" ;; esac
+tell pa go
+tell pb go
+expect pa done || true
+expect pb done || true
+tell pa quit
+tell pb quit
+expect pa result || true
+expect pb result || true
+exec 3>&- 4<&- 5>&- 6<&-
 
 [ "$fails" -eq 0 ] || exit 1
 [ "$skipped" -eq 0 ] || exit 77

@@ -278,6 +278,95 @@ zd_media_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * The owner of the local UDP socket a datagram came from, from the kernel's
+ * socket tables (/proc/net/udp and udp6: address words and port in hex,
+ * then the uid): a socket bound to from's address and port, or to the
+ * wildcard address (v4-mapped too) on that port. 0 and *uid if every such
+ * socket has one owner; -1 if none, several owners, or no table to read.
+ */
+static int
+zd_udp_owner(const struct sockaddr_storage *from, uid_t *uid)
+{
+	static const char *const tables[] = { "/proc/net/udp",
+	    "/proc/net/udp6" };
+	char line[512], addr[40], want4[9], mapped[33];
+	unsigned port, want_port, u;
+	int t, found = 0;
+	FILE *f;
+
+	if (from->ss_family != AF_INET)
+		return -1;	/* ::1: give app_addr/app_port */
+	snprintf(want4, sizeof(want4), "%08X", (unsigned)((const struct
+	    sockaddr_in *)(const void *)from)->sin_addr.s_addr);
+	/* ::ffff:a.b.c.d as udp6 prints it: three words, then the v4 one. */
+	snprintf(mapped, sizeof(mapped), "0000000000000000%08X%s",
+	    (unsigned)htonl(0x0000ffff), want4);
+	want_port = (unsigned)zd_port_of(from);
+	for (t = 0; t < 2; t++) {
+		if ((f = fopen(tables[t], "re")) == NULL)
+			return -1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, " %*u: %39[0-9A-F]:%x %*s %*s %*s %*s "
+			    "%*s %u", addr, &port, &u) != 3 || port != want_port)
+				continue;
+			if (t == 0 ? strcmp(addr, want4) != 0 &&
+			    strcmp(addr, "00000000") != 0 :
+			    strcmp(addr, mapped) != 0 &&
+			    strspn(addr, "0") != strlen(addr))
+				continue;
+			if (found && *uid != (uid_t)u) {
+				fclose(f);
+				return -1;
+			}
+			*uid = (uid_t)u;
+			found = 1;
+		}
+		fclose(f);
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * Learning the application's address from its first datagram: only from a
+ * socket of the user whose connection created the session (or root), so
+ * that another local user cannot be first and take the call's media.
+ */
+#define ZD_OWNER_CHECKS	200	/* table reads per second, daemon-wide */
+
+static int
+zd_app_sender_ok(struct zd_session *s, const struct sockaddr_storage *from)
+{
+	static uint64_t second;
+	static unsigned checks;
+	uid_t want = zd_conn_uid(s->owner), got;
+	uint64_t now = zd_now_ms() / 1000;
+	int quiet = s->n.foreign > 0;	/* one log line per session */
+
+	/* A flood of strangers costs at most this many table reads. */
+	if (now != second) {
+		second = now;
+		checks = 0;
+	}
+	if (checks++ >= ZD_OWNER_CHECKS)
+		return 0;
+	if (from->ss_family != AF_INET || zd_udp_owner(from, &got) != 0) {
+		if (!quiet)
+			zlog(LOG_WARNING, "%s: application port: the sender's "
+			    "owner cannot be told; not learned (give app_addr "
+			    "and app_port)", s->id);
+		return 0;
+	}
+	if (got != want && got != 0) {
+		if (!quiet)
+			zlog(LOG_WARNING, "%s: application port: a datagram "
+			    "from uid %ld, not the session's uid %ld: ignored",
+			    s->id, (long)got, (long)want);
+		return 0;
+	}
+	return 1;
+}
+
 /* The application's side: plain RTP/RTCP (relay) or ZRTP (keys mode). */
 static void
 zd_app_readable(evutil_socket_t fd, short what, void *arg)
@@ -300,6 +389,10 @@ zd_app_readable(evutil_socket_t fd, short what, void *arg)
 			continue;
 		/* The application is whoever sends first, unless named. */
 		if (!s->have_app) {
+			if (!zd_app_sender_ok(s, &from)) {
+				s->n.foreign++;
+				continue;
+			}
 			s->app = from;
 			s->app_len = flen;
 			s->have_app = 1;

@@ -72,15 +72,66 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 &&
 	r=$(setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups \
 	    "$b/tests/system/ctlraw" --socket "$tmp/A/ctl.sock" --many 20 ||
 	    true)
-	check_eq "20 connections of one read-only user" "$r" "many 16/20"
+	check_eq "20 connections of one read-only user" "$r" "many 16/20" || true
 	grep -q 'refused: too many connections from this user' "$tmp/A/log" ||
 		fail "the refused connections are not in the log"
 	r=$(ctl A --many 100 || true)
 	check_eq "100 connections of the daemon's own user" "$r" \
-	    "many 100/100"
+	    "many 100/100" || true
 else
 	echo "SKIP connection limits: needs root, the user nobody and setpriv"
 	skipped=1
+fi
+
+# --- the application port learned "the application" from the first
+# datagram from loopback, whoever sent it: another local user, first,
+# received the call's media decrypted. Now only a socket of the user whose
+# connection created the session (or root) is learned.
+if [ "$skipped" -eq 0 ]; then
+	spawn own 7 8 "$b/tests/system/ctlraw" --socket "$tmp/A/ctl.sock"
+	tell own '{"id":1,"cmd":"hello","versions":[1]}'
+	expect own '{"id":1' || fail "hello: $line"
+	tell own '{"id":2,"cmd":"session_create"}'
+	expect own '{"id":2' || fail "session_create: $line"
+	asid=$(printf '%s' "$line" | jq -r .result.session)
+	aport=$(printf '%s' "$line" | jq -r .result.app.port)
+	q=2
+	# counters: "foreign rtp_in" of the session, once either moved.
+	counters() {
+		_i=0
+		while [ $_i -lt 500 ]; do
+			q=$((q + 1)) _i=$((_i + 1))
+			tell own "{\"id\":$q,\"cmd\":\"session_show\",\"session\":\"$asid\"}"
+			expect own "{\"id\":$q" || return 1
+			_c=$(printf '%s' "$line" |
+			    jq -r '.result.counters | "\(.foreign) \(.rtp_in)"')
+			[ "$_c" = "$1" ] || { echo "$_c"; return 0; }
+		done
+		echo "$_c"
+	}
+	# send_as USER: one RTP datagram to the app port from a socket of
+	# USER, kept open until fd 9 closes.
+	send_as() {
+		rm -f "$tmp/hold"
+		mkfifo "$tmp/hold"
+		setpriv --reuid="$1" --regid="$(id -gn "$1")" --clear-groups \
+		    bash -c 'exec 3<>/dev/udp/127.0.0.1/'"$aport"'
+		    printf "\200\000\000\001\000\000\000\001\000\000\000\001rtp!" >&3
+		    read x' <"$tmp/hold" &
+		pids="$pids $!"
+		exec 9>"$tmp/hold"
+	}
+	send_as nobody
+	check_eq "another user's datagram first: foreign rtp_in" \
+	    "$(counters "0 0")" "1 0" || true
+	exec 9>&-
+	wait $! || true
+	send_as root
+	check_eq "then the session's user: foreign rtp_in" \
+	    "$(counters "1 0")" "1 1" || true
+	exec 9>&-
+	wait $! || true
+	exec 7>&- 8<&-
 fi
 
 # --- the SAS challenge: each sas_challenge drew new decoys, so the real
@@ -112,8 +163,8 @@ c1=$(sed -n 3p "$tmp/ch" | jq -r '.result.candidates | sort | join(",")')
 c2=$(sed -n 4p "$tmp/ch" | jq -r '.result.candidates | sort | join(",")')
 c3=$(sed -n 5p "$tmp/ch" | jq -r '.result.candidates | length')
 case ",$c1," in *",$sas,"*) ;; *) fail "the SAS '$sas' is not among $c1" ;; esac
-check_eq "two challenges of 8: the same candidates" "$c2" "$c1"
-check_eq "a challenge of 3" "$c3" 3
+check_eq "two challenges of 8: the same candidates" "$c2" "$c1" || true
+check_eq "a challenge of 3" "$c3" 3 || true
 # wrong N: a challenge, then a pick that is not the SAS.
 wrong() {
 	r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \

@@ -116,6 +116,12 @@ lc_close(struct lc *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static const char *
+lc_host(const char *h)
+{
+	return h != NULL ? h : "127.0.0.1";
+}
+
 /* "s123" -> 123, 0 if not a session id. */
 static size_t
 lc_sid_num(const char *sid)
@@ -168,7 +174,7 @@ lc_create(struct lc *l, size_t i)
 	int s, r;
 
 	for (s = 0; s < 2; s++) {
-		a = json_pack("{s:s, s:s, s:i}", "bind_addr", "127.0.0.1",
+		a = json_pack("{s:s, s:s, s:i}", "bind_addr", lc_host(l->media_host[s]),
 		    "app_addr", "127.0.0.1", "app_port", l->udp_port[s]);
 		if (l->kex != NULL)
 			json_object_set_new(a, "algorithms",
@@ -202,7 +208,7 @@ lc_start(struct lc *l, size_t i)
 
 	for (s = 0; s < 2; s++) {
 		a = json_pack("{s:s, s:s, s:i, s:s}", "session", c->sid[s],
-		    "remote_addr", "127.0.0.1", "remote_port",
+		    "remote_addr", lc_host(l->media_host[1 - s]), "remote_port",
 		    c->media_port[1 - s], "peer_hash", c->hash[1 - s]);
 		r = zrtpc_request(l->c[s], "session_start", a, LC_TIMEOUT_MS,
 		    &res, &e);
@@ -319,7 +325,7 @@ lc_send(struct lc *l, size_t i, int s)
 		f[12 + k] = (uint8_t)(t >> (56 - 8 * k));
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, lc_host(l->app_host[s]), &to.sin_addr);
 	to.sin_port = htons((uint16_t)c->app_port[s]);
 	if (sendto(l->udp[s], f, sizeof(f), 0, (struct sockaddr *)&to,
 	    sizeof(to)) != (ssize_t)sizeof(f))

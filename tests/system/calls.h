@@ -47,6 +47,11 @@ struct lc {
 	int64_t		*delay;
 	size_t		 ndelay, delay_cap;
 	const char	*kex;		/* NULL: the daemons' default */
+	/* Per daemon, NULL: 127.0.0.1. Other loopback addresses give each
+	 * daemon its own ports when thousands of calls would exhaust one
+	 * address's ephemeral range. */
+	const char	*media_host[2];	/* bind_addr of its sessions */
+	const char	*app_host[2];	/* the daemon's app_addr */
 	char		 err[1024];
 };
 

@@ -45,6 +45,9 @@ struct sp {
 	int		 ctl, udp, med;	/* its fd; app-facing; own media */
 	int		 plain;
 	int		 probe_pattern;	/* bzpeer's frames: byte i = seq + i */
+	int		 rtcp_every;	/* an RTCP SR+APP every N frames */
+	int		 rtcp_sent, rtcp_received, ssrc_change;
+	const char	*media_addr;	/* bind_addr of the session */
 	const char	*call;
 	struct sockaddr_in remote;
 	int		 have_remote;
@@ -207,6 +210,54 @@ send_frame(struct sp *p)
 		p->sent++;
 }
 
+/*
+ * RTCP (RFC 3550): a sender report and an APP packet carrying the marker
+ * and our side, so the wiretap can tell it is never on the wire in clear.
+ */
+static void
+send_rtcp(struct sp *p)
+{
+	uint8_t pkt[28 + 32];
+	struct sockaddr_in to;
+	int i;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[1] = 200;		/* SR */
+	pkt[3] = 6;
+	pkt[28] = 0x80;
+	pkt[29] = 204;		/* APP */
+	pkt[31] = 7;
+	for (i = 0; i < 4; i++) {
+		pkt[4 + i] = (uint8_t)(p->ssrc >> (24 - 8 * i));
+		pkt[32 + i] = pkt[4 + i];
+	}
+	memcpy(pkt + 36, "ZRTD", 4);
+	snprintf((char *)pkt + 40, 20, "%s%c", SP_MARKER, p->side);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons((uint16_t)p->app_port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sendto(p->udp, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+	    sizeof(to)) == (ssize_t)sizeof(pkt))
+		p->rtcp_sent++;
+}
+
+/* RTCP from the peer: our compound, from the other side. */
+static void
+recv_rtcp(struct sp *p, const uint8_t *pkt, ssize_t n)
+{
+	char want[24];
+
+	snprintf(want, sizeof(want), "%s%c", SP_MARKER, p->side == 'A' ?
+	    'B' : 'A');
+	if (n == 60 && pkt[29] == 204 && memcmp(pkt + 40, want,
+	    strlen(want)) == 0)
+		p->rtcp_received++;
+	else
+		p->bad++;
+}
+
 /* A frame from the peer: whole, from the other side, in order. */
 static void
 recv_frame(struct sp *p, int fd)
@@ -219,6 +270,10 @@ recv_frame(struct sp *p, int fd)
 	if ((n = recv(fd, pkt, sizeof(pkt), 0)) <= 0)
 		return;
 	p->last_rx = now_ms();
+	if (n >= 8 && pkt[1] >= 192 && pkt[1] <= 223) {
+		recv_rtcp(p, pkt, n);
+		return;
+	}
 	if (n != 12 + SP_PAYLOAD || pkt[0] != 0x80) {
 		p->bad++;
 		return;
@@ -293,6 +348,9 @@ open_session(struct sp *p)
 	    "policy", p->policy);
 	if (p->call != NULL)
 		json_object_set_new(req, "call", json_string(p->call));
+	if (p->media_addr != NULL)
+		json_object_set_new(req, "bind_addr",
+		    json_string(p->media_addr));
 	if (p->role != NULL)
 		json_object_set_new(req, "role", json_string(p->role));
 	if (p->kex != NULL || p->sas != NULL) {
@@ -411,10 +469,12 @@ finish(struct sp *p)
 	/* Hang up before saying so: the session is gone when we report. */
 	json_decref(ctl_call(p, json_pack("{s:s, s:s}", "cmd",
 	    "session_close", "session", p->sid)));
-	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:O, s:O}",
+	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:O,"
+	    " s:O}",
 	    "security", json_string_value(json_object_get(show, "security")),
 	    "sas", p->sas_text, "cache", p->cache, "sent", p->sent,
 	    "received", p->received, "bad", p->bad, "reordered", p->reordered,
+	    "rtcp_sent", p->rtcp_sent, "rtcp_received", p->rtcp_received,
 	    "counters", json_object_get(show, "counters"), "error",
 	    json_object_get(show, "error"));
 	s = json_dumps(res, JSON_COMPACT);
@@ -444,6 +504,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->probe_pattern = 1;
 			continue;
 		}
+		if (strcmp(argv[i], "--ssrc-change") == 0) {
+			p->ssrc_change = 1;
+			continue;
+		}
 		if (v == NULL)
 			die("%s needs a value", argv[i]);
 		if (strcmp(argv[i], "--socket") == 0)
@@ -458,6 +522,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->policy = v;
 		else if (strcmp(argv[i], "--mode") == 0)
 			p->mode = v;
+		else if (strcmp(argv[i], "--rtcp") == 0)
+			p->rtcp_every = atoi(v);
+		else if (strcmp(argv[i], "--media-addr") == 0)
+			p->media_addr = v;
 		else if (strcmp(argv[i], "--call") == 0)
 			p->call = v;
 		else if (strcmp(argv[i], "--role") == 0)
@@ -558,7 +626,12 @@ main(int argc, char **argv)
 		else if (pfd[3].revents & POLLIN)
 			recv_frame(&p, p.med);
 		if (p.sending && p.sent < p.frames && now_ms() >= p.next_send) {
+			/* A new SSRC half-way, as after a re-INVITE. */
+			if (p.ssrc_change && p.sent == p.frames / 2)
+				p.ssrc ^= 0x5a5a5a5a;
 			send_frame(&p);
+			if (p.rtcp_every > 0 && p.sent % p.rtcp_every == 0)
+				send_rtcp(&p);
 			p.next_send = now_ms() + (uint64_t)p.gap_ms;
 			if (p.sent == p.frames)
 				p.last_rx = now_ms();

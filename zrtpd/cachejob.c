@@ -177,7 +177,9 @@ zd_cache_lookup(struct zd_session *s, const uint8_t *zid)
 	struct zd_cache_job *cj;
 
 	if ((cj = zd_cache_job_new(s)) == NULL) {
+		/* Unknown is not "new peer": fail the call, never a stranger. */
 		memset(&none, 0, sizeof(none));
+		none.error = ZE_CACHE;
 		zs_cache_loaded(s->zs, zd_now_ms(), &none);
 		return;
 	}

@@ -60,6 +60,11 @@ noipc=""
 if [ "$(id -u)" -eq 0 ]; then
 	noipc="setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock"
 fi
+# ASan's mlock() interceptor succeeds without locking: under it the daemon
+# would start (and, in the foreground, never return).
+if ldd "$zrtpd" 2>/dev/null | grep -q libasan; then
+	echo "SKIP memlock refusal: ASan's mlock() always succeeds (not counted as passed)"
+else
 st=0
 prlimit --memlock=1048576:1048576 $noipc "$zrtpd" --foreground \
     --max-sessions 1000 --state-dir "$d/ml" --control-socket "$d/ml.sock" \
@@ -68,6 +73,7 @@ check_eq "exit status with RLIMIT_MEMLOCK too small" "$st" 1
 grep -q "cannot lock [0-9]* KiB of memory for the secrets of 1000 sessions, RLIMIT_MEMLOCK is 1024 KiB" \
     "$d/ml.err" || fail "memlock refusal: $(cat "$d/ml.err")"
 [ ! -e "$d/ml" ] || fail "state dir created although memory could not be locked"
+fi
 
 # The daemon in the foreground, as systemd starts it.
 cat >"$d/zrtpd.conf" <<EOF

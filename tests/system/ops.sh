@@ -55,24 +55,28 @@ check_eq "group-writable state dir left as it was" \
     "$(stat -c %a "$d/gw")" 770
 
 # Too little RLIMIT_MEMLOCK: refused with what is needed and what there is.
-# Root locks past the limit (CAP_IPC_LOCK): take that capability away.
-noipc=""
-if [ "$(id -u)" -eq 0 ]; then
-	noipc="setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock"
-fi
-# ASan's mlock() interceptor succeeds without locking: under it the daemon
-# would start (and, in the foreground, never return).
+# Root locks past the limit (CAP_IPC_LOCK): take that capability away. In
+# the background, so that a daemon which starts anyway (a regression)
+# returns and is stopped, never hangs the test. AddressSanitizer makes
+# mlock(2) a no-op that succeeds, so the refusal cannot happen in the
+# `./dev asan` build: said, not passed; the plain build checks it.
 if ldd "$zrtpd" 2>/dev/null | grep -q libasan; then
 	echo "SKIP memlock refusal: ASan's mlock() always succeeds (not counted as passed)"
 else
-st=0
-prlimit --memlock=1048576:1048576 $noipc "$zrtpd" --foreground \
-    --max-sessions 1000 --state-dir "$d/ml" --control-socket "$d/ml.sock" \
-    2>"$d/ml.err" || st=$?
-check_eq "exit status with RLIMIT_MEMLOCK too small" "$st" 1
-grep -q "cannot lock [0-9]* KiB of memory for the secrets of 1000 sessions, RLIMIT_MEMLOCK is 1024 KiB" \
-    "$d/ml.err" || fail "memlock refusal: $(cat "$d/ml.err")"
-[ ! -e "$d/ml" ] || fail "state dir created although memory could not be locked"
+	noipc=""
+	if [ "$(id -u)" -eq 0 ]; then
+		noipc="setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock"
+	fi
+	st=0
+	prlimit --memlock=1048576:1048576 $noipc "$zrtpd" --max-sessions 1000 \
+	    --state-dir "$d/ml" --control-socket "$d/ml.sock" --log stderr \
+	    --pid-file "$d/ml.pid" 2>"$d/ml.err" || st=$?
+	[ ! -s "$d/ml.pid" ] || kill "$(cat "$d/ml.pid")"
+	check_eq "exit status with RLIMIT_MEMLOCK too small" "$st" 1
+	grep -q "cannot lock [0-9]* KiB of memory for the secrets of 1000 sessions, RLIMIT_MEMLOCK is 1024 KiB" \
+	    "$d/ml.err" || fail "memlock refusal: $(cat "$d/ml.err")"
+	[ ! -e "$d/ml" ] ||
+	    fail "state dir created although memory could not be locked"
 fi
 
 # The daemon in the foreground, as systemd starts it.

@@ -54,6 +54,21 @@ grep -q "writable by its group or others (mode 0770): refusing" \
 check_eq "group-writable state dir left as it was" \
     "$(stat -c %a "$d/gw")" 770
 
+# stderr as systemd's journal (JOURNAL_STREAM names its device and inode):
+# the same refusal carries the level as "<3>" for the journal. Named
+# after another file, stderr gets no prefix.
+: >"$d/j.err"
+st=0
+JOURNAL_STREAM=$(stat -c %d:%i "$d/j.err") "$zrtpd" --foreground \
+    --state-dir "$d/gw" --control-socket "$d/gw.sock" --log stderr \
+    2>>"$d/j.err" || st=$?
+check_eq "exit status with a group-writable state dir (journal)" "$st" 1
+check_eq "journal level prefix" "$(cut -c1-14 "$d/j.err")" "<3>zrtpd[err]:"
+JOURNAL_STREAM=$(stat -c %d:%i "$d/bad.conf") "$zrtpd" --foreground \
+    --state-dir "$d/gw" --control-socket "$d/gw.sock" --log stderr \
+    2>"$d/j2.err" || :
+check_eq "no prefix off the journal" "$(cut -c1-10 "$d/j2.err")" "zrtpd[err]"
+
 # Too little RLIMIT_MEMLOCK: refused with what is needed and what there is.
 # Root locks past the limit (CAP_IPC_LOCK): take that capability away. In
 # the background, so that a daemon which starts anyway (a regression)

@@ -90,8 +90,11 @@ struct zs_config {
 	int		pbx, pbx_enroll;
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff: forever */
 	struct zs_timers timers;
-	/* §8.1: the peer's Hello hash from signalling, "" when none. */
-	char		 peer_hello_hash[65];
+	/*
+	 * §8.1: the peer's Hello hash from signalling, 64 hex digits with or
+	 * without the "1.10 " version prefix; "" when none.
+	 */
+	char		 peer_hello_hash[5 + 64 + 1];
 	/*
 	 * The call this stream belongs to (§4.4.3), or NULL for a call of
 	 * its own. zs_new() takes a reference. The aux secret is the call's.

@@ -53,8 +53,9 @@ zcache_fail(sqlite3 *db, char *err, size_t err_len, const char *what)
 
 /*
  * Create the file 0600 before SQLite opens it (docs/cache.md), or check
- * the one there: a regular file of ours, not a link, readable by no one
- * else (tightened to 0600 if it was looser).
+ * the one there: a regular file of ours, not a link, mode 0600. A looser
+ * one is refused, not tightened, as its side files are: others may have
+ * read its secrets or written rows no check could tell from ours.
  */
 static int
 zcache_create_private(const char *path, char *err, size_t err_len)
@@ -77,9 +78,12 @@ zcache_create_private(const char *path, char *err, size_t err_len)
 		    "remove the other names (find / -samefile '%s')", path,
 		    (unsigned long)st.st_nlink, path);
 		r = ZE_INVAL;
-	} else if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) != 0) {
-		snprintf(err, err_len, "%s: cannot make it private: %s", path,
-		    strerror(errno));
+	} else if ((st.st_mode & 077) != 0) {
+		snprintf(err, err_len, "cache: %s has mode %04o: others may "
+		    "have read its retained secrets or written rows; fix: "
+		    "chmod 600 '%s', and if others could reach it, treat "
+		    "every peer as unverified (docs/cache.md)", path,
+		    (unsigned)(st.st_mode & 07777), path);
 		r = ZE_INVAL;
 	}
 	close(fd);

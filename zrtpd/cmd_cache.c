@@ -99,22 +99,11 @@ zd_cmd_zid(struct zd_conn *cn, json_t *id, json_t *req, char *out)
 	return 0;
 }
 
-/* UTF-8 (jansson checked), at most 128 bytes, no control characters. */
+/* UTF-8, at most 128 bytes, nothing that rewrites a screen. */
 static int
 zd_cmd_name(struct zd_conn *cn, json_t *id, json_t *req, const char **out)
 {
-	const unsigned char *p;
-
-	if (zd_cmd_string(cn, id, req, "name", ZCACHE_NAME_MAX - 1, 0,
-	    out) != 0)
-		return -1;
-	for (p = (const unsigned char *)(*out ? *out : ""); *p; p++)
-		if (*p < 0x20 || *p == 0x7f) {
-			zd_cmd_error(cn, id, "bad_request", "name: no control "
-			    "characters");
-			return -1;
-		}
-	return 0;
+	return zd_cmd_text(cn, id, req, "name", ZCACHE_NAME_MAX - 1, out);
 }
 
 static void

@@ -162,7 +162,7 @@ zd_cmd_create_params(struct zd_conn *cn, json_t *id, json_t *req,
 	    zd_cmd_string(cn, id, req, "policy", 16, 0, &policy) != 0 ||
 	    zd_cmd_string(cn, id, req, "role", 16, 0, &role) != 0 ||
 	    zd_cmd_string(cn, id, req, "call", 64, 0, &p->call) != 0 ||
-	    zd_cmd_string(cn, id, req, "label", 64, 0, &p->label) != 0 ||
+	    zd_cmd_text(cn, id, req, "label", 64, &p->label) != 0 ||
 	    zd_cmd_algos(cn, id, req, &p->algos) != 0)
 		return -1;
 	if (mode != NULL && strcmp(mode, "relay") != 0 &&

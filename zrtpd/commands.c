@@ -96,6 +96,50 @@ zd_cmd_string(struct zd_conn *cn, json_t *id, json_t *req, const char *name,
 	return 0;
 }
 
+/*
+ * Text a person wrote that terminals and logs will show (a cache name, a
+ * stream's label): valid UTF-8 (jansson checked it), and none of the
+ * characters that rewrite what a screen shows: C0 and C1 controls, DEL,
+ * and the bidirectional marks and overrides (U+061C, U+200E-U+200F,
+ * U+202A-U+202E, U+2066-U+2069) that can make one name read as another.
+ */
+int
+zd_text_ok(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 0;
+		if (p[0] == 0xd8 && p[1] == 0x9c)
+			return 0;
+		if (p[0] == 0xe2 && p[1] == 0x80 && ((p[2] >= 0x8e &&
+		    p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae)))
+			return 0;
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 &&
+		    p[2] <= 0xa9)
+			return 0;
+	}
+	return 1;
+}
+
+/* zd_cmd_string() for text a person reads (zd_text_ok). */
+int
+zd_cmd_text(struct zd_conn *cn, json_t *id, json_t *req, const char *name,
+    size_t max, const char **out)
+{
+	if (zd_cmd_string(cn, id, req, name, max, 0, out) != 0)
+		return -1;
+	if (*out != NULL && !zd_text_ok(*out)) {
+		zd_cmd_error(cn, id, "bad_request", "%s: no control "
+		    "characters or bidirectional overrides", name);
+		return -1;
+	}
+	return 0;
+}
+
 struct zd_session *
 zd_cmd_session(struct zd_conn *cn, json_t *id, json_t *req)
 {

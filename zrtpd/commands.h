@@ -41,6 +41,10 @@ extern const struct zd_cmd zd_cache_cmds[];
 struct zd_session *zd_cmd_session(struct zd_conn *cn, json_t *id, json_t *req);
 int	zd_cmd_string(struct zd_conn *cn, json_t *id, json_t *req,
 	    const char *name, size_t max, int required, const char **out);
+/* An optional string shown to people: no controls or bidi overrides. */
+int	zd_cmd_text(struct zd_conn *cn, json_t *id, json_t *req,
+	    const char *name, size_t max, const char **out);
+int	zd_text_ok(const char *text);
 
 /*
  * Work on the cache thread, replied to from the loop: run() sees only the

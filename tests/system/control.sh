@@ -26,6 +26,8 @@ this is not json
 {"id":10,"cmd":"session_start","session":"s999","remote_addr":"127.0.0.1","remote_port":9}
 {"id":11,"cmd":"sas_verdict","session":"s999","verdict":"match"}
 {"id":12,"cmd":"cache_show","zid":"zz"}
+{"id":121,"cmd":"session_create","label":"a\u001b[2J"}
+{"id":122,"cmd":"session_create","label":"\u202eoidua"}
 @long 70000
 {"id":13,"cmd":"status","id":14}
 {"id":15,"cmd":"session_create","label":"ok"}
@@ -62,6 +64,8 @@ want "unknown session (show)" unknown_session
 want "unknown session (start)" unknown_session
 want "unknown session (verdict)" unknown_session
 want "bad zid" bad_request
+want "label with an escape" bad_request
+want "label with a right-to-left override" bad_request
 want "70000-byte line" too_long
 want "duplicate key" bad_json
 want "create after all that" ok

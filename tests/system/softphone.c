@@ -582,8 +582,14 @@ main(int argc, char **argv)
 		now = now_ms();
 		if (now >= p.deadline)
 			break;
-		/* All sent, and all received or a quiet second: done. */
-		if (p.sent >= p.frames && (p.received >= p.frames ||
+		/*
+		 * All sent, and all received (frames, and the RTCP a peer
+		 * sending as we do sends after its last frame) or a quiet
+		 * second: done.
+		 */
+		if (p.sent >= p.frames && ((p.received >= p.frames &&
+		    p.rtcp_received >= (p.rtcp_every > 0 ?
+		    p.frames / p.rtcp_every : 0)) ||
 		    now >= p.last_rx + 1000) && p.sending && !p.done_sending) {
 			p.done_sending = 1;
 			say("done %d %d", p.sent, p.received);

@@ -100,12 +100,15 @@ START_TEST(test_identity_and_mode)
 	c = open_ok();
 	ck_assert_mem_eq(zcache_zid(c), zid, ZRTP_ZID_LEN);
 	zcache_close(c);
-	/* A looser file is made private again. */
+	/* A looser file is refused with the fix, and left as it was. */
 	ck_assert_int_eq(chmod(path, 0644), 0);
+	refused_as(ZE_INVAL, "mode 0644");
+	refused_as(ZE_INVAL, "fix: chmod 600");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(chmod(path, 0600), 0);
 	c = open_ok();
 	zcache_close(c);
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 }
 END_TEST
 
@@ -217,6 +220,8 @@ sql(const char *stmt)
 	ck_assert_msg(sqlite3_exec(db, stmt, NULL, NULL, NULL) == SQLITE_OK,
 	    "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
+	/* A file made here, as zrtpd makes its own (a looser one is refused). */
+	ck_assert_int_eq(chmod(path, 0600), 0);
 }
 
 /* The peer's row as SQL text, to see that a failed call left it alone. */

@@ -964,9 +964,10 @@ END_TEST
 
 /*
  * Issue 6, item 4: a forged Hello of an older version, before the peer's
- * own. With the peer's a=zrtp-hash known (_i == 1) it fails that check
- * first; without (_i == 0) it is refused, and the genuine Hello that
- * follows is used. Either way the call goes secure.
+ * own. With the peer's a=zrtp-hash known (_i == 1: 64 hex digits; _i == 2:
+ * the whole SDP value with its "1.10 " prefix, which must fit the config)
+ * it fails that check first; without (_i == 0) it is refused, and the
+ * genuine Hello that follows is used. Either way the call goes secure.
  */
 START_TEST(test_forged_hello_version)
 {
@@ -974,11 +975,11 @@ START_TEST(test_forged_hello_version)
 	size_t len = 0;
 	int i;
 
-	if (_i == 1) {
+	if (_i >= 1) {
 		sim_start(&net, 151);
 		snprintf(net.end[0].cfg.peer_hello_hash,
 		    sizeof(net.end[0].cfg.peer_hello_hash), "%s",
-		    zs_hello_hash(net.end[1].s) + 5);	/* "1.10 " */
+		    zs_hello_hash(net.end[1].s) + (_i == 1 ? 5 : 0));
 		sim_stop(&net);
 	}
 	sim_start(&net, 151);
@@ -994,7 +995,7 @@ START_TEST(test_forged_hello_version)
 	sim_inject(&net, 0, p, len);
 	ck_assert(!net.end[0].failed);
 	ck_assert_uint_eq(net.end[0].alert_codes,
-	    CODE(_i == 1 ? ZC_HELLO_HASH : ZC_VERSION));
+	    CODE(_i >= 1 ? ZC_HELLO_HASH : ZC_VERSION));
 	sim_run(&net, 60000);
 	assert_agree();
 }
@@ -1240,7 +1241,7 @@ main(void)
 	tcase_add_test(tc, test_unmatched_rs2_mismatch);
 	tcase_add_test(tc, test_impostor_pbx_enrollment);
 	tcase_add_test(tc, test_unknown_type_dropped);
-	tcase_add_loop_test(tc, test_forged_hello_version, 0, 2);
+	tcase_add_loop_test(tc, test_forged_hello_version, 0, 3);
 	tcase_add_test(tc, test_old_version_peer);
 	tcase_add_test(tc, test_forged_confirm_dropped);
 	tcase_add_test(tc, test_spoofed_helloack);

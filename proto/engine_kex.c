@@ -237,10 +237,20 @@ zs_on_commit_contention(struct zsession *s, const struct zpkt *pkt)
 static enum zs_state
 zs_prsh_fallback(struct zsession *s)
 {
+	enum zkex_alg kex = s->kex;	/* the key pair already made */
+	int r;
+
 	if (s->cfg.role_pref == ZS_PREFER_RESPONDER)
 		return zs_fail(s, ZC_NO_SHARED_SECRET, 0, NULL);
 	s->mode = ZMODE_DH;
-	s->algo[ZALGO_KEX] = zs_kex_name(s, s->kex);
+	/*
+	 * Our Commit takes what the Hellos give its key agreement (§5.1.5:
+	 * EC38 with a 384-bit hash), not the Preshared Commit's hash and
+	 * cipher. Negotiation is a function of the two Hellos, so it picks
+	 * the key agreement whose key pair we hold.
+	 */
+	if ((r = zs_negotiate(s)) != 0 || s->kex != kex)
+		return zs_fail(s, ZC_INTERNAL, r, "Preshared fallback");
 	return zs_send_commit(s);
 }
 

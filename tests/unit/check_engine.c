@@ -588,6 +588,53 @@ START_TEST(test_preshared_fallback)
 }
 END_TEST
 
+/* Rewrite the hash of end 0's Preshared Commit to S256 (CRC resealed). */
+static void
+tamper_prsh_hash(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	/* Header 12, preamble and length 4, type 8, H2 32, ZID 12. */
+	const size_t hash = 12 + 4 + 8 + 32 + 12, kex = hash + 12;
+
+	(void)n;
+	if (from == 0 && pkt_type(p, *len, "Commit  ") && *len > kex + 4 &&
+	    memcmp(p + kex, "Prsh", 4) == 0) {
+		memcpy(p + hash, "S256", 4);
+		zpkt_seal_crc(p, *len);
+	}
+}
+
+/*
+ * §5.1.5 on the Preshared fallback: the DH Commit that answers a Preshared
+ * Commit we cannot match is our own, with the hash and cipher the Hellos
+ * give its key agreement, never the Preshared Commit's. Here that Commit
+ * names S256 while EC38 (which needs S384) is what both Hellos agree on.
+ */
+START_TEST(test_preshared_fallback_coupling)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		net.end[k].cfg.preshared = 1;
+		prefer(&net.end[k].cfg, ZALGO_KEX, blk("EC38"));
+		prefer(&net.end[k].cfg, ZALGO_HASH, blk("S384"));
+		prefer(&net.end[k].cfg, ZALGO_CIPHER, blk("AES3"));
+	}
+	call(78);
+	assert_agree();
+	verify_both();
+	sim_stop(&net);
+	memset(&net.end[1].cache, 0, sizeof(net.end[1].cache));
+	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
+	net.tamper = tamper_prsh_hash;
+	call(79);
+	assert_agree();
+	ck_assert_int_eq(zs_role(net.end[1].s), ZS_ROLE_INITIATOR);
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_KEX), blk("EC38"));
+	ck_assert_uint_eq(zs_algo(net.end[1].s, ZALGO_HASH), blk("S384"));
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_HASH), blk("S384"));
+}
+END_TEST
+
 /* §4.4.3.1: a Multistream Commit reusing a nonce ends the exchange. */
 /*
  * §4.4.3.1, seen live: the video stream's Commit nonce is in the call as
@@ -1235,6 +1282,7 @@ main(void)
 	tcase_add_test(tc, test_nonce_reuse);
 	tcase_add_test(tc, test_lost_update_recovered);
 	tcase_add_test(tc, test_preshared_fallback);
+	tcase_add_test(tc, test_preshared_fallback_coupling);
 	tcase_add_test(tc, test_forged_hello_other_zid_multistream);
 	tcase_add_test(tc, test_goclear_forged);
 	tcase_add_test(tc, test_impostor_takeover);

@@ -49,6 +49,7 @@ struct zd_counters {
 	uint64_t	clear_dropped;	/* media held back before secure */
 	uint64_t	stun, dtls, other;	/* RFC 7983 demux, left alone */
 	uint64_t	foreign;	/* from an address not the remote's */
+	uint64_t	alerts_repeated;	/* alerts of a kind already told */
 };
 
 /* What "session_create" asks for; zero means the configured default. */
@@ -96,6 +97,7 @@ struct zd_session {
 	int			 cache_mismatch;
 	const char		*hash_state;	/* none/pending/matched/mismatch */
 	int			 hash_reported;	/* zrtp_hash_mismatch sent */
+	uint64_t		 alerts_seen;	/* bit per zcode already told */
 	char			 peer_hello_hex[ZRTP_HELLO_HASH_HEX];
 	const uint8_t		*rx_pkt;	/* the datagram being fed */
 	size_t			 rx_len;

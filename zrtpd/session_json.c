@@ -84,7 +84,7 @@ static json_t *
 zd_counters_json(const struct zd_counters *n)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I}",
+	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "zrtp_in", (json_int_t)n->zrtp_in, "zrtp_out", (json_int_t)n->zrtp_out,
 	    "srtp_in", (json_int_t)n->srtp_in, "srtp_out", (json_int_t)n->srtp_out,
 	    "srtcp_in", (json_int_t)n->srtcp_in,
@@ -95,7 +95,8 @@ zd_counters_json(const struct zd_counters *n)
 	    "rejected", (json_int_t)n->rejected,
 	    "clear_dropped", (json_int_t)n->clear_dropped,
 	    "stun", (json_int_t)n->stun, "dtls", (json_int_t)n->dtls,
-	    "other", (json_int_t)n->other, "foreign", (json_int_t)n->foreign);
+	    "other", (json_int_t)n->other, "foreign", (json_int_t)n->foreign,
+	    "alerts_repeated", (json_int_t)n->alerts_repeated);
 }
 
 static json_t *

@@ -219,6 +219,18 @@ on_alert(struct zd_session *s, struct zs_action *a)
 		    "expected", s->zcfg.peer_hello_hash, "received", got));
 		return;
 	}
+	/*
+	 * Each kind once per session, the repeats counted: a forged packet
+	 * costs the attacker one datagram and must not cost every client a
+	 * line and an event (docs/control-protocol.md, alert).
+	 */
+	if (a->u.alert.code > 0 && a->u.alert.code < 64) {
+		if (s->alerts_seen & (UINT64_C(1) << a->u.alert.code)) {
+			s->n.alerts_repeated++;
+			return;
+		}
+		s->alerts_seen |= UINT64_C(1) << a->u.alert.code;
+	}
 	zlog(LOG_WARNING, "%s: alert: %s (%s)", s->id, what,
 	    zcode_name(a->u.alert.code));
 	zd_event_simple(s, "alert", json_pack("{s:s, s:s}", "code",

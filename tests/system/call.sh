@@ -6,7 +6,9 @@
 # same SAS (read from the control socket), and the wire must carry ZRTP
 # and SRTP only, never the softphones' plain payload. A second call must
 # find the first call's retained secret in both caches, and a verdict
-# given on it must come back as verified on a third.
+# given on it must come back as verified on a third. A fourth call, with
+# forged ZRTP packets of an unknown type injected toward B, still goes
+# secure, and B reports that kind of alert once, counting the rest.
 set -eu
 . "${srcdir:-.}/tests/system/lib.sh"
 
@@ -25,7 +27,7 @@ call() {
 	offer pb$n || return 1
 	portB=$port hashB=$hash
 	spawn tap$n 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
-	    --marker ZRTPD-PLAIN-AUDIO
+	    --marker ZRTPD-PLAIN-AUDIO ${TAPOPTS:-}
 	expect tap$n ports
 	set -- $line
 	tell pa$n "answer 127.0.0.1 $2 $hashB"
@@ -96,6 +98,19 @@ VERDICT=match call 2 && judge "second call (verdict given)" matched ||
 call 3 && judge "third call" matched || fail "third call did not complete"
 case "$resA" in *'"security":"secure_verified"'*) ;;
 *) fail "third call: A not secure_verified after the verdict: $resA" ;; esac
+
+# Forged packets cost the attacker a datagram each, never a log line and an
+# event each (docs/control-protocol.md, alert).
+TAPOPTS="--forge-unknown 4" call 4 &&
+    judge "fourth call (forged packets of an unknown type toward B)" matched ||
+    fail "fourth call did not complete"
+forged=$(jfield forged "$wire")
+told=$(grep -c 'alert: .*(unknown_message)' "$tmp/B/log" || true)
+if [ "${forged:-0}" -ge 8 ] && [ "$told" -eq 1 ]; then
+	echo "ok   $forged forged packets of an unknown type: one alert in B's log, the call secure"
+else
+	fail "forged $forged packets, B logged $told unknown_message alerts (want 1)"
+fi
 
 if [ $fails -ne 0 ]; then
 	echo "--- daemon A log:"; tail -n 40 "$tmp/A/log"

@@ -6,9 +6,12 @@
  * test or the demo reads its verdict; it can also drop or corrupt.
  *
  * usage: wiretap --a PORT --b PORT --marker TEXT [--show N]
- *                [--corrupt-srtp N]
+ *                [--corrupt-srtp N] [--forge-unknown N]
  * prints "ports PA PB" (daemon A sends to PA, daemon B to PB), a line per
  * shown datagram, and "wire JSON" when stdin closes or says "quit".
+ * --forge-unknown N: after each ZRTP datagram from A, N forged ones go to
+ * B with A's header and a valid CRC but a message type no one defines
+ * (what an attacker without the keys can send at packet rate).
  */
 #include <sys/socket.h>
 
@@ -23,12 +26,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "packet.h"
+
 struct tap {
 	int		fd[2];		/* [0] faces A, [1] faces B */
 	struct sockaddr_in dst[2];	/* A's and B's media ports */
 	const char	*marker;
-	int		show, shown, corrupt;
-	unsigned long	zrtp, srtp, srtcp, other, marker_hits, bytes;
+	int		show, shown, corrupt, forge;
+	unsigned long	zrtp, srtp, srtcp, other, marker_hits, bytes, forged;
 	char		types[512];
 };
 
@@ -102,6 +107,27 @@ show(struct tap *t, int from, const uint8_t *p, size_t n, const char *what)
 	fflush(stdout);
 }
 
+/* An unknown message type in A's header, CRC sealed (RFC 6189 §5). */
+static void
+forge_unknown(struct tap *t, const uint8_t *hdr)
+{
+	uint8_t f[12 + 12 + 4];
+	int i;
+
+	memcpy(f, hdr, 12);
+	f[12] = 0x50;
+	f[13] = 0x5a;
+	f[14] = 0;
+	f[15] = 3;	/* words: preamble, length, type */
+	memcpy(f + 16, "Bogus   ", 8);
+	if (zpkt_seal_crc(f, sizeof(f)) != 0)
+		return;
+	for (i = 0; i < t->forge; i++)
+		if (sendto(t->fd[1], f, sizeof(f), 0,
+		    (struct sockaddr *)&t->dst[1], sizeof(t->dst[1])) > 0)
+			t->forged++;
+}
+
 static void
 relay(struct tap *t, int from)
 {
@@ -138,6 +164,8 @@ relay(struct tap *t, int from)
 	show(t, from, p, (size_t)n, what);
 	sendto(t->fd[1 - from], p, (size_t)n, 0,
 	    (struct sockaddr *)&t->dst[1 - from], sizeof(t->dst[0]));
+	if (from == 0 && t->forge > 0 && strcmp(what, "ZRTP") == 0)
+		forge_unknown(t, p);
 }
 
 int
@@ -163,6 +191,8 @@ main(int argc, char **argv)
 			t.show = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--corrupt-srtp") == 0)
 			t.corrupt = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--forge-unknown") == 0)
+			t.forge = atoi(argv[i + 1]);
 		else {
 			fprintf(stderr, "wiretap: unknown option %s\n", argv[i]);
 			return 2;
@@ -171,7 +201,7 @@ main(int argc, char **argv)
 	if (t.dst[0].sin_port == 0 || t.dst[1].sin_port == 0 ||
 	    t.marker[0] == '\0') {
 		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
-		    "TEXT [--show N] [--corrupt-srtp N]\n");
+		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N]\n");
 		return 2;
 	}
 	t.fd[0] = udp_bind();
@@ -196,7 +226,8 @@ main(int argc, char **argv)
 		}
 	}
 	printf("wire {\"zrtp\":%lu,\"zrtp_types\":\"%s\",\"srtp\":%lu,"
-	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu}\n",
-	    t.zrtp, t.types, t.srtp, t.srtcp, t.other, t.bytes, t.marker_hits);
+	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
+	    "\"forged\":%lu}\n", t.zrtp, t.types, t.srtp, t.srtcp, t.other,
+	    t.bytes, t.marker_hits, t.forged);
 	return 0;
 }

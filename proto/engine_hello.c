@@ -436,10 +436,10 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 		    "a Hello that does not match a=zrtp-hash: dropped");
 		return 0;
 	}
-	/* §4.1.1: only the first three octets of the version count. */
+	/* §4.1.1: only the first three octets of the (public) version count. */
 	if (memcmp(h->version, "1.1", 3) > 0)
 		return 0;	/* a newer peer offers 1.10 next: ignored */
-	if (memcmp(h->version, "1.1", 3) < 0)
+	if (memcmp(h->version, "1.1", 3) < 0)	/* public */
 		return zs_hello_refused(s, authentic, ZC_VERSION,
 		    "Hello of an older ZRTP version: refused");
 	if (zct_eq(h->zid, s->cfg.zid, ZRTP_ZID_LEN))

@@ -213,7 +213,8 @@ zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
 	/* Public wire values ordered as big integers (§4.2): memcmp's job. */
 	if (s->mode != ZMODE_DH)
 		return memcmp(ours->nonce, theirs->nonce, ZRTP_NONCE_LEN) > 0;
-	/* Equal hvi cannot happen without equal DHPart2s; theirs wins. */
+	/* Equal hvi cannot happen without equal DHPart2s; theirs wins.
+	 * hvi is public (it travels in the Commit). */
 	return memcmp(ours->hvi, theirs->hvi, ZRTP_HVI_LEN) > 0;
 }
 
@@ -280,6 +281,7 @@ zs_respond(struct zsession *s)
 enum zs_state
 zs_on_commit_again(struct zsession *s, const struct zpkt *pkt)
 {
+	/* A repeat is the same public bytes as the Commit we hold. */
 	if (pkt->raw_msg.len != s->peer_commit.len ||
 	    memcmp(pkt->raw_msg.p, s->peer_commit.b, s->peer_commit.len) != 0)
 		return s->state;
@@ -292,6 +294,7 @@ zs_on_dhpart2_again(struct zsession *s, const struct zpkt *pkt)
 	const struct zs_msgbuf *first = s->mode != ZMODE_DH ?
 	    &s->peer_commit : &s->peer_dhpart;
 
+	/* A repeat is the same public bytes as the message we hold. */
 	if (pkt->raw_msg.len != first->len ||
 	    memcmp(pkt->raw_msg.p, first->b, first->len) != 0)
 		return s->state;

@@ -73,6 +73,7 @@ zmsg_type_lookup(const uint8_t block[ZRTP_TYPE_LEN], enum zmsg_type *t)
 {
 	int i;
 
+	/* Message type names are public. */
 	for (i = 0; i < ZMSG_COUNT; i++) {
 		if (memcmp(block, zmsg_codecs[i].block, ZRTP_TYPE_LEN) == 0) {
 			*t = (enum zmsg_type)i;

@@ -71,7 +71,7 @@ zpkt_decode(const uint8_t *p, size_t len, struct zpkt *out)
 	    (r = zbuf_get_bytes(&b, trailer, sizeof(trailer))) != 0)
 		return r;
 	zpkt_crc_bytes(p, len - ZRTP_CRC_LEN, crc);
-	/* §5: a packet failing its CRC is silently discarded. */
+	/* §5: a packet failing its CRC is silently discarded (public). */
 	if (memcmp(crc, trailer, sizeof(crc)) != 0)
 		return ZE_BAD_CRC;
 	return zmsg_decode(out->raw_msg.p, out->raw_msg.len, &out->msg);

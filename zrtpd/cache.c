@@ -980,6 +980,7 @@ zcache_restore(struct zcache *c, int fd, int *peers, char *err,
 	if ((r = zcache_read_image(fd, &img, &len, err, err_len)) != 0)
 		return r;
 	r = ZE_INVAL;
+	/* The file's public magic. */
 	if (len < 100 || memcmp(img, "SQLite format 3", 16) != 0) {
 		snprintf(err, err_len, "not an SQLite database");
 		goto out;

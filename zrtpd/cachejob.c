@@ -36,7 +36,7 @@ zd_name_cb(void *arg, const struct zcache_peer *p)
 {
 	struct zd_name_find *f = arg;
 
-	if (memcmp(p->zid, f->zid, ZRTP_ZID_LEN) != 0)
+	if (memcmp(p->zid, f->zid, ZRTP_ZID_LEN) != 0)	/* ZIDs are public */
 		return 0;
 	snprintf(f->name, ZCACHE_NAME_MAX, "%s", p->name);
 	return 1;

@@ -147,7 +147,7 @@ zd_peer_sessions(struct zd *d, const uint8_t *zid, int *busy)
 	json_t *ids = json_array();
 
 	*busy = 0;
-	TAILQ_FOREACH(s, &d->sessions, link)
+	TAILQ_FOREACH(s, &d->sessions, link)	/* ZIDs are public */
 		if (s->have_peer && memcmp(s->peer_zid, zid,
 		    ZRTP_ZID_LEN) == 0) {
 			json_array_append_new(ids, json_string(s->id));
@@ -205,7 +205,7 @@ rename_after(struct zd_cache_cmd *cc)
 	struct zd_session *s;
 
 	TAILQ_FOREACH(s, &zd_conn_daemon(cc->cn)->sessions, link)
-		if (s->have_peer && memcmp(s->peer_zid, cc->zid,
+		if (s->have_peer && memcmp(s->peer_zid, cc->zid,	/* public */
 		    ZRTP_ZID_LEN) == 0) {
 			snprintf(s->peer_name, sizeof(s->peer_name), "%s",
 			    cc->name);

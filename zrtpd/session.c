@@ -164,6 +164,7 @@ zd_same_addr(const struct sockaddr_storage *a, socklen_t alen,
 		const struct sockaddr_in6 *x = (const void *)a,
 		    *y = (const void *)b;
 
+		/* Public addresses. */
 		return x->sin6_port == y->sin6_port &&
 		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 	}

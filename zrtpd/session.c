@@ -254,17 +254,22 @@ zd_demux_wire(struct zd_session *s, uint8_t *p, size_t len,
 	}
 }
 
+typedef void (*zd_dgram_fn)(struct zd_session *, uint8_t *buf, size_t len,
+    size_t cap, const struct sockaddr_storage *from, socklen_t flen);
+
+/*
+ * At most ZD_BURST datagrams per wake-up, so one flooded socket cannot
+ * starve the others; an empty or truncated one counts as "other".
+ */
 static void
-zd_media_readable(evutil_socket_t fd, short what, void *arg)
+zd_read_burst(struct zd_session *s, evutil_socket_t fd, zd_dgram_fn fn)
 {
-	struct zd_session *s = arg;
 	uint8_t buf[ZD_DGRAM_MAX + SRTP_MAX_TRAILER_LEN];
 	struct sockaddr_storage from;
 	socklen_t flen;
 	ssize_t n;
 	int i;
 
-	(void)what;
 	for (i = 0; i < ZD_BURST && !s->closing; i++) {
 		flen = sizeof(from);
 		n = recvfrom(fd, buf, ZD_DGRAM_MAX, MSG_TRUNC,
@@ -275,8 +280,23 @@ zd_media_readable(evutil_socket_t fd, short what, void *arg)
 			s->n.other++;
 			continue;
 		}
-		zd_demux_wire(s, buf, (size_t)n, &from, flen);
+		fn(s, buf, (size_t)n, sizeof(buf), &from, flen);
 	}
+}
+
+static void
+zd_wire_dgram(struct zd_session *s, uint8_t *buf, size_t len, size_t cap,
+    const struct sockaddr_storage *from, socklen_t flen)
+{
+	(void)cap;
+	zd_demux_wire(s, buf, len, from, flen);
+}
+
+static void
+zd_media_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	zd_read_burst(arg, fd, zd_wire_dgram);
 }
 
 /*
@@ -370,47 +390,38 @@ zd_app_sender_ok(struct zd_session *s, const struct sockaddr_storage *from)
 
 /* The application's side: plain RTP/RTCP (relay) or ZRTP (keys mode). */
 static void
-zd_app_readable(evutil_socket_t fd, short what, void *arg)
+zd_app_dgram(struct zd_session *s, uint8_t *buf, size_t len, size_t cap,
+    const struct sockaddr_storage *from, socklen_t flen)
 {
-	struct zd_session *s = arg;
-	uint8_t buf[ZD_DGRAM_MAX + SRTP_MAX_TRAILER_LEN];
-	struct sockaddr_storage from;
-	socklen_t flen;
-	ssize_t n;
-	int i;
-
-	(void)what;
-	for (i = 0; i < ZD_BURST && !s->closing; i++) {
-		flen = sizeof(from);
-		n = recvfrom(fd, buf, ZD_DGRAM_MAX, MSG_TRUNC,
-		    (struct sockaddr *)&from, &flen);
-		if (n < 0)
-			break;
-		if (n == 0 || n > ZD_DGRAM_MAX)
-			continue;
-		/* The application is whoever sends first, unless named. */
-		if (!s->have_app) {
-			if (!zd_app_sender_ok(s, &from)) {
-				s->n.foreign++;
-				continue;
-			}
-			s->app = from;
-			s->app_len = flen;
-			s->have_app = 1;
-		} else if (!zd_same_addr(&from, flen, &s->app, s->app_len)) {
+	/* The application is whoever sends first, unless named. */
+	if (!s->have_app) {
+		if (!zd_app_sender_ok(s, from)) {
 			s->n.foreign++;
-			continue;
+			return;
 		}
-		if (s->mode == ZD_MODE_KEYS) {
-			if (zpkt_is_zrtp(buf, (size_t)n))
-				zd_zrtp_in(s, buf, (size_t)n);
-			else
-				s->n.other++;
-		} else if (buf[0] >= 128 && buf[0] <= 191)
-			zd_relay_from_app(s, buf, (size_t)n, sizeof(buf));
+		s->app = *from;
+		s->app_len = flen;
+		s->have_app = 1;
+	} else if (!zd_same_addr(from, flen, &s->app, s->app_len)) {
+		s->n.foreign++;
+		return;
+	}
+	if (s->mode == ZD_MODE_KEYS) {
+		if (zpkt_is_zrtp(buf, len))
+			zd_zrtp_in(s, buf, len);
 		else
 			s->n.other++;
-	}
+	} else if (buf[0] >= 128 && buf[0] <= 191)
+		zd_relay_from_app(s, buf, len, cap);
+	else
+		s->n.other++;
+}
+
+static void
+zd_app_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	zd_read_burst(arg, fd, zd_app_dgram);
 }
 
 static void

@@ -2,7 +2,8 @@
  * One media stream: its media UDP socket facing the remote endpoint, its
  * loopback socket facing the application, its ZRTP engine, and (relay
  * mode) its SRTP contexts. The API the control commands use; what happens
- * inside (demux, engine actions, relay) is session.c, relay.c, cachejob.c.
+ * inside (sockets and demux, engine actions, relay) is session_io.c,
+ * session_zrtp.c, relay.c, cachejob.c.
  */
 #ifndef ZRTPD_SESSION_H
 #define ZRTPD_SESSION_H
@@ -190,6 +191,12 @@ ssize_t	zd_session_send_wire(struct zd_session *s, const uint8_t *p,
 ssize_t	zd_session_send_app(struct zd_session *s, const uint8_t *p,
 	    size_t len);
 int	zd_session_effective_require(const struct zd_session *s);
+
+/* session_io.c: the sockets, bound and watched; -1 and err on failure. */
+int	zd_media_open(struct zd_session *s, const struct zd_session_params *p,
+	    char *err, size_t err_len);
+int	zd_app_open(struct zd_session *s, char *err, size_t err_len);
+int	zd_session_events(struct zd_session *s);
 
 /* relay.c */
 int	zd_relay_open(struct zd_session *s, const struct zs_srtp_keys *k);

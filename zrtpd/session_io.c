@@ -1,0 +1,432 @@
+/*
+ * A session's sockets and what arrives on them: binding the media and the
+ * application ports, sending, the RFC 7983 demux, the bounded read loop and
+ * the check of who may be the application. Decides nothing of ZRTP: ZRTP
+ * bytes go to the engine (proto/) as they are; the session's life is session.c.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "packet.h"
+#include "session.h"
+
+#define ZD_DGRAM_MAX	2048	/* larger datagrams are not media */
+#define ZD_BURST	32	/* datagrams read per wake-up, for fairness */
+
+static int
+zd_port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+	    ((const struct sockaddr_in6 *)ss)->sin6_port :
+	    ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static void
+zd_set_port(struct sockaddr_storage *ss, unsigned port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
+/* A numeric address without port into ss (port 0). */
+static int
+zd_addr_parse(const char *host, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints, *ai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, "0", &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+zd_udp_bind(struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd;
+
+	if ((fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)ss, len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The media socket: the caller's address and port, or the configured
+ * address, with a port from the configured range (the next free one after
+ * the last handed out), or one the kernel picks.
+ */
+int
+zd_media_open(struct zd_session *s, const struct zd_session_params *p,
+    char *err, size_t err_len)
+{
+	struct zd_config *c = &s->d->cfg;
+	unsigned span, i, port, first;
+
+	if (p->bind.ss_family != 0) {
+		s->media_addr = p->bind;
+		s->media_len = p->bind_len;
+	} else if (zd_addr_parse(c->media_address, &s->media_addr,
+	    &s->media_len) != 0) {
+		snprintf(err, err_len, "media-address is not an address");
+		return -1;
+	}
+	if (zd_port_of(&s->media_addr) != 0 || c->port_min == 0) {
+		s->media_fd = zd_udp_bind(&s->media_addr, s->media_len);
+	} else {
+		/* Even ports, RTP's custom (RFC 3550 §11). */
+		first = (c->port_min + 1) & ~1u;
+		span = first > c->port_max ? 0 : (c->port_max - first) / 2 + 1;
+		for (i = 0; i < span && s->media_fd < 0; i++) {
+			port = first + 2 * (s->d->next_port++ % span);
+			zd_set_port(&s->media_addr, port);
+			s->media_fd = zd_udp_bind(&s->media_addr, s->media_len);
+		}
+	}
+	if (s->media_fd < 0) {
+		snprintf(err, err_len, "cannot bind the media socket: %s",
+		    c->port_min != 0 && zd_port_of(&p->bind) == 0 ?
+		    "the media_ports range is exhausted" : strerror(errno));
+		return -1;
+	}
+	s->media_len = sizeof(s->media_addr);
+	getsockname(s->media_fd, (struct sockaddr *)&s->media_addr,
+	    &s->media_len);
+	return 0;
+}
+
+int
+zd_app_open(struct zd_session *s, char *err, size_t err_len)
+{
+	if (zd_addr_parse(s->d->cfg.app_address, &s->app_local,
+	    &s->app_local_len) != 0 ||
+	    (s->app_fd = zd_udp_bind(&s->app_local, s->app_local_len)) < 0) {
+		snprintf(err, err_len, "cannot bind the application port: %s",
+		    strerror(errno));
+		return -1;
+	}
+	s->app_local_len = sizeof(s->app_local);
+	getsockname(s->app_fd, (struct sockaddr *)&s->app_local,
+	    &s->app_local_len);
+	return 0;
+}
+
+static int
+zd_same_addr(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	if (alen != blen || a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+		    *y = (const void *)b;
+
+		/* Public addresses. */
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+	}
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	return 0;
+}
+
+ssize_t
+zd_session_send_wire(struct zd_session *s, const uint8_t *p, size_t len)
+{
+	if (s->mode == ZD_MODE_KEYS)
+		return zd_session_send_app(s, p, len);
+	if (!s->started || !s->have_remote)
+		return -1;
+	/* UDP: a full socket buffer drops the datagram, as the network may. */
+	return sendto(s->media_fd, p, len, 0, (struct sockaddr *)&s->remote,
+	    s->remote_len);
+}
+
+ssize_t
+zd_session_send_app(struct zd_session *s, const uint8_t *p, size_t len)
+{
+	if (!s->have_app)
+		return -1;
+	return sendto(s->app_fd, p, len, 0, (struct sockaddr *)&s->app,
+	    s->app_len);
+}
+
+/* A ZRTP packet for the engine, from the wire or (keys mode) the app. */
+static void
+zd_zrtp_in(struct zd_session *s, const uint8_t *p, size_t len)
+{
+	s->n.zrtp_in++;
+	if (s->zs == NULL || !s->started || s->closing)
+		return;
+	/* Kept for the drain: a=zrtp-hash checks name the Hello seen. */
+	s->rx_pkt = p;
+	s->rx_len = len;
+	zs_receive(s->zs, zd_now_ms(), p, len);
+	zd_session_drain(s);
+	s->rx_pkt = NULL;
+	s->rx_len = 0;
+}
+
+/*
+ * RFC 7983 §7: the first byte tells STUN [0..3], ZRTP [16..19], DTLS
+ * [20..63], TURN channels [64..79] and RTP/RTCP [128..191] apart.
+ */
+static void
+zd_demux_wire(struct zd_session *s, uint8_t *p, size_t len,
+    const struct sockaddr_storage *from, socklen_t flen)
+{
+	int known = s->have_remote && zd_same_addr(from, flen, &s->remote,
+	    s->remote_len);
+
+	if (p[0] <= 3) {
+		s->n.stun++;
+	} else if (p[0] >= 16 && p[0] <= 19 && zpkt_is_zrtp(p, len)) {
+		/* Latching: the engine judges ZRTP from anywhere. */
+		if (known || s->latch)
+			zd_zrtp_in(s, p, len);
+		else
+			s->n.foreign++;
+	} else if (p[0] >= 20 && p[0] <= 63) {
+		s->n.dtls++;
+	} else if (p[0] >= 128 && p[0] <= 191) {
+		if (!known && (!s->latch || !s->srtp_open)) {
+			s->n.foreign++;
+			return;
+		}
+		/* Latching moves the remote on authenticated SRTP only. */
+		if (zd_relay_from_wire(s, p, len) && !known) {
+			s->remote = *from;
+			s->remote_len = flen;
+			s->have_remote = s->latched = 1;
+			zlog(LOG_INFO, "%s: remote latched to a new address",
+			    s->id);
+		}
+	} else {
+		s->n.other++;
+	}
+}
+
+typedef void (*zd_dgram_fn)(struct zd_session *, uint8_t *buf, size_t len,
+    size_t cap, const struct sockaddr_storage *from, socklen_t flen);
+
+/*
+ * At most ZD_BURST datagrams per wake-up, so one flooded socket cannot
+ * starve the others; an empty or truncated one counts as "other".
+ */
+static void
+zd_read_burst(struct zd_session *s, evutil_socket_t fd, zd_dgram_fn fn)
+{
+	uint8_t buf[ZD_DGRAM_MAX + SRTP_MAX_TRAILER_LEN];
+	struct sockaddr_storage from;
+	socklen_t flen;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < ZD_BURST && !s->closing; i++) {
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, ZD_DGRAM_MAX, MSG_TRUNC,
+		    (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			break;
+		if (n == 0 || n > ZD_DGRAM_MAX) {
+			s->n.other++;
+			continue;
+		}
+		fn(s, buf, (size_t)n, sizeof(buf), &from, flen);
+	}
+}
+
+static void
+zd_wire_dgram(struct zd_session *s, uint8_t *buf, size_t len, size_t cap,
+    const struct sockaddr_storage *from, socklen_t flen)
+{
+	(void)cap;
+	zd_demux_wire(s, buf, len, from, flen);
+}
+
+static void
+zd_media_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	zd_read_burst(arg, fd, zd_wire_dgram);
+}
+
+/*
+ * The owner of the local UDP socket a datagram came from, from the kernel's
+ * socket tables (/proc/net/udp and udp6: address words and port in hex,
+ * then the uid): a socket bound to from's address and port, or to the
+ * wildcard address (v4-mapped too) on that port. 0 and *uid if every such
+ * socket has one owner; -1 if none, several owners, or no table to read.
+ */
+static int
+zd_udp_owner(const struct sockaddr_storage *from, uid_t *uid)
+{
+	static const char *const tables[] = { "/proc/net/udp",
+	    "/proc/net/udp6" };
+	char line[512], addr[40], want4[9], mapped[33];
+	unsigned port, want_port, u;
+	int t, found = 0;
+	FILE *f;
+
+	if (from->ss_family != AF_INET)
+		return -1;	/* ::1: give app_addr/app_port */
+	snprintf(want4, sizeof(want4), "%08X", (unsigned)((const struct
+	    sockaddr_in *)(const void *)from)->sin_addr.s_addr);
+	/* ::ffff:a.b.c.d as udp6 prints it: three words, then the v4 one. */
+	snprintf(mapped, sizeof(mapped), "0000000000000000%08X%s",
+	    (unsigned)htonl(0x0000ffff), want4);
+	want_port = (unsigned)zd_port_of(from);
+	for (t = 0; t < 2; t++) {
+		if ((f = fopen(tables[t], "re")) == NULL)
+			return -1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, " %*u: %39[0-9A-F]:%x %*s %*s %*s %*s "
+			    "%*s %u", addr, &port, &u) != 3 || port != want_port)
+				continue;
+			if (t == 0 ? strcmp(addr, want4) != 0 &&
+			    strcmp(addr, "00000000") != 0 :
+			    strcmp(addr, mapped) != 0 &&
+			    strspn(addr, "0") != strlen(addr))
+				continue;
+			if (found && *uid != (uid_t)u) {
+				fclose(f);
+				return -1;
+			}
+			*uid = (uid_t)u;
+			found = 1;
+		}
+		fclose(f);
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * Learning the application's address from its first datagram: only from a
+ * socket of the user whose connection created the session (or root), so
+ * that another local user cannot be first and take the call's media.
+ */
+#define ZD_OWNER_CHECKS	200	/* table reads per second, daemon-wide */
+
+static int
+zd_app_sender_ok(struct zd_session *s, const struct sockaddr_storage *from)
+{
+	static uint64_t second;
+	static unsigned checks;
+	uid_t want = zd_conn_uid(s->owner), got;
+	uint64_t now = zd_now_ms() / 1000;
+	int quiet = s->n.foreign > 0;	/* one log line per session */
+
+	/* A flood of strangers costs at most this many table reads. */
+	if (now != second) {
+		second = now;
+		checks = 0;
+	}
+	if (checks++ >= ZD_OWNER_CHECKS)
+		return 0;
+	if (from->ss_family != AF_INET || zd_udp_owner(from, &got) != 0) {
+		if (!quiet)
+			zlog(LOG_WARNING, "%s: application port: the sender's "
+			    "owner cannot be told; not learned (give app_addr "
+			    "and app_port)", s->id);
+		return 0;
+	}
+	if (got != want && got != 0) {
+		if (!quiet)
+			zlog(LOG_WARNING, "%s: application port: a datagram "
+			    "from uid %ld, not the session's uid %ld: ignored",
+			    s->id, (long)got, (long)want);
+		return 0;
+	}
+	return 1;
+}
+
+/* The application's side: plain RTP/RTCP (relay) or ZRTP (keys mode). */
+static void
+zd_app_dgram(struct zd_session *s, uint8_t *buf, size_t len, size_t cap,
+    const struct sockaddr_storage *from, socklen_t flen)
+{
+	/* The application is whoever sends first, unless named. */
+	if (!s->have_app) {
+		if (!zd_app_sender_ok(s, from)) {
+			s->n.foreign++;
+			return;
+		}
+		s->app = *from;
+		s->app_len = flen;
+		s->have_app = 1;
+	} else if (!zd_same_addr(from, flen, &s->app, s->app_len)) {
+		s->n.foreign++;
+		return;
+	}
+	if (s->mode == ZD_MODE_KEYS) {
+		if (zpkt_is_zrtp(buf, len))
+			zd_zrtp_in(s, buf, len);
+		else
+			s->n.other++;
+	} else if (buf[0] >= 128 && buf[0] <= 191)
+		zd_relay_from_app(s, buf, len, cap);
+	else
+		s->n.other++;
+}
+
+static void
+zd_app_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	zd_read_burst(arg, fd, zd_app_dgram);
+}
+
+static void
+zd_timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct zd_session *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->zs == NULL || s->closing)
+		return;
+	zs_timer(s->zs, zd_now_ms());
+	zd_session_drain(s);
+}
+
+int
+zd_session_events(struct zd_session *s)
+{
+	struct event_base *b = s->d->base;
+
+	if ((s->app_ev = event_new(b, s->app_fd, EV_READ | EV_PERSIST,
+	    zd_app_readable, s)) == NULL || event_add(s->app_ev, NULL) != 0 ||
+	    (s->timer = evtimer_new(b, zd_timer_fired, s)) == NULL)
+		return -1;
+	if (s->media_fd >= 0 && ((s->media_ev = event_new(b, s->media_fd,
+	    EV_READ | EV_PERSIST, zd_media_readable, s)) == NULL ||
+	    event_add(s->media_ev, NULL) != 0))
+		return -1;
+	return 0;
+}
+

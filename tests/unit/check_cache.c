@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,29 @@ static char dir[64], path[128];
 static const uint8_t peer[ZRTP_ZID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
     11, 12 };
 
+/*
+ * snprintf that fails the test where it would cut a path or an expected
+ * message short: a cut one could name the wrong file or match too much.
+ */
+static void __attribute__((format(printf, 3, 4)))
+fmt(char *out, size_t len, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(out, len, f, ap);
+	va_end(ap);
+	ck_assert_msg(n >= 0 && (size_t)n < len, "%d bytes do not fit in %zu",
+	    n, len);
+}
+
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/zcache.XXXXXX");
+	fmt(dir, sizeof(dir), "/tmp/zcache.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	fmt(path, sizeof(path), "%s/cache.db", dir);
 }
 
 static void
@@ -37,7 +55,7 @@ teardown(void)
 {
 	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	fmt(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -240,7 +258,7 @@ row_text(char *out, size_t len)
 	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	ck_assert_ptr_nonnull(t = sqlite3_column_text(st, 0));
-	snprintf(out, len, "%s", (const char *)t);
+	fmt(out, len, "%s", (const char *)t);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -275,7 +293,7 @@ START_TEST(test_damaged_rows)
 		 * check, test_damaged_pages): the next load sees it.
 		 */
 		c = open_ok();
-		snprintf(stmt, sizeof(stmt), "PRAGMA ignore_check_constraints "
+		fmt(stmt, sizeof(stmt), "PRAGMA ignore_check_constraints "
 		    "= ON; UPDATE peers SET %s", damage[i]);
 		sql(stmt);
 		row_text(before, sizeof(before));
@@ -348,7 +366,7 @@ START_TEST(test_damaged_pages)
 	close(fd);
 	n = read_all(before, sizeof(before));
 	refused_as(ZE_CACHE, "is damaged (");
-	snprintf(fix, sizeof(fix), "fix: mv '%s' '%s.damaged'", path, path);
+	fmt(fix, sizeof(fix), "fix: mv '%s' '%s.damaged'", path, path);
 	refused_as(ZE_CACHE, fix);
 	ck_assert_uint_eq(read_all(after, sizeof(after)), n);
 	ck_assert_mem_eq(before, after, n);
@@ -394,10 +412,10 @@ START_TEST(test_refusals)
 	ck_assert_int_ne(zcache_open(path, &c, err, sizeof(err)), 0);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_gt(strlen(err), 0);
-	snprintf(link, sizeof(link), "%s/link.db", dir);
+	fmt(link, sizeof(link), "%s/link.db", dir);
 	ck_assert_int_eq(symlink(path, link), 0);
 	ck_assert_int_ne(zcache_open(link, &c, err, sizeof(err)), 0);
-	snprintf(link, sizeof(link), "%s/sub", dir);
+	fmt(link, sizeof(link), "%s/sub", dir);
 	ck_assert_int_eq(mkdir(link, 0700), 0);
 	ck_assert_int_ne(zcache_open(link, &c, err, sizeof(err)), 0);
 }
@@ -408,7 +426,7 @@ START_TEST(test_directory_refused)
 {
 	char fix[160];
 
-	snprintf(fix, sizeof(fix), "chmod go-w '%s'", dir);
+	fmt(fix, sizeof(fix), "chmod go-w '%s'", dir);
 	ck_assert_int_eq(chmod(dir, 0770), 0);
 	refused(fix);
 	ck_assert_int_eq(chmod(dir, 0757), 0);
@@ -431,7 +449,7 @@ END_TEST
 static void
 side(const char *suffix, char *out, size_t len)
 {
-	snprintf(out, len, "%s%s", path, suffix);
+	fmt(out, len, "%s%s", path, suffix);
 }
 
 /* A -wal, -shm or -journal that is not ours with mode 0600 is refused. */
@@ -450,21 +468,21 @@ START_TEST(test_side_files_refused)
 	ck_assert_int_ge(fd = open(wal, O_WRONLY | O_CREAT, 0600), 0);
 	close(fd);
 	ck_assert_int_eq(chmod(wal, 0666), 0);
-	snprintf(fix, sizeof(fix), "mode 0666; fix: chmod 600 '%s'", wal);
+	fmt(fix, sizeof(fix), "mode 0666; fix: chmod 600 '%s'", wal);
 	refused(fix);
 	ck_assert_int_eq(stat(wal, &st), 0);
 	ck_assert_int_eq(st.st_size, 0);
 	ck_assert_int_eq(chmod(wal, 0600), 0);
 	/* A link, wherever it points. */
-	snprintf(other, sizeof(other), "%s/elsewhere", dir);
+	fmt(other, sizeof(other), "%s/elsewhere", dir);
 	ck_assert_int_ge(fd = open(other, O_WRONLY | O_CREAT, 0600), 0);
 	close(fd);
 	ck_assert_int_eq(symlink(other, shm), 0);
-	snprintf(fix, sizeof(fix), "a symbolic link; fix: rm '%s'", shm);
+	fmt(fix, sizeof(fix), "a symbolic link; fix: rm '%s'", shm);
 	refused(fix);
 	ck_assert_int_eq(unlink(shm), 0);
 	ck_assert_int_eq(mkdir(jrn, 0700), 0);
-	snprintf(fix, sizeof(fix), "not a regular file; fix: rm '%s'", jrn);
+	fmt(fix, sizeof(fix), "not a regular file; fix: rm '%s'", jrn);
 	refused(fix);
 	ck_assert_int_eq(rmdir(jrn), 0);
 	if (geteuid() == 0) {
@@ -472,7 +490,7 @@ START_TEST(test_side_files_refused)
 		ck_assert_int_ge(fd = open(jrn, O_WRONLY | O_CREAT, 0600), 0);
 		close(fd);
 		ck_assert_int_eq(chown(jrn, 65534, 65534), 0);
-		snprintf(fix, sizeof(fix), "uid 65534, not us; fix: rm '%s'",
+		fmt(fix, sizeof(fix), "uid 65534, not us; fix: rm '%s'",
 		    jrn);
 		refused(fix);
 		ck_assert_int_eq(unlink(jrn), 0);
@@ -522,7 +540,7 @@ START_TEST(test_backup_restore)
 	store(c, 0x11, -1, 1, 0x22, -1, 1, 100);
 	ck_assert_int_eq(zcache_rename(c, peer, "alice"), 0);
 	memcpy(zid_a, zcache_zid(c), ZRTP_ZID_LEN);
-	snprintf(img, sizeof(img), "%s/backup", dir);
+	fmt(img, sizeof(img), "%s/backup", dir);
 	fd = open(img, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(zcache_backup(c, fd, &bytes, &peers), 0);
@@ -532,12 +550,12 @@ START_TEST(test_backup_restore)
 	zcache_close(c);
 
 	/* Another installation: its own ZID, no peer. */
-	snprintf(other, sizeof(other), "%s/other.db", dir);
+	fmt(other, sizeof(other), "%s/other.db", dir);
 	memcpy(path, other, sizeof(path));
 	d = open_ok();
 	ck_assert_mem_ne(zcache_zid(d), zid_a, ZRTP_ZID_LEN);
 	/* Refused images change nothing. */
-	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	fmt(bad, sizeof(bad), "%s/bad", dir);
 	ck_assert_ptr_nonnull(f = fopen(bad, "w"));
 	fputs("not a database at all, not even close to one", f);
 	fclose(f);
@@ -554,7 +572,7 @@ START_TEST(test_backup_restore)
 	zcache_close(d);
 
 	/* The whole image again, restored. */
-	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	fmt(path, sizeof(path), "%s/cache.db", dir);
 	c = open_ok();
 	row_text(before, sizeof(before));
 	ck_assert_int_eq(unlink(img), 0);
@@ -606,7 +624,7 @@ START_TEST(test_foreign_objects_refused)
 	size_t i;
 
 	zcache_close(open_ok());
-	snprintf(fix, sizeof(fix), "that zrtpd never creates: someone changed "
+	fmt(fix, sizeof(fix), "that zrtpd never creates: someone changed "
 	    "the file; fix: mv '%s' '%s.suspect'", path, path);
 	for (i = 0; i < sizeof(planted) / sizeof(planted[0]); i++) {
 		sql(planted[i]);
@@ -628,23 +646,23 @@ START_TEST(test_ancestors_refused)
 {
 	char sub[128], link[128], fix[200];
 
-	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	fmt(sub, sizeof(sub), "%s/sub", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	snprintf(path, sizeof(path), "%s/cache.db", sub);
+	fmt(path, sizeof(path), "%s/cache.db", sub);
 	ck_assert_int_eq(chmod(dir, 0777), 0);
-	snprintf(fix, sizeof(fix), "%s, above the cache, is writable by "
+	fmt(fix, sizeof(fix), "%s, above the cache, is writable by "
 	    "others, who could swap the directory below it; fix: chmod go-w "
 	    "'%s'", dir, dir);
 	refused(fix);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	snprintf(link, sizeof(link), "%s/link", dir);
+	fmt(link, sizeof(link), "%s/link", dir);
 	ck_assert_int_eq(symlink("sub", link), 0);
-	snprintf(path, sizeof(path), "%s/cache.db", link);
+	fmt(path, sizeof(path), "%s/cache.db", link);
 	refused(fix);
 	ck_assert_int_eq(chmod(dir, 01777), 0);
 	zcache_close(open_ok());
 	ck_assert_int_eq(chmod(dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	fmt(path, sizeof(path), "%s/cache.db", dir);
 }
 END_TEST
 
@@ -655,9 +673,9 @@ START_TEST(test_hard_links_refused)
 	int fd;
 
 	zcache_close(open_ok());
-	snprintf(other, sizeof(other), "%s/copy", dir);
+	fmt(other, sizeof(other), "%s/copy", dir);
 	ck_assert_int_eq(link(path, other), 0);
-	snprintf(fix, sizeof(fix), "%s has 2 hard links; fix:", path);
+	fmt(fix, sizeof(fix), "%s has 2 hard links; fix:", path);
 	refused(fix);
 	ck_assert_int_eq(unlink(other), 0);
 	zcache_close(open_ok());
@@ -665,7 +683,7 @@ START_TEST(test_hard_links_refused)
 	ck_assert_int_ge(fd = open(wal, O_WRONLY | O_CREAT, 0600), 0);
 	close(fd);
 	ck_assert_int_eq(link(wal, other), 0);
-	snprintf(fix, sizeof(fix), "%s has 2 hard links; fix: rm '%s'", wal,
+	fmt(fix, sizeof(fix), "%s has 2 hard links; fix: rm '%s'", wal,
 	    wal);
 	refused(fix);
 	ck_assert_int_eq(unlink(other), 0);

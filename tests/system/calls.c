@@ -110,6 +110,7 @@ lc_close(struct lc *l)
 		if (l->udp[s] >= 0)
 			close(l->udp[s]);
 		free(l->by_sid[s]);
+		free(l->by_port[s]);
 	}
 	free(l->call);
 	free(l->delay);
@@ -148,6 +149,19 @@ lc_map(struct lc *l, int s, const char *sid, size_t i)
 	return 0;
 }
 
+/* Keys mode: which call a datagram from daemon s's app port is. */
+static int
+lc_map_port(struct lc *l, int s, int port, size_t i)
+{
+	if (port <= 0 || port > 65535)
+		return -1;
+	if (l->by_port[s] == NULL &&
+	    (l->by_port[s] = calloc(65536, sizeof(size_t))) == NULL)
+		return -1;
+	l->by_port[s][port] = i + 1;
+	return 0;
+}
+
 static struct lc_call *
 lc_find(struct lc *l, int s, const char *sid)
 {
@@ -174,8 +188,14 @@ lc_create(struct lc *l, size_t i)
 	int s, r;
 
 	for (s = 0; s < 2; s++) {
-		a = json_pack("{s:s, s:s, s:i}", "bind_addr", lc_host(l->media_host[s]),
-		    "app_addr", "127.0.0.1", "app_port", l->udp_port[s]);
+		if (l->keys)
+			a = json_pack("{s:s, s:s, s:i}", "mode", "keys",
+			    "app_addr", "127.0.0.1", "app_port",
+			    l->udp_port[s]);
+		else
+			a = json_pack("{s:s, s:s, s:i}", "bind_addr",
+			    lc_host(l->media_host[s]), "app_addr", "127.0.0.1",
+			    "app_port", l->udp_port[s]);
 		if (l->kex != NULL)
 			json_object_set_new(a, "algorithms",
 			    json_pack("{s:[s]}", "kex", l->kex));
@@ -191,8 +211,9 @@ lc_create(struct lc *l, size_t i)
 		c->media_port[s] = lc_port(res, "media");
 		c->app_port[s] = lc_port(res, "app");
 		json_decref(res);
-		if (lc_map(l, s, c->sid[s], i) != 0)
-			return lc_fail(l, "session id", NULL);
+		if (lc_map(l, s, c->sid[s], i) != 0 || (l->keys &&
+		    lc_map_port(l, s, c->app_port[s], i) != 0))
+			return lc_fail(l, "session id or app port", NULL);
 		c->st[s] = LC_CREATED;
 	}
 	return 0;
@@ -207,9 +228,14 @@ lc_start(struct lc *l, size_t i)
 	int s, r;
 
 	for (s = 0; s < 2; s++) {
-		a = json_pack("{s:s, s:s, s:i, s:s}", "session", c->sid[s],
-		    "remote_addr", lc_host(l->media_host[1 - s]), "remote_port",
-		    c->media_port[1 - s], "peer_hash", c->hash[1 - s]);
+		if (l->keys)
+			a = json_pack("{s:s, s:s}", "session", c->sid[s],
+			    "peer_hash", c->hash[1 - s]);
+		else
+			a = json_pack("{s:s, s:s, s:i, s:s}", "session",
+			    c->sid[s], "remote_addr",
+			    lc_host(l->media_host[1 - s]), "remote_port",
+			    c->media_port[1 - s], "peer_hash", c->hash[1 - s]);
 		r = zrtpc_request(l->c[s], "session_start", a, LC_TIMEOUT_MS,
 		    &res, &e);
 		json_decref(a);
@@ -245,6 +271,68 @@ lc_hangup(struct lc *l, size_t i)
 	return 0;
 }
 
+/* Keys mode: the suite and both directions of a secure event. */
+static void
+lc_keys_take(struct lc_call *c, int s, json_t *ev)
+{
+	static const char *const dir[2] = { "tx", "rx" };
+	json_t *k = json_object_get(ev, "keys"), *d;
+	const char *suite = json_string_value(json_object_get(k, "suite"));
+	const char *key, *salt;
+	int i;
+
+	snprintf(c->suite[s], sizeof(c->suite[s]), "%s", suite != NULL ?
+	    suite : "");
+	for (i = 0; i < 2; i++) {
+		d = json_object_get(k, dir[i]);
+		key = json_string_value(json_object_get(d, "key"));
+		salt = json_string_value(json_object_get(d, "salt"));
+		snprintf(c->keys[s][i], sizeof(c->keys[s][i]), "%s/%s",
+		    key != NULL ? key : "", salt != NULL ? salt : "");
+	}
+}
+
+/* "key/salt": a 128- or 256-bit key and a 112-bit salt, in hex. */
+static int
+lc_keys_wellformed(const char *ks)
+{
+	size_t k = strcspn(ks, "/");
+
+	return (k == 32 || k == 64) && ks[k] == '/' &&
+	    strlen(ks + k + 1) == 28 &&
+	    strspn(ks, "0123456789abcdef") == k &&
+	    strspn(ks + k + 1, "0123456789abcdef") == 28;
+}
+
+/* Both ends secure: what A encrypts with B decrypts with, and back. */
+static void
+lc_keys_check(struct lc *l, struct lc_call *c)
+{
+	const char *why = NULL;
+	int s, d;
+
+	for (s = 0; s < 2 && why == NULL; s++)
+		for (d = 0; d < 2 && why == NULL; d++)
+			if (!lc_keys_wellformed(c->keys[s][d]))
+				why = "a secure event without well-formed keys "
+				    "(keys access needed)";
+	if (why == NULL && (c->suite[0][0] == '\0' ||
+	    strcmp(c->suite[0], c->suite[1]) != 0))
+		why = "the two ends' suites differ";
+	else if (why == NULL && (strcmp(c->keys[0][0], c->keys[1][1]) != 0 ||
+	    strcmp(c->keys[0][1], c->keys[1][0]) != 0))
+		why = "A's tx is not B's rx, or B's tx is not A's rx";
+	else if (why == NULL && strcmp(c->keys[0][0], c->keys[0][1]) == 0)
+		why = "both directions have the same key";
+	explicit_bzero(c->keys, sizeof(c->keys));
+	if (why == NULL) {
+		l->keys_ok++;
+		return;
+	}
+	l->keys_bad++;
+	snprintf(c->failure, sizeof(c->failure), "keys: %s", why);
+}
+
 static void
 lc_event(struct lc *l, int s, json_t *ev)
 {
@@ -256,8 +344,13 @@ lc_event(struct lc *l, int s, json_t *ev)
 		return;
 	if (strcmp(name, "secure") == 0 && c->st[s] != LC_SECURE) {
 		c->st[s] = LC_SECURE;
-		if (c->st[1 - s] == LC_SECURE)
+		if (l->keys)
+			lc_keys_take(c, s, ev);
+		if (c->st[1 - s] == LC_SECURE) {
 			l->nsecure++;
+			if (l->keys)
+				lc_keys_check(l, c);
+		}
 	} else if (strcmp(name, "failed") == 0 ||
 	    strcmp(name, "closed") == 0) {
 		if (c->st[0] == LC_SECURE && c->st[1] == LC_SECURE)
@@ -357,6 +450,33 @@ lc_delay(struct lc *l, const uint8_t *f, const struct timespec *ts)
 	l->delay[l->ndelay++] = (int64_t)(at - sent);
 }
 
+/*
+ * Keys mode: a ZRTP packet that daemon r's session sent its application
+ * (us), to its call's session on the other daemon. A full socket buffer
+ * drops it, as a network may: ZRTP retransmits.
+ */
+static void
+lc_forward(struct lc *l, int r, const uint8_t *p, ssize_t n,
+    const struct sockaddr_in *from)
+{
+	unsigned port = ntohs(from->sin_port);
+	struct sockaddr_in to;
+	size_t i;
+
+	if (l->by_port[r] == NULL || l->by_port[r][port] == 0) {
+		l->frames_bad++;
+		return;
+	}
+	i = l->by_port[r][port] - 1;
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	inet_pton(AF_INET, lc_host(l->app_host[1 - r]), &to.sin_addr);
+	to.sin_port = htons((uint16_t)l->call[i].app_port[1 - r]);
+	(void)sendto(l->udp[1 - r], p, (size_t)n, 0, (struct sockaddr *)&to,
+	    sizeof(to));
+	l->zrtp_fwd++;
+}
+
 /* A frame side r's application received: from the other side, whole. */
 static void
 lc_frame(struct lc *l, int r, const uint8_t *f, ssize_t n,
@@ -397,7 +517,7 @@ lc_frame(struct lc *l, int r, const uint8_t *f, ssize_t n,
 static int
 lc_frames(struct lc *l, int r, int *got)
 {
-	uint8_t f[LC_FRAME + 64];
+	uint8_t f[2048];	/* a frame, or (keys mode) a ZRTP packet */
 	char cbuf[CMSG_SPACE(sizeof(struct timespec))];
 	struct sockaddr_in from;
 	struct iovec iov = { f, sizeof(f) };
@@ -423,7 +543,10 @@ lc_frames(struct lc *l, int r, int *got)
 			    cm->cmsg_type == SCM_TIMESTAMPNS)
 				ts = (const struct timespec *)
 				    (const void *)CMSG_DATA(cm);
-		lc_frame(l, r, f, n, &from, ts);
+		if (l->keys)
+			lc_forward(l, r, f, n, &from);
+		else
+			lc_frame(l, r, f, n, &from, ts);
 		(*got)++;
 	}
 }

@@ -1,10 +1,15 @@
 /*
  * Many calls between two zrtpd daemons, driven through their control
  * sockets (libzrtpc) by one program: the scale test and the relay
- * benchmark share it. Each call is one relay-mode session on each daemon;
- * the application end of every session on one daemon is one UDP socket of
- * ours, so thousands of calls cost two descriptors here. Frames carry
- * their call, direction, sequence and send time, and are checked whole.
+ * benchmark share it. Each call is one session on each daemon; the
+ * application end of every session on one daemon is one UDP socket of
+ * ours, so thousands of calls cost two descriptors here. In relay mode
+ * (the default) frames carry their call, direction, sequence and send
+ * time, and are checked whole. In keys mode (lc.keys) the daemons have no
+ * media sockets: we are the "media relay" of both ends, forwarding each
+ * ZRTP packet from one daemon's session to its call's session on the
+ * other, and once both ends are secure we check that the keys each was
+ * handed mirror (A's tx = B's rx and the reverse).
  */
 #ifndef TESTS_CALLS_H
 #define TESTS_CALLS_H
@@ -29,6 +34,9 @@ struct lc_call {
 	uint32_t	 sent[2];	/* frames sent from side s */
 	uint32_t	 rx[2];		/* frames side s received */
 	uint32_t	 bad;		/* damaged or misdirected */
+	/* Keys mode: suite, then tx and rx as "key/salt" hex, per side. */
+	char		 suite[2][32];
+	char		 keys[2][2][100];
 	char		 failure[160];
 };
 
@@ -42,6 +50,12 @@ struct lc {
 	size_t		 nby[2];
 	size_t		 nsecure;	/* calls secure on both sides */
 	size_t		 nfailed;
+	/* Keys mode: set after lc_open, before lc_create. */
+	int		 keys;
+	size_t		*by_port[2];	/* app port on daemon s -> call + 1 */
+	uint64_t	 zrtp_fwd;	/* ZRTP packets forwarded */
+	size_t		 keys_ok;	/* calls whose keys mirror */
+	size_t		 keys_bad;	/* secure, but not mirrored */
 	uint64_t	 frames_rx, frames_bad;
 	/* Delay samples (ns), when kept: kernel arrival - send time. */
 	int64_t		*delay;
@@ -59,9 +73,9 @@ struct lc {
 int	lc_open(struct lc *l, const char *sock0, const char *sock1,
 	    size_t ncalls);
 void	lc_close(struct lc *l);
-/* One session on each daemon for call i. */
+/* One session on each daemon for call i (keys mode if l->keys). */
 int	lc_create(struct lc *l, size_t i);
-/* session_start on both with the other's media port and hash. */
+/* session_start on both with the other's hash (relay: and media port). */
 int	lc_start(struct lc *l, size_t i);
 /* session_close on both. */
 int	lc_hangup(struct lc *l, size_t i);

@@ -3,7 +3,10 @@
  * daemons, all created, started and secured through the control sockets,
  * then frames both ways on every one of them, each frame checked whole and
  * from its own session; then every session's counters from session_show.
- * Prints one "ok" or "FAIL" line per check; exit 0 only if all passed.
+ * With --keys the sessions are keys-mode ones (we forward their ZRTP
+ * packets, calls.h) and, instead of frames, every call's keys are checked
+ * to mirror. Prints one "ok" or "FAIL" line per check; exit 0 only if all
+ * passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,9 +76,11 @@ main(int argc, char **argv)
 	unsigned frames = 5;
 	char why[1200];
 	uint64_t t0, t1;
-	int k;
+	int k, keys = 0;
 
-	for (k = 1; k + 1 < argc; k += 2) {
+	for (k = 1; k < argc && strcmp(argv[k], "--keys") == 0; k++)
+		keys = 1;
+	for (; k + 1 < argc; k += 2) {
 		if (strcmp(argv[k], "--a") == 0)
 			sock[0] = argv[k + 1];
 		else if (strcmp(argv[k], "--b") == 0)
@@ -88,22 +93,23 @@ main(int argc, char **argv)
 			break;
 	}
 	if (k != argc || sock[0] == NULL || sock[1] == NULL || ncalls == 0) {
-		fprintf(stderr, "usage: scale --a SOCK --b SOCK [--calls N] "
-		    "[--frames N]\n");
+		fprintf(stderr, "usage: scale [--keys] --a SOCK --b SOCK "
+		    "[--calls N] [--frames N]\n");
 		return 2;
 	}
 	if (lc_open(&l, sock[0], sock[1], ncalls) != 0) {
 		printf("FAIL %s\n", l.err);
 		return 1;
 	}
+	l.keys = keys;
 	t0 = lc_now_ns();
 	for (i = 0; i < ncalls; i++)
 		if (lc_create(&l, i) != 0) {
 			printf("FAIL call %zu: %s\n", i, l.err);
 			return 1;
 		}
-	printf("ok   %zu calls created: %zu sessions on each daemon (%.1f s)\n",
-	    ncalls, ncalls, secs(t0));
+	printf("ok   %zu calls created: %zu %s-mode sessions on each daemon "
+	    "(%.1f s)\n", ncalls, ncalls, keys ? "keys" : "relay", secs(t0));
 	/* At most `window` handshakes under way; all stay up once secure. */
 	t1 = lc_now_ns();
 	while (started < ncalls) {
@@ -133,6 +139,23 @@ main(int argc, char **argv)
 	    secs(t1));
 	if (fails != 0)
 		return 1;
+	if (keys) {
+		snprintf(why, sizeof(why), ": %zu of %zu", l.keys_ok, ncalls);
+		check(l.keys_ok == ncalls && l.keys_bad == 0, "every call's "
+		    "keys mirror (A's tx = B's rx, B's tx = A's rx)", why);
+		for (i = 0; i < ncalls; i++)
+			if (l.call[i].failure[0] != '\0') {
+				printf("     call %zu: %s\n", i,
+				    l.call[i].failure);
+				break;
+			}
+		printf("%s %zu concurrent keys-mode sessions (%zu calls, %llu "
+		    "ZRTP packets forwarded) in %.1f s\n", fails == 0 ?
+		    "ok  " : "FAIL", 2 * ncalls, ncalls,
+		    (unsigned long long)l.zrtp_fwd, secs(t0));
+		lc_close(&l);
+		return fails == 0 ? 0 : 1;
+	}
 	t1 = lc_now_ns();
 	k = lc_media(&l, 0, ncalls, frames, 64, 30000);
 	snprintf(why, sizeof(why), "%s", k == 0 ? "" : l.err);

@@ -59,6 +59,8 @@ static const struct zd_opt zd_opts[] = {
 	    "ADDR: loopback address of sessions' application ports, default 127.0.0.1" },
 	{ "max_sessions", OPT_UINT, U(max_sessions), 1, 100000,
 	    "N: session limit, default 1024" },
+	{ "max_relay_sessions", OPT_UINT, U(max_relay), 0, 100000,
+	    "N: of those, relay-mode ones (2 descriptors; keys mode 1), default all" },
 	{ "workers", OPT_UINT, U(workers), 1, 64,
 	    "N: key-agreement threads, default 2" },
 	{ "policy", OPT_POLICY, U(policy), 0, 0,
@@ -99,12 +101,19 @@ zd_config_defaults(struct zd_config *c)
 	snprintf(c->media_address, sizeof(c->media_address), "0.0.0.0");
 	snprintf(c->app_address, sizeof(c->app_address), "127.0.0.1");
 	c->max_sessions = 1024;
+	c->max_relay = ZD_RELAY_ALL;
 	c->workers = 2;
 	c->policy = ZD_POLICY_REQUIRE;
 	c->log_level = LOG_NOTICE;
 	c->use_syslog = -1;
 	c->handshake_timeout = 60;
 	c->cache_expiry = 0xffffffff;
+}
+
+unsigned
+zd_relay_limit(const struct zd_config *c)
+{
+	return c->max_relay < c->max_sessions ? c->max_relay : c->max_sessions;
 }
 
 const char *

@@ -27,6 +27,7 @@ struct zd_algos {
 };
 
 #define ZD_STR_MAX	256
+#define ZD_RELAY_ALL	UINT_MAX	/* max_relay unset: max_sessions */
 
 struct zd_config {
 	char		config_file[ZD_STR_MAX];
@@ -41,6 +42,7 @@ struct zd_config {
 	unsigned	port_min, port_max;	/* media port range; 0: any */
 	char		app_address[64];	/* loopback side of sessions */
 	unsigned	max_sessions;
+	unsigned	max_relay;	/* relay-mode sessions, of max_sessions */
 	unsigned	workers;
 	enum zd_policy	policy;
 	int		log_level;
@@ -66,6 +68,8 @@ int	zd_config_load_file(struct zd_config *c, const char *path, char *err,
 /* "DH3k,X255" into the kind's list; -1 with the reason in err. */
 int	zd_algos_parse(struct zd_algos *a, int kind, const char *list,
 	    char *err, size_t err_len);
+/* How many sessions may be relay mode: max_relay_sessions, at most all. */
+unsigned zd_relay_limit(const struct zd_config *c);
 const char *zd_policy_name(enum zd_policy p);
 int	zd_policy_parse(const char *s, enum zd_policy *out);
 void	zd_config_usage(void);

@@ -5,7 +5,8 @@
  * than ZD_OUTQ_MAX: a client that stops reading is dropped, never waited
  * for. A line is handed to commands.c; nothing here judges a command.
  * Input is read with recvmsg() so that a descriptor passed with a request
- * (SCM_RIGHTS: cache_backup, cache_restore) is kept, one at a time.
+ * (SCM_RIGHTS: cache_backup, cache_restore) is kept, one at a time, on
+ * admin connections only (control.h).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -405,6 +406,10 @@ zd_conn_fds(struct zd_conn *cn, struct msghdr *msg)
 		n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (cn->access < ZD_ACCESS_ADMIN) {
+				close(fd);	/* no command of theirs takes it */
+				continue;
+			}
 			if (cn->passed_fd >= 0)
 				close(cn->passed_fd);
 			cn->passed_fd = fd;
@@ -417,7 +422,7 @@ zd_conn_recv(evutil_socket_t fd, short what, void *arg)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(4 * sizeof(int))];
+		char		buf[CMSG_SPACE(ZD_PASS_FDS_MAX * sizeof(int))];
 	} cm;
 	struct zd_conn *cn = arg;
 	char buf[16384];

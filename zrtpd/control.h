@@ -22,6 +22,12 @@ struct zd;
  */
 #define ZD_CONN_PER_UID	16
 #define ZD_CONN_OTHERS	64
+/*
+ * Descriptors one message may pass (more are cut off by the kernel). A
+ * connection keeps the last one for cache_backup and cache_restore, which
+ * are admin commands: below admin access each is closed at once.
+ */
+#define ZD_PASS_FDS_MAX	4
 
 enum zd_access {
 	ZD_ACCESS_READ,

@@ -46,6 +46,7 @@ struct zd {
 	struct zrand_pool	*pool;		/* the loop thread's randomness */
 	struct zd_session_list	 sessions;
 	unsigned		 nsessions;
+	unsigned		 nrelay;	/* of them, relay mode */
 	struct zd_call_list	 calls;
 	uint64_t		 next_id;	/* session ids: s1, s2, ... */
 	uint64_t		 next_call;	/* call ids: c1, c2, ... */

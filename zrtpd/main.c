@@ -93,19 +93,46 @@ zd_no_core_dumps(void)
 }
 
 /*
- * Descriptors for every session the limit allows: a relay-mode session
- * holds two sockets (media and application). The soft limit goes up to
- * what is needed, as far as the hard limit allows; a hard limit too low
- * for max_sessions stops the daemon now, not at the N-th session_create.
+ * Descriptors: each session holds its application socket, a relay-mode
+ * session its media socket too (zd_relay_limit() of them: keys mode
+ * leaves the media socket to the application), and the rest of the
+ * daemon at most ZD_FDS_RESERVE:
+ *   16  its own: stdin, stdout, stderr; libevent's epoll and signal pipe
+ *       (3); the control socket; SQLite's cache, -wal and -shm, and while
+ *       it commits a -journal and the directory (5); the workers'
+ *       eventfd; syslog's socket; two opened and closed at once
+ *       (/proc/net/udp, the pid file, NOTIFY_SOCKET, the configuration at
+ *       SIGHUP, /dev/urandom). Idle it holds 11.
+ *   68  connections below admin access: at most ZD_CONN_OTHERS, which
+ *       keep no passed descriptor, and the ZD_PASS_FDS_MAX that one
+ *       message brings before they are closed (control.c)
+ *   16  root's and the daemon's own user's connections, never refused:
+ *       room for 8, each holding a passed descriptor (cache_backup)
+ * The soft limit goes up to what is needed, as far as the hard limit
+ * allows; a hard limit too low for max_sessions stops the daemon now, not
+ * at the N-th session_create.
  */
-#define ZD_FDS_PER_SESSION	2
-#define ZD_FDS_RESERVE		128	/* control clients, cache, loop */
+#define ZD_FDS_OWN	16
+#define ZD_FDS_CLIENTS	(ZD_CONN_OTHERS + ZD_PASS_FDS_MAX)
+#define ZD_FDS_ADMIN	16
+#define ZD_FDS_RESERVE	(ZD_FDS_OWN + ZD_FDS_CLIENTS + ZD_FDS_ADMIN)
+
+/* The most sessions hard descriptors hold: relay ones first, two each. */
+static unsigned long long
+zd_fd_sessions(rlim_t hard, unsigned max_relay)
+{
+	rlim_t room = hard > ZD_FDS_RESERVE ? hard - ZD_FDS_RESERVE : 0;
+
+	if (room / 2 <= max_relay)
+		return (unsigned long long)room / 2;
+	return (unsigned long long)(room - max_relay);
+}
 
 static void
 zd_fd_limit(const struct zd_config *c)
 {
-	rlim_t need = (rlim_t)c->max_sessions * ZD_FDS_PER_SESSION +
-	    ZD_FDS_RESERVE;
+	unsigned relay = zd_relay_limit(c);
+	rlim_t need = (rlim_t)c->max_sessions + relay + ZD_FDS_RESERVE;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -113,21 +140,22 @@ zd_fd_limit(const struct zd_config *c)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
 		return;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
-		zd_die("max_sessions %u needs %llu file descriptors (%d per "
-		    "session and %d more) but the hard limit is %llu: raise "
-		    "it (ulimit -Hn, LimitNOFILE= in systemd) or lower "
-		    "max_sessions to %llu", c->max_sessions,
-		    (unsigned long long)need, ZD_FDS_PER_SESSION,
+		zd_die("max_sessions %u needs %llu file descriptors (one per "
+		    "session, one more per relay-mode session: %u, and %d "
+		    "more) but the hard limit is %llu: raise it (ulimit -Hn, "
+		    "LimitNOFILE= in systemd) or lower max_sessions to %llu%s",
+		    c->max_sessions, (unsigned long long)need, relay,
 		    ZD_FDS_RESERVE, (unsigned long long)rl.rlim_max,
-		    rl.rlim_max > ZD_FDS_RESERVE ? (unsigned long long)
-		    ((rl.rlim_max - ZD_FDS_RESERVE) / ZD_FDS_PER_SESSION) : 0);
+		    zd_fd_sessions(rl.rlim_max, c->max_relay),
+		    c->max_relay == ZD_RELAY_ALL ? " (or, if some sessions are "
+		    "keys mode, set max_relay_sessions)" : "");
 	rl.rlim_cur = need;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		zd_die("cannot raise the descriptor limit to %llu for "
 		    "max_sessions %u: %s", (unsigned long long)need,
 		    c->max_sessions, strerror(errno));
-	zlog(LOG_INFO, "descriptor limit raised to %llu for %u sessions",
-	    (unsigned long long)need, c->max_sessions);
+	zlog(LOG_INFO, "descriptor limit raised to %llu for %u sessions (%u "
+	    "relay mode)", (unsigned long long)need, c->max_sessions, relay);
 }
 
 /*

@@ -131,6 +131,14 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
 		    d->cfg.max_sessions);
 		return -1;
 	}
+	/* A relay-mode session's media socket is a descriptor more. */
+	if (p->mode == ZD_MODE_RELAY && d->nrelay >= zd_relay_limit(&d->cfg)) {
+		*err_code = "limit";
+		snprintf(err, err_len, "relay-mode session limit (%u, "
+		    "max_relay_sessions) reached; keys mode has room",
+		    zd_relay_limit(&d->cfg));
+		return -1;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
@@ -177,6 +185,8 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
 	}
 	TAILQ_INSERT_TAIL(&d->sessions, s, link);
 	d->nsessions++;
+	if (s->mode == ZD_MODE_RELAY)
+		d->nrelay++;
 	zlog(LOG_INFO, "%s: created in call %s (%s mode, policy %s%s)", s->id,
 	    zd_call_id(s), s->mode == ZD_MODE_RELAY ? "relay" : "keys",
 	    zd_policy_name(s->policy), s->multistream ? ", multistream" : "");
@@ -324,6 +334,8 @@ zd_session_close(struct zd_session *s, const char *why)
 	s->closing = 1;
 	TAILQ_REMOVE(&s->d->sessions, s, link);
 	s->d->nsessions--;
+	if (s->mode == ZD_MODE_RELAY)
+		s->d->nrelay--;
 	zd_call_leave(s);
 	event_del(s->timer);
 	if (s->end_timer != NULL)

@@ -4,7 +4,10 @@
  * reply to each, skipping events. "@long N" sends a request line of N
  * bytes (not JSON); "@exact N" a JSON object of exactly N bytes before its
  * newline (a status request with an unknown argument "pad"); "@partial
- * TEXT" sends TEXT without a newline and disconnects at once. --as-user
+ * TEXT" sends TEXT without a newline and disconnects at once; "@passfd
+ * LINE" sends LINE with the write end of a pipe (SCM_RIGHTS), closes
+ * ours, and after the reply prints "passfd closed" if the daemon closed
+ * its copy by then (the read end hangs up) or "passfd held". --as-user
  * drops to that user first (root only), to test access levels.
  * --wait-exit PID waits for a process to end (pidfd, no polling).
  *
@@ -26,6 +29,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +240,47 @@ partial(int fd, const char *text)
 	return 0;
 }
 
+/* "@passfd LINE": LINE with a pipe's write end; did the daemon keep it? */
+static int
+passfd(int fd, const char *text)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)(uintptr_t)text, strlen(text) };
+	struct msghdr msg;
+	struct pollfd pfd;
+	int p[2];
+
+	if (pipe(p) != 0)
+		return 2;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	cm.hdr.cmsg_level = SOL_SOCKET;
+	cm.hdr.cmsg_type = SCM_RIGHTS;
+	cm.hdr.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.hdr), &p[1], sizeof(int));
+	if (sendmsg(fd, &msg, 0) != (ssize_t)iov.iov_len)
+		return 2;
+	close(p[1]);
+	if (reply(fd) != 0) {
+		printf("no reply\n");
+		return 1;
+	}
+	/* The reply came after the daemon's recvmsg: no wait needed. */
+	pfd = (struct pollfd){ p[0], POLLIN, 0 };
+	printf("passfd %s\n", poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLHUP) != 0 ? "closed" : "held");
+	fflush(stdout);
+	close(p[0]);
+	return 0;
+}
+
 static void
 drop_to(const char *user)
 {
@@ -284,6 +329,11 @@ main(int argc, char **argv)
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		if (strncmp(line, "@partial ", 9) == 0)
 			return partial(fd, line + 9);
+		if (strncmp(line, "@passfd ", 8) == 0) {
+			if ((i = passfd(fd, line + 8)) != 0)
+				return i;
+			continue;
+		}
 		if (strncmp(line, "@exact ", 7) == 0) {
 			static const char head[] = "{\"id\":9,\"cmd\":"
 			    "\"status\",\"pad\":\"";

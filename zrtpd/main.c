@@ -430,8 +430,12 @@ main(int argc, char **argv)
 		    "SECURE MEMORY)", (locked + 1023) / 1024,
 		    d.cfg.max_sessions, zd_limit_text(zcrypto_memlock_limit(),
 		    lim, sizeof(lim)), zerr_str(r));
-	if (zcrypto_selftest() != 0 || zsrtp_init() != 0)
+	if (zcrypto_selftest() != 0)
 		zd_die("crypto self-test failed: refusing to run");
+	if (zsrtp_init() != 0)
+		zd_die("SRTP set-up failed (libsrtp2's init, or its known-answer "
+		    "tests of libgcrypt's AES-ICM and HMAC-SHA1 in its place): "
+		    "refusing to run");
 	zlog(LOG_INFO, "crypto self-test passed");
 	return zd_run(&d);
 }

@@ -1,17 +1,21 @@
 /*
  * libsrtp2 sessions keyed by ZRTP. Keys are copied into libsrtp2's own
- * key buffer and wiped from ours at once.
+ * key buffer and wiped from ours at once. AES and HMAC-SHA1 are
+ * libgcrypt's (srtp_gcry.c), registered once in zsrtp_init().
  */
 #include <string.h>
 
 #include "srtp.h"
+#include "srtp_gcry.h"
 #include "zcrypto.h"
 #include "zerr.h"
 
 int
 zsrtp_init(void)
 {
-	return srtp_init() == srtp_err_status_ok ? 0 : ZE_CRYPTO;
+	if (srtp_init() != srtp_err_status_ok)
+		return ZE_CRYPTO;
+	return zsrtp_gcry_register();
 }
 
 /*

@@ -33,7 +33,10 @@ struct zsrtp {
 	struct zsrtp_ssrcs	tx_ssrcs, rx_ssrcs;
 };
 
-/* Once per process. */
+/*
+ * Once per process: libsrtp2, with libgcrypt's AES-ICM and HMAC-SHA1 in
+ * place of its own (srtp_gcry.c). ZE_CRYPTO if their known answers fail.
+ */
 int	zsrtp_init(void);
 /* 0, or ZE_UNSUPPORTED for a cipher/tag libsrtp2 lacks, ZE_CRYPTO. */
 int	zsrtp_open(struct zsrtp *z, const struct zs_srtp_keys *k);

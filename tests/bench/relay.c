@@ -12,7 +12,8 @@
  * slice (2), -r ROUNDS (5; medians are printed), -n SESSIONS for the
  * scale part (10000), -p PARTS (any of "tds": throughput, delay, scale;
  * default all), -F relay loops at SCHED_FIFO (root), -w handshakes under
- * way (200) and -T seconds to secure them (180) in the scale part.
+ * way (200), -T seconds to secure them (180) and -m relay|keys, the
+ * sessions' mode (relay), in the scale part.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -49,6 +50,7 @@
 #define RB_STORM_CALLS	8	/* DH3k handshakes under way in the storm */
 static double hs_deadline = 180;	/* -T: seconds to secure the calls */
 static size_t rb_scale_window = 200;	/* handshakes under way (-w) */
+static int scale_keys;			/* -m keys: keys-mode sessions */
 
 struct rb_daemon {
 	char	 dir[300], sock[320];
@@ -141,7 +143,7 @@ on_signal(int sig)
 /* zrtpd in the background: it returns once ready (or failed). */
 static void
 daemon_start(struct rb_daemon *d, const char *name, size_t max_sessions,
-    const char *app_addr)
+    const char *app_addr, int keys_only)
 {
 	char pidf[340], maxs[24], line[32];
 	pid_t p;
@@ -162,10 +164,12 @@ daemon_start(struct rb_daemon *d, const char *name, size_t max_sessions,
 		snprintf(log, sizeof(log), "%s/log", d->dir);
 		if (freopen(log, "a", stderr) == NULL)
 			_exit(127);
+		/* Keys mode only: one descriptor per session. */
 		execl(zrtpd_path, "zrtpd", "--state_dir", state,
 		    "--control_socket", d->sock, "--pid_file", pidf, "--log",
 		    "stderr", "--log_level", "warning", "--max_sessions", maxs,
-		    "--app_addr", app_addr, (char *)NULL);
+		    "--app_addr", app_addr, keys_only ? "--max_relay_sessions" :
+		    (char *)NULL, "0", (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -589,8 +593,8 @@ part_throughput(void)
 	uint64_t dlost = 0, rlost = 0;
 	struct rb_tput t;
 
-	daemon_start(&d[0], "tA", 64, "127.0.0.1");
-	daemon_start(&d[1], "tB", 64, "127.0.0.1");
+	daemon_start(&d[0], "tA", 64, "127.0.0.1", 0);
+	daemon_start(&d[1], "tB", 64, "127.0.0.1", 0);
 	if (lc_open(&l, d[0].sock, d[1].sock, RB_TPUT_CALLS) != 0 ||
 	    lc_open(&lr, d[0].sock, d[1].sock, RB_TPUT_CALLS) != 0)
 		die("%s%s", l.err, lr.err);
@@ -765,8 +769,8 @@ part_delay(void)
 	int port[2], r, pfd[2];
 	pid_t sp;
 
-	daemon_start(&d[0], "dA", 256, "127.0.0.1");
-	daemon_start(&d[1], "dB", 256, "127.0.0.1");
+	daemon_start(&d[0], "dA", 256, "127.0.0.1", 0);
+	daemon_start(&d[1], "dB", 256, "127.0.0.1", 0);
 	if (lc_open(&l, d[0].sock, d[1].sock, RB_DELAY_CALLS) != 0 ||
 	    lc_open(&lr, d[0].sock, d[1].sock, RB_DELAY_CALLS) != 0 ||
 	    lc_open(&lx, d[0].sock, d[1].sock, RB_DELAY_CALLS) != 0)
@@ -976,11 +980,17 @@ srtp_ctx_bytes(void)
 	return (b.uordblks + b.hblkhd - a.uordblks - a.hblkhd) / 32;
 }
 
-/* Our own hard limit up (root), so the daemons may raise theirs. */
+/*
+ * Our own hard limit up (root), so the daemons may raise theirs; else
+ * the sessions that fit: zrtpd needs per session one descriptor, a
+ * relay-mode one two, and ZD_FDS_RESERVE more (zrtpd/main.c).
+ */
+#define RB_ZRTPD_RESERVE	100
+
 static size_t
-fd_room(size_t want)
+fd_room(size_t want, int per)
 {
-	rlim_t need = (rlim_t)want * 2 + 256;
+	rlim_t need = (rlim_t)want * (rlim_t)per + RB_ZRTPD_RESERVE, fit;
 	struct rlimit rl;
 
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -988,11 +998,13 @@ fd_room(size_t want)
 		rl.rlim_max = need;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 			getrlimit(RLIMIT_NOFILE, &rl);
+			fit = (rl.rlim_max - RB_ZRTPD_RESERVE) / (rlim_t)per;
 			fprintf(stderr, "relay: the hard descriptor limit %llu "
-			    "allows %llu sessions per daemon, not %zu\n",
+			    "allows %llu %s-mode sessions per daemon, not %zu\n",
 			    (unsigned long long)rl.rlim_max,
-			    (unsigned long long)(rl.rlim_max - 256) / 2, want);
-			return (size_t)(rl.rlim_max - 256) / 2;
+			    (unsigned long long)fit, per == 1 ? "keys" : "relay",
+			    want);
+			return (size_t)fit;
 		}
 	}
 	return want;
@@ -1003,7 +1015,10 @@ part_scale(void)
 {
 	struct rb_daemon d[2];
 	struct lc l;
-	size_t n = fd_room(scale_n), started = 0, mem = 0, secured, i;
+	static const char *const app[2][2] = {
+		{ "127.0.0.3", "127.0.0.4" }, { "127.0.0.7", "127.0.0.8" } };
+	size_t n = fd_room(scale_n, scale_keys ? 1 : 2), started = 0, mem = 0;
+	size_t secured, i;
 	long rss0, rss1, rss2, lck;
 	double t0, t_create, t_hs, ref, ref_cpu, cpu0, cpu_hs;
 	int k;
@@ -1012,14 +1027,17 @@ part_scale(void)
 	/*
 	 * Four sockets per call on one host: each daemon's media and
 	 * application ports on loopback addresses of their own, so that no
-	 * address runs out of ephemeral ports.
+	 * address runs out of ephemeral ports. Keys mode (two sockets per
+	 * call, the application ports) takes two more addresses, so that it
+	 * may run beside a relay-mode run.
 	 */
-	daemon_start(&d[0], "sA", n, "127.0.0.3");
-	daemon_start(&d[1], "sB", n, "127.0.0.4");
+	daemon_start(&d[0], "sA", n, app[scale_keys][0], scale_keys);
+	daemon_start(&d[1], "sB", n, app[scale_keys][1], scale_keys);
 	if (lc_open(&l, d[0].sock, d[1].sock, n) != 0)
 		die("%s", l.err);
-	l.app_host[0] = "127.0.0.3";
-	l.app_host[1] = "127.0.0.4";
+	l.keys = scale_keys;
+	l.app_host[0] = app[scale_keys][0];
+	l.app_host[1] = app[scale_keys][1];
 	l.media_host[0] = "127.0.0.5";
 	l.media_host[1] = "127.0.0.6";
 	rss0 = status_kb(d[0].pid, "VmRSS");
@@ -1050,16 +1068,33 @@ part_scale(void)
 		if (l.call[i].st[0] != LC_SECURE || l.call[i].st[1] != LC_SECURE)
 			break;
 	t0 = now_s();
-	/* Media on the calls secured in order from the first. */
-	k = lc_media(&l, 0, i, 1, 256, 60000);
-	if (k != 0 || l.frames_bad != 0)
-		die("media: %s", l.err);
-	rss2 = status_kb(d[0].pid, "VmRSS");
-	printf("\n%zu concurrent sessions in one daemon (and %zu in its peer), "
-	    "default algorithms;\nat most %zu handshakes under way, for at "
-	    "most %.0f s; then one frame each way on\nthe first %zu calls, "
-	    "all secure, checked (%.1f s).\n\n", n, n, rb_scale_window,
-	    hs_deadline, i, now_s() - t0);
+	if (scale_keys) {
+		/* The keys were checked as each call became secure. */
+		rss2 = status_kb(d[0].pid, "VmRSS");
+		printf("\n%zu concurrent keys-mode sessions in one daemon (and "
+		    "%zu in its peer), default\nalgorithms, one descriptor "
+		    "each; at most %zu handshakes under way, for at most\n%.0f "
+		    "s, the ZRTP packets forwarded by this program (%llu); "
+		    "the keys of\n%zu of %zu secure calls mirror (A's tx = "
+		    "B's rx and back).\n\n", n, n, rb_scale_window,
+		    hs_deadline, (unsigned long long)l.zrtp_fwd, l.keys_ok,
+		    l.nsecure);
+		if (l.keys_bad != 0)
+			die("%zu secure calls whose keys do not mirror",
+			    l.keys_bad);
+	} else {
+		/* Media on the calls secured in order from the first. */
+		k = lc_media(&l, 0, i, 1, 256, 60000);
+		if (k != 0 || l.frames_bad != 0)
+			die("media: %s", l.err);
+		rss2 = status_kb(d[0].pid, "VmRSS");
+		printf("\n%zu concurrent sessions in one daemon (and %zu in "
+		    "its peer), default algorithms;\nat most %zu handshakes "
+		    "under way, for at most %.0f s; then one frame each way "
+		    "on\nthe first %zu calls, all secure, checked (%.1f s)."
+		    "\n\n", n, n, rb_scale_window, hs_deadline, i,
+		    now_s() - t0);
+	}
 	printf("created       %6.0f calls/s (%zu sessions per daemon in "
 	    "%.1f s)\n", (double)n / t_create, n, t_create);
 	printf("secured       %zu of %zu calls in %.1f s (%zu failed)\n",
@@ -1079,9 +1114,11 @@ part_scale(void)
 	    (double)(rss1 - rss0) / (double)n);
 	if (secured > 0)
 		printf("  secured     +%ld KiB more = %.1f KiB per secured "
-		    "session (SRTP contexts, streams)\n  total       %.1f "
+		    "session (%s)\n  total       %.1f "
 		    "KiB per secure session with its locked share\n",
 		    rss2 - rss1, (double)(rss2 - rss1) / (double)secured,
+		    scale_keys ? "keys mode: no SRTP context" :
+		    "SRTP contexts, streams",
 		    (double)(rss1 - rss0) / (double)n + (double)(rss2 - rss1) /
 		    (double)secured + (double)zs_secure_bytes() / 1024);
 	printf("  reference   zs_memory() of one established engine session: "
@@ -1099,7 +1136,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: relay [-F] [-d zrtpd] [-t secs] [-r rounds] "
-	    "[-n sessions] [-w window] [-T secs] [-p tds]\n");
+	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tds]\n");
 	exit(2);
 }
 
@@ -1108,8 +1145,14 @@ main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "Fd:t:r:n:p:w:T:")) != -1) {
+	while ((c = getopt(argc, argv, "Fd:t:r:n:p:w:T:m:")) != -1) {
 		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "keys") != 0 &&
+			    strcmp(optarg, "relay") != 0)
+				usage();
+			scale_keys = strcmp(optarg, "keys") == 0;
+			break;
 		case 'F': fifo = 1; break;
 		case 'T': hs_deadline = atof(optarg); break;
 		case 'w': rb_scale_window = strtoul(optarg, NULL, 10); break;

@@ -80,10 +80,26 @@ kex_setup(void)
 }
 
 /*
+ * nettle 3.8 takes the ladder's scratch from GMP's allocator (our secure
+ * heap, wiped on free: kex_mem.c) but copies the clamped scalar into its
+ * own stack frame (curve25519_mul_g, curve448_mul_g) and leaves it there.
+ * Its frames reach about 3.3 KiB below the caller; this buffer, called
+ * from the same frame right after, lies over them and is wiped.
+ */
+#define KEX_BURN	8192
+
+static void __attribute__((noinline))
+kex_burn_stack(void)
+{
+	uint8_t burn[KEX_BURN];
+
+	zwipe(burn, sizeof(burn));
+}
+
+/*
  * X25519/X448 on nettle's constant-time ladders, which clamp the scalar and
  * mask the u-coordinate as RFC 7748 §5 asks; faster than libgcrypt's and
- * OpenSSL's here (docs/performance.md). nettle keeps the ladder's scratch
- * on the stack, which it does not wipe.
+ * OpenSSL's here (docs/performance.md).
  */
 static int
 mont_mul(enum zkex_alg alg, const uint8_t *sv, const uint8_t *u,
@@ -103,6 +119,7 @@ mont_mul(enum zkex_alg alg, const uint8_t *sv, const uint8_t *u,
 		else
 			curve448_mul(out, sv, u);
 	}
+	kex_burn_stack();
 	/* RFC 7748 §6: an all-zero result means a low-order peer point. */
 	if (u != NULL && zct_eq(out, zero, d->result_len)) {
 		zwipe(out, d->result_len);

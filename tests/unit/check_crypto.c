@@ -243,6 +243,54 @@ START_TEST(test_ec52_unreduced)
 }
 END_TEST
 
+/*
+ * nettle's X25519/X448 copy the clamped scalar into their own stack frame
+ * and leave it there (kex.c): a key pair from a known secret, then a scan
+ * of the stack below this test's frame, where nettle's frames were, for
+ * bytes 8 to 23 of the scalar (clamping leaves them as they are).
+ */
+#define STACK_SCAN	16384
+
+static void __attribute__((noinline))
+stack_use_mont(enum zkex_alg alg, const uint8_t *sv)
+{
+	struct zkex k;
+
+	ck_assert_int_eq(zkex_from_secret(&k, alg, sv, zkex_sv_len(alg, 32)),
+	    0);
+	zkex_clear(&k);
+}
+
+/* Reads what earlier frames left below the caller's: never written. */
+static int __attribute__((noinline))
+stack_holds(const uint8_t *needle, size_t len)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+	volatile uint8_t area[STACK_SCAN];
+	static uint8_t copy[STACK_SCAN];
+	size_t i;
+
+	for (i = 0; i < sizeof(copy); i++)
+		copy[i] = area[i];
+#pragma GCC diagnostic pop
+	return memmem(copy, sizeof(copy), needle, len) != NULL;
+}
+
+START_TEST(test_mont_stack_wiped)
+{
+	enum zkex_alg alg = _i == 0 ? ZKEX_X255 : ZKEX_X448;
+	uint8_t sv[56];
+	size_t i;
+
+	for (i = 0; i < sizeof(sv); i++)
+		sv[i] = (uint8_t)(0x9d ^ (i * 37));
+	stack_use_mont(alg, sv);
+	ck_assert_msg(!stack_holds(sv + 8, 16), "%s scalar left on the stack",
+	    alg == ZKEX_X255 ? "X25519" : "X448");
+}
+END_TEST
+
 /* RFC 7748 §6: low-order u give an all-zero result and are refused. */
 START_TEST(test_x25519_low_order)
 {
@@ -584,6 +632,7 @@ crypto_suite(void)
 	tcase_add_test(tc, test_ec52_unreduced);
 	tcase_add_test(tc, test_x25519_low_order);
 	tcase_add_test(tc, test_x448_low_order);
+	tcase_add_loop_test(tc, test_mont_stack_wiped, 0, 2);
 	tcase_add_test(tc, test_kex_bad_secret);
 	tcase_add_test(tc, test_kex_secret_memory);
 	tcase_add_test(tc, test_mont_noncanonical);

@@ -2,9 +2,12 @@
  * AES and Twofish in CFB-128 for the encrypted part of Confirm and SASrelay
  * (RFC 6189 §5.7, §5.13) on libgcrypt's cipher API. One handle per cipher
  * per thread, opened once in secure memory (each gcry_cipher_open costs a
- * getrusage and a clock_gettime) and rekeyed with zeros after every call.
+ * getrusage and a clock_gettime), rekeyed with zeros after every call and
+ * closed when the thread exits.
  * Must not keep key schedules between calls nor authenticate: MACs are hash.c.
  */
+#include <pthread.h>
+
 #include <gcrypt.h>
 
 #include "cipher.h"
@@ -34,15 +37,48 @@ zcipher_key_len(enum zcipher_alg alg)
 
 static _Thread_local gcry_cipher_hd_t zcfb_cache[ZCIPHER_COUNT];
 
+/*
+ * A thread's handles are closed when it exits (a key's destructor, set
+ * with its first handle), so that worker threads that come and go give
+ * their secure memory back.
+ */
+static pthread_key_t zcfb_key;
+static pthread_once_t zcfb_once = PTHREAD_ONCE_INIT;
+static int zcfb_key_err;
+
+static void
+zcfb_thread_exit(void *arg)
+{
+	gcry_cipher_hd_t *cache = arg;
+	int i;
+
+	for (i = 0; i < ZCIPHER_COUNT; i++) {
+		gcry_cipher_close(cache[i]);
+		cache[i] = NULL;
+	}
+}
+
+static void
+zcfb_key_init(void)
+{
+	zcfb_key_err = pthread_key_create(&zcfb_key, zcfb_thread_exit);
+}
+
 static int
 zcfb_handle(enum zcipher_alg alg, gcry_cipher_hd_t *h)
 {
 	gcry_cipher_hd_t *slot = &zcfb_cache[alg];
 
-	if (*slot == NULL && gcry_cipher_open(slot, zcipher_descs[alg].algo,
-	    GCRY_CIPHER_MODE_CFB, GCRY_CIPHER_SECURE) != 0) {
-		*slot = NULL;
-		return ZE_CRYPTO;
+	if (*slot == NULL) {
+		if (pthread_once(&zcfb_once, zcfb_key_init) != 0 ||
+		    zcfb_key_err != 0 ||
+		    pthread_setspecific(zcfb_key, zcfb_cache) != 0)
+			return ZE_CRYPTO;
+		if (gcry_cipher_open(slot, zcipher_descs[alg].algo,
+		    GCRY_CIPHER_MODE_CFB, GCRY_CIPHER_SECURE) != 0) {
+			*slot = NULL;
+			return ZE_CRYPTO;
+		}
 	}
 	*h = *slot;
 	return 0;

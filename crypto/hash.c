@@ -2,6 +2,7 @@
  * Hashes, HMACs and the ZRTP KDF (RFC 6189 §4.5.1) on libgcrypt's md API.
  * Callers pass bytes and get bytes; no message layout is known here.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <gcrypt.h>
@@ -35,19 +36,49 @@ zhash_len(enum zhash_alg alg)
  * One libgcrypt handle per hash and kind (plain, HMAC) per thread, opened
  * once: opening costs more than hashing a ZRTP message. After each use the
  * handle is reset, and an HMAC handle is rekeyed with an empty key, so no
- * key-derived state outlives the call.
+ * key-derived state outlives the call. Closed when the thread exits.
  */
 static _Thread_local gcry_md_hd_t zmd_cache[2][ZHASH_COUNT];
+
+/* Closed when the thread exits, as cipher.c's. */
+static pthread_key_t zmd_key;
+static pthread_once_t zmd_once = PTHREAD_ONCE_INIT;
+static int zmd_key_err;
+
+static void
+zmd_thread_exit(void *arg)
+{
+	gcry_md_hd_t (*cache)[ZHASH_COUNT] = arg;
+	int k, i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < ZHASH_COUNT; i++) {
+			gcry_md_close(cache[k][i]);
+			cache[k][i] = NULL;
+		}
+}
+
+static void
+zmd_key_init(void)
+{
+	zmd_key_err = pthread_key_create(&zmd_key, zmd_thread_exit);
+}
 
 static int
 zmd_handle(enum zhash_alg alg, int hmac, gcry_md_hd_t *h)
 {
 	gcry_md_hd_t *slot = &zmd_cache[hmac][alg];
 
-	if (*slot == NULL && gcry_md_open(slot, zhash_gcry[alg],
-	    hmac ? GCRY_MD_FLAG_HMAC | GCRY_MD_FLAG_SECURE : 0) != 0) {
-		*slot = NULL;
-		return ZE_CRYPTO;
+	if (*slot == NULL) {
+		if (pthread_once(&zmd_once, zmd_key_init) != 0 ||
+		    zmd_key_err != 0 ||
+		    pthread_setspecific(zmd_key, zmd_cache) != 0)
+			return ZE_CRYPTO;
+		if (gcry_md_open(slot, zhash_gcry[alg], hmac ?
+		    GCRY_MD_FLAG_HMAC | GCRY_MD_FLAG_SECURE : 0) != 0) {
+			*slot = NULL;
+			return ZE_CRYPTO;
+		}
 	}
 	*h = *slot;
 	return 0;

@@ -46,6 +46,8 @@ static const struct zd_opt zd_opts[] = {
 	    "OCTAL: control socket mode, default 0660" },
 	{ "control_group", OPT_STR, S(socket_group), 0, 0,
 	    "GROUP: control socket group" },
+	{ "control_hello_timeout", OPT_UINT, U(control_hello_timeout), 1, 3600,
+	    "SEC: a connection without hello by then is closed, default 10" },
 	{ "keys_group", OPT_STR, S(key_group), 0, 0,
 	    "GROUP: may receive SRTP keys (besides root and our uid)" },
 	{ "user", OPT_STR, S(user), 0, 0, "USER: drop to USER when started as root" },
@@ -107,6 +109,7 @@ zd_config_defaults(struct zd_config *c)
 	c->log_level = LOG_NOTICE;
 	c->use_syslog = -1;
 	c->handshake_timeout = 60;
+	c->control_hello_timeout = 10;
 	c->cache_expiry = 0xffffffff;
 }
 

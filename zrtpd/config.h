@@ -50,6 +50,7 @@ struct zd_config {
 	int		foreground;
 	int		latch;		/* symmetric RTP: learn the remote */
 	unsigned	handshake_timeout;	/* seconds */
+	unsigned	control_hello_timeout;	/* seconds */
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff forever */
 	struct zd_algos	algos;
 	int		check_only;	/* --check-config */

@@ -35,6 +35,8 @@ struct zd_conn {
 	struct zd_control	*ctl;
 	struct bufferevent	*bev;		/* output; input is ours: */
 	struct event		*rev;		/* readable */
+	struct event		*hello_ev;	/* no hello in time */
+	unsigned		 hello_s;	/* its timeout, seconds */
 	struct evbuffer		*in;		/* bytes not yet a line */
 	int			 passed_fd;	/* SCM_RIGHTS, not yet taken */
 	uid_t			 uid;
@@ -126,6 +128,8 @@ zd_conn_free(struct zd_conn *cn)
 {
 	if (cn->rev != NULL)
 		event_free(cn->rev);
+	if (cn->hello_ev != NULL)
+		event_free(cn->hello_ev);
 	if (cn->in != NULL)
 		evbuffer_free(cn->in);
 	if (cn->passed_fd >= 0)
@@ -159,6 +163,8 @@ zd_conn_close(struct zd_conn *cn, const char *why)
 	TAILQ_REMOVE(&cn->ctl->conns, cn, link);
 	bufferevent_disable(cn->bev, EV_READ | EV_WRITE);
 	event_del(cn->rev);
+	if (cn->hello_ev != NULL)
+		event_del(cn->hello_ev);
 	zd_sessions_conn_gone(cn->ctl->d, cn);
 	if (cn->jobs == 0)
 		event_base_once(cn->ctl->d->base, -1, EV_TIMEOUT, zd_conn_reap,
@@ -350,6 +356,30 @@ void
 zd_conn_set_hello(struct zd_conn *cn)
 {
 	cn->hello_done = 1;
+	if (cn->hello_ev != NULL)
+		event_del(cn->hello_ev);
+}
+
+static void zd_conn_flush(struct zd_conn *cn, uint64_t deadline);
+
+/*
+ * No hello within control_hello_timeout: the connection holds one of the
+ * slots the limits count (control.h) for nothing. It is told why, with
+ * what is queued written if the socket takes it now, and closed.
+ */
+static void
+zd_conn_hello_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct zd_conn *cn = arg;
+
+	(void)fd;
+	(void)what;
+	zlog(LOG_NOTICE, "control: pid %ld uid %ld: no hello within %u "
+	    "s, disconnected", (long)cn->pid, (long)cn->uid, cn->hello_s);
+	zd_cmd_error(cn, NULL, "no_hello", "no hello within %u s: "
+	    "disconnected", cn->hello_s);
+	zd_conn_flush(cn, zd_now_ms() + 1);
+	zd_conn_close(cn, "closed (no hello)");
 }
 
 static void
@@ -506,6 +536,7 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 	struct zd_control *c = arg;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
+	struct timeval hello_tv = { 0, 0 };
 	struct zd_conn *cn;
 	const char *why;
 	char line[256];
@@ -558,9 +589,13 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 		return;
 	}
 	/* The bufferevent writes; reading is recvmsg()'s (descriptors). */
+	cn->hello_s = c->d->cfg.control_hello_timeout;
+	hello_tv.tv_sec = cn->hello_s;
 	if ((cn->in = evbuffer_new()) == NULL || (cn->rev = event_new(
 	    c->d->base, fd, EV_READ | EV_PERSIST, zd_conn_recv, cn)) == NULL ||
-	    event_add(cn->rev, NULL) != 0) {
+	    event_add(cn->rev, NULL) != 0 || (cn->hello_ev = evtimer_new(
+	    c->d->base, zd_conn_hello_late, cn)) == NULL ||
+	    evtimer_add(cn->hello_ev, &hello_tv) != 0) {
 		zd_conn_free(cn);
 		return;
 	}

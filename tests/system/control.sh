@@ -137,4 +137,29 @@ else
 	echo "SKIP access levels and privilege drop: need root and a 'nobody' user (not counted as passed)"
 fi
 
+# --- a connection that never said hello kept its slot (one of the 16 per
+# user and 64 in all, control.h) for ever. Now, after
+# control_hello_timeout, it is told why and closed; one that said hello
+# stays, however quiet, even past that deadline.
+daemon H --control_hello_timeout 1
+spawn quiet 7 8 "$b/tests/system/ctlraw" --socket "$tmp/H/ctl.sock"
+tell quiet '{"id":1,"cmd":"hello","versions":[1]}'
+expect quiet '{"id":1,"ok":true' || fail "hello on H: $line"
+r=$(echo @silent | ctl H || true)
+case "$r" in
+'closed: {"id":null,"ok":false,"error":{"code":"no_hello","message":"no hello within 1 s: disconnected"}}')
+	echo "ok   no hello within control_hello_timeout: told why, then closed" ;;
+*) fail "a connection without hello: $r" ;;
+esac
+grep -q 'no hello within 1 s, disconnected' "$tmp/H/log" ||
+	fail "no log line for the connection closed without hello"
+# quiet's deadline came before the silent one's: it has passed.
+tell quiet '{"id":2,"cmd":"status"}'
+if expect quiet '{"id":2,"ok":true'; then
+	echo "ok   a connection that said hello outlives the hello deadline"
+else
+	fail "the connection that said hello was closed: $line"
+fi
+exec 7>&- 8<&-
+
 [ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

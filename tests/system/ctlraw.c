@@ -7,7 +7,8 @@
  * TEXT" sends TEXT without a newline and disconnects at once; "@passfd
  * LINE" sends LINE with the write end of a pipe (SCM_RIGHTS), closes
  * ours, and after the reply prints "passfd closed" if the daemon closed
- * its copy by then (the read end hangs up) or "passfd held". --as-user
+ * its copy by then (the read end hangs up) or "passfd held"; "@silent"
+ * sends nothing and prints what comes until the daemon closes. --as-user
  * drops to that user first (root only), to test access levels.
  * --wait-exit PID waits for a process to end (pidfd, no polling).
  *
@@ -281,6 +282,26 @@ passfd(int fd, const char *text)
 	return 0;
 }
 
+/*
+ * "@silent": nothing sent; whatever the daemon sends is printed once it
+ * closes ("closed: " and the bytes), or "open: " and them if it has not
+ * within 10 s of the last byte.
+ */
+static int
+silent(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	ssize_t n = -1;
+
+	inlen = 0;
+	while (poll(&pfd, 1, 10000) == 1 &&
+	    (n = read(fd, inbuf + inlen, sizeof(inbuf) - 1 - inlen)) > 0)
+		inlen += (size_t)n;
+	inbuf[inlen] = '\0';
+	printf("%s: %s\n", n == 0 ? "closed" : "open", inbuf);
+	return n == 0 ? 0 : 1;
+}
+
 static void
 drop_to(const char *user)
 {
@@ -334,6 +355,8 @@ main(int argc, char **argv)
 				return i;
 			continue;
 		}
+		if (strcmp(line, "@silent\n") == 0)
+			return silent(fd);
 		if (strncmp(line, "@exact ", 7) == 0) {
 			static const char head[] = "{\"id\":9,\"cmd\":"
 			    "\"status\",\"pad\":\"";

@@ -10,10 +10,12 @@
 /*
  * Options: -d ZRTPD (default ./zrtpd/zrtpd), -t SECONDS per throughput
  * slice (2), -r ROUNDS (5; medians are printed), -n SESSIONS for the
- * scale part (10000), -p PARTS (any of "tds": throughput, delay, scale;
- * default all), -F relay loops at SCHED_FIFO (root), -w handshakes under
- * way (200), -T seconds to secure them (180) and -m relay|keys, the
- * sessions' mode (relay), in the scale part.
+ * scale part (10000), -p PARTS (any of "tdsc": throughput, delay, scale,
+ * SRTP contexts; default all), -F relay loops at SCHED_FIFO (root), -w
+ * handshakes under way (200), -T seconds to secure them (180) and -m
+ * relay|keys, the sessions' mode (relay), in the scale part, -N the raw
+ * relays on libsrtp2's own AES and HMAC (Debian's: NSS) instead of
+ * zrtpd's libgcrypt ones.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -40,6 +42,7 @@
 #include "engine.h"
 #include "packet.h"
 #include "srtp.h"
+#include "srtp_gcry.h"
 #include "zcrypto.h"
 
 #define RB_TPUT_CALLS	8	/* sessions carrying the throughput load */
@@ -62,8 +65,32 @@ static char	 top[256];
 static double	 slice_s = 2.0;
 static int	 rounds = 5;
 static size_t	 scale_n = 10000;
-static const char *parts = "tds";
+static const char *parts = "tdsc";
 static int	 fifo;		/* -F: relay loops at SCHED_FIFO */
+static int	 raw_native;	/* -N: raw relays on libsrtp2's own types */
+
+/*
+ * libsrtp2's own AES-ICM and HMAC-SHA1 (NSS in Debian's build): exported
+ * by the library though not in its headers. A forked child puts them back
+ * in place of zrtpd's (zsrtp_init() registered those), for a reference.
+ */
+extern const srtp_cipher_type_t srtp_aes_icm_128, srtp_aes_icm_192,
+    srtp_aes_icm_256;
+extern const srtp_auth_type_t srtp_hmac;
+
+static void
+srtp_native(void)
+{
+	if (srtp_replace_cipher_type(&srtp_aes_icm_128, SRTP_AES_ICM_128) !=
+	    srtp_err_status_ok ||
+	    srtp_replace_cipher_type(&srtp_aes_icm_192, SRTP_AES_ICM_192) !=
+	    srtp_err_status_ok ||
+	    srtp_replace_cipher_type(&srtp_aes_icm_256, SRTP_AES_ICM_256) !=
+	    srtp_err_status_ok ||
+	    srtp_replace_auth_type(&srtp_hmac, SRTP_HMAC_SHA1) !=
+	    srtp_err_status_ok)
+		_exit(3);
+}
 
 static void	 die(const char *, ...)
 		    __attribute__((noreturn, format(printf, 1, 2)));
@@ -279,8 +306,8 @@ status_kb(pid_t pid, const char *field)
  * The raw limit: what any relay must do per packet, and nothing else. One
  * process per side with two sockets, the application's and the wire's:
  * one recvfrom, one zsrtp_protect or zsrtp_unprotect (the daemon's own
- * libsrtp2 set-up, zrtpd/srtp.c), one sendto; poll() only when both
- * sockets are empty.
+ * libsrtp2 set-up, zrtpd/srtp.c, on libgcrypt; with -N on libsrtp2's
+ * own primitives), one sendto; poll() only when both sockets are empty.
  */
 struct rb_raw {
 	pid_t	pid;
@@ -328,6 +355,8 @@ raw_loop(int app, int wire, int app_to, int wire_to,
 	size_t len;
 	int busy;
 
+	if (raw_native)
+		srtp_native();
 	if (zsrtp_open(&z, k) != 0)
 		_exit(3);
 	sin_of(&to_app, app_to);
@@ -638,7 +667,8 @@ part_throughput(void)
 	printf("zrtpd (loop)     | %18.0f | %8.1f%% | %22.0f | %11.0f%%\n",
 	    mdv, 100 * mdv / mrv, median(dw, rounds), 100 * median(du,
 	    rounds));
-	printf("raw libsrtp2     | %18.0f | %8s  | %22.0f | %11.0f%%\n",
+	printf("raw, %-11s | %18.0f | %8s  | %22.0f | %11.0f%%\n",
+	    raw_native ? "NSS" : "libgcrypt",
 	    mrv, "100.0%", median(rw, rounds), 100 * median(ru, rounds));
 	printf("frames lost: zrtpd %llu, raw %llu\n",
 	    (unsigned long long)dlost, (unsigned long long)rlost);
@@ -816,7 +846,8 @@ part_delay(void)
 	printf("-----------------------------------+----------+----------+"
 	    "-----------+---------\n");
 	delay_row("direct (no relay)", dx, rounds);
-	delay_row("two raw libsrtp2 relays", dr, rounds);
+	delay_row(raw_native ? "two raw relays, NSS" :
+	    "two raw relays, libgcrypt", dr, rounds);
 	delay_row("two zrtpd", dd, rounds);
 	delay_row("two zrtpd, DH3k storm", ds, rounds);
 	printf("storm: %lu DH3k calls secured and hung up in %.1f s (%.1f/s, "
@@ -1132,11 +1163,148 @@ part_scale(void)
 	daemon_stop(&d[1]);
 }
 
+/*
+ * What one SRTP context costs, libsrtp2's own primitives (NSS) against
+ * zrtpd's libgcrypt ones, each in a forked child (a process has one set):
+ * heap per srtp_create() (mallinfo2), srtp_create() and srtp_dealloc()
+ * time (zsrtp_open/zsrtp_close make and free two), and per 172-byte
+ * packet zsrtp_protect and zsrtp_unprotect (AES1, HS32).
+ */
+struct rb_cost {
+	double	heap, create_us, dealloc_us, protect_ns, unprotect_ns;
+};
+
+#define RB_COST_CTX	200
+#define RB_COST_PKT	20000
+
+static void
+cost_keys(struct zs_srtp_keys *k, int side)
+{
+	memset(k, 0, sizeof(*k));
+	k->cipher = ZALGO('A', 'E', 'S', '1');
+	k->auth = ZALGO('H', 'S', '3', '2');
+	k->key_len = 16;
+	memset(side ? k->rx_key : k->tx_key, 0x11, 16);
+	memset(side ? k->rx_salt : k->tx_salt, 0x22, ZRTP_SRTP_SALT_LEN);
+	memset(side ? k->tx_key : k->rx_key, 0x33, 16);
+	memset(side ? k->tx_salt : k->rx_salt, 0x44, ZRTP_SRTP_SALT_LEN);
+}
+
+static void
+cost_measure(struct rb_cost *c)
+{
+	static struct zsrtp z[RB_COST_CTX];
+	static uint8_t pkt[RB_COST_PKT][172 + SRTP_MAX_TRAILER_LEN];
+	struct zs_srtp_keys k;
+	struct mallinfo2 a, b;
+	struct zsrtp tx, rx;
+	size_t len[RB_COST_PKT];
+	double t;
+	int i;
+
+	cost_keys(&k, 0);
+	a = mallinfo2();
+	t = now_s();
+	for (i = 0; i < RB_COST_CTX; i++)
+		if (zsrtp_open(&z[i], &k) != 0)
+			_exit(3);
+	c->create_us = (now_s() - t) * 1e6 / (2 * RB_COST_CTX);
+	b = mallinfo2();
+	c->heap = (double)(b.uordblks + b.hblkhd - a.uordblks - a.hblkhd) /
+	    (2 * RB_COST_CTX);
+	t = now_s();
+	for (i = 0; i < RB_COST_CTX; i++)
+		zsrtp_close(&z[i]);
+	c->dealloc_us = (now_s() - t) * 1e6 / (2 * RB_COST_CTX);
+	if (zsrtp_open(&tx, &k) != 0)
+		_exit(3);
+	cost_keys(&k, 1);
+	if (zsrtp_open(&rx, &k) != 0)
+		_exit(3);
+	for (i = 0; i < RB_COST_PKT; i++) {
+		memset(pkt[i], 0x5a, 172);
+		pkt[i][0] = 0x80;
+		pkt[i][2] = (uint8_t)(i >> 8);
+		pkt[i][3] = (uint8_t)i;
+		pkt[i][11] = 7;
+		len[i] = 172;
+	}
+	t = now_s();
+	for (i = 0; i < RB_COST_PKT; i++)
+		if (zsrtp_protect(&tx, pkt[i], &len[i], sizeof(pkt[i])) != 0)
+			_exit(3);
+	c->protect_ns = (now_s() - t) * 1e9 / RB_COST_PKT;
+	t = now_s();
+	for (i = 0; i < RB_COST_PKT; i++)
+		if (zsrtp_unprotect(&rx, pkt[i], &len[i]) != 0)
+			_exit(3);
+	c->unprotect_ns = (now_s() - t) * 1e9 / RB_COST_PKT;
+	zsrtp_close(&tx);
+	zsrtp_close(&rx);
+}
+
+static void
+cost_run(int native, struct rb_cost *c)
+{
+	int pfd[2], st;
+	pid_t p;
+
+	if (pipe(pfd) != 0)
+		die("pipe: %s", strerror(errno));
+	if ((p = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (p == 0) {
+		close(pfd[0]);
+		if (native)
+			srtp_native();
+		cost_measure(c);
+		_exit(write(pfd[1], c, sizeof(*c)) == sizeof(*c) ? 0 : 3);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], c, sizeof(*c)) != sizeof(*c) ||
+	    waitpid(p, &st, 0) != p || st != 0)
+		die("the SRTP cost child failed");
+	close(pfd[0]);
+}
+
+static void
+part_srtp_costs(void)
+{
+	double v[2][5][32];
+	struct rb_cost c;
+	int r, n;
+
+	for (r = 0; r < rounds; r++)
+		for (n = 0; n < 2; n++) {
+			cost_run(n == 0, &c);
+			v[n][0][r] = c.heap;
+			v[n][1][r] = c.create_us;
+			v[n][2][r] = c.dealloc_us;
+			v[n][3][r] = c.protect_ns;
+			v[n][4][r] = c.unprotect_ns;
+		}
+	printf("\nSRTP contexts: libsrtp2's own AES and HMAC-SHA1 (NSS) against "
+	    "zrtpd's libgcrypt ones\n(zrtpd/srtp_gcry.c), alternating, medians "
+	    "of %d rounds; %d zsrtp_open (two srtp_create\neach), %d packets of "
+	    "172 bytes, AES-CM-128 HMAC-SHA1-32.\n\n", rounds, RB_COST_CTX,
+	    RB_COST_PKT);
+	printf("primitives  | heap per srtp_create | srtp_create | srtp_dealloc "
+	    "| protect | unprotect\n");
+	printf("------------+----------------------+-------------+--------------"
+	    "+---------+----------\n");
+	for (n = 0; n < 2; n++)
+		printf("%-11s | %16.1f KiB | %8.1f us | %9.1f us | %4.0f ns | "
+		    "%6.0f ns\n", n == 0 ? "NSS" : "libgcrypt",
+		    median(v[n][0], rounds) / 1024, median(v[n][1], rounds),
+		    median(v[n][2], rounds), median(v[n][3], rounds),
+		    median(v[n][4], rounds));
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: relay [-F] [-d zrtpd] [-t secs] [-r rounds] "
-	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tds]\n");
+	fprintf(stderr, "usage: relay [-FN] [-d zrtpd] [-t secs] [-r rounds] "
+	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tdsc]\n");
 	exit(2);
 }
 
@@ -1145,7 +1313,7 @@ main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "Fd:t:r:n:p:w:T:m:")) != -1) {
+	while ((c = getopt(argc, argv, "FNd:t:r:n:p:w:T:m:")) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "keys") != 0 &&
@@ -1154,6 +1322,7 @@ main(int argc, char **argv)
 			scale_keys = strcmp(optarg, "keys") == 0;
 			break;
 		case 'F': fifo = 1; break;
+		case 'N': raw_native = 1; break;
 		case 'T': hs_deadline = atof(optarg); break;
 		case 'w': rb_scale_window = strtoul(optarg, NULL, 10); break;
 		case 'd': zrtpd_path = optarg; break;
@@ -1195,6 +1364,8 @@ main(int argc, char **argv)
 		part_delay();
 	if (strchr(parts, 's') != NULL)
 		part_scale();
+	if (strchr(parts, 'c') != NULL)
+		part_srtp_costs();
 	rmdir(top);
 	return 0;
 }

@@ -4,6 +4,8 @@
  * cache is touched only on the cache thread; a secret value is never put
  * in a reply (a backup goes to the descriptor an admin client passed).
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
@@ -372,15 +374,30 @@ backup_run(struct zd_cache_cmd *cc)
 	    "peers", peers);
 }
 
-/* The descriptor passed with the request, or a bad_request. */
+/*
+ * The descriptor passed with the request, or a bad_request. Only a regular
+ * file: the cache thread reads or writes it whole, and a pipe or socket
+ * that nobody drains (or never ends) would hold that thread, and every
+ * session's cache reads and writes behind it, for ever.
+ */
 static int
 zd_cmd_fd(struct zd_conn *cn, json_t *id, const char *cmd)
 {
 	int fd = zd_conn_take_fd(cn);
+	struct stat st;
 
-	if (fd < 0)
+	if (fd < 0) {
 		zd_cmd_error(cn, id, "bad_request", "%s needs a file "
 		    "descriptor passed with the request (SCM_RIGHTS)", cmd);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		zd_cmd_error(cn, id, "bad_request", "%s: the descriptor "
+		    "passed is not a regular file (a pipe or socket could "
+		    "hold the cache thread)", cmd);
+		return -1;
+	}
 	return fd;
 }
 

@@ -162,4 +162,18 @@ else
 fi
 exec 7>&- 8<&-
 
+# --- cache_backup to a pipe nobody reads held the cache thread for ever,
+# and every session's cache reads and writes behind it. Now a descriptor
+# that is not a regular file is refused at once (cache_restore's too) and
+# closed; the cache thread serves on.
+r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    '@passfd {"id":2,"cmd":"cache_backup"}' \
+    '@passfd {"id":3,"cmd":"cache_restore"}' \
+    '{"id":4,"cmd":"cache_list"}' | ctl H || true)
+case "$r" in
+*'"id":2,"ok":false'*'"code":"bad_request"'*'not a regular file'*"passfd closed"*'"id":3,"ok":false'*'"code":"bad_request"'*'not a regular file'*"passfd closed"*'"id":4,"ok":true'*)
+	echo "ok   cache_backup and cache_restore refuse a pipe; the cache thread serves on" ;;
+*)	fail "cache_backup to a pipe: $r" ;;
+esac
+
 [ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

@@ -6,8 +6,9 @@
  * newline (a status request with an unknown argument "pad"); "@partial
  * TEXT" sends TEXT without a newline and disconnects at once; "@passfd
  * LINE" sends LINE with the write end of a pipe (SCM_RIGHTS), closes
- * ours, and after the reply prints "passfd closed" if the daemon closed
- * its copy by then (the read end hangs up) or "passfd held"; "@silent"
+ * ours (the pipe holds one page), and after the reply prints "passfd
+ * closed" if the daemon closed its copy by then (the read end hangs up)
+ * or "passfd held"; "@silent"
  * sends nothing and prints what comes until the daemon closes. --as-user
  * drops to that user first (root only), to test access levels.
  * --wait-exit PID waits for a process to end (pidfd, no polling).
@@ -26,6 +27,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -254,7 +256,8 @@ passfd(int fd, const char *text)
 	struct pollfd pfd;
 	int p[2];
 
-	if (pipe(p) != 0)
+	/* One page: a daemon writing more into it blocks, as on a full one. */
+	if (pipe(p) != 0 || fcntl(p[1], F_SETPIPE_SZ, 4096) < 0)
 		return 2;
 	memset(&msg, 0, sizeof(msg));
 	memset(&cm, 0, sizeof(cm));

@@ -98,7 +98,7 @@ void	ctl_print_state_brief(struct ctl *x, const char *security,
 /* Read one answer line from the terminal into buf; -1 at end of input. */
 int	ctl_ask(const char *prompt, char *buf, size_t len);
 
-/* The commands (ctl_cmd.c, ctl_verify.c, ctl_cache.c). */
+/* The commands (ctl_cmd.c, ctl_verify.c, ctl_cache.c, ctl_enroll.c). */
 int	cmd_status(struct ctl *x);
 int	cmd_sessions(struct ctl *x);
 int	cmd_show(struct ctl *x);
@@ -107,5 +107,10 @@ int	cmd_unverify(struct ctl *x);
 int	cmd_watch(struct ctl *x);
 int	cmd_verify(struct ctl *x);
 int	cmd_cache(struct ctl *x);
+int	cmd_enroll(struct ctl *x);
+
+/* A PBX's enrollment request (session_show's or an event's), ctl_enroll.c. */
+void	ctl_print_enrollment(struct ctl *x, json_t *e, const char *session,
+	    const char *indent);
 
 #endif

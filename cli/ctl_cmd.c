@@ -1,6 +1,6 @@
 /*
  * zrtpctl's session commands: status, sessions, show, name, unverify and
- * watch. Each asks the daemon through libzrtpc and prints for a person or,
+ * watch (enroll is ctl_enroll.c). Each asks the daemon through libzrtpc and prints for a person or,
  * with --json, one object whose "result" is the daemon's own.
  */
 #include <stdio.h>
@@ -99,6 +99,11 @@ cmd_sessions(struct ctl *x)
 			ctl_put_id(stdout, ctl_str(peer, "zid"));
 		} else
 			printf("-");
+		if (ctl_str(s, "enrollment") != NULL &&
+		    strcmp(ctl_str(s, "enrollment"), "pending") == 0)
+			printf("  %sPBX asks to enroll: zrtpctl enroll %s%s",
+			    ctl_style(x, CTL_YELLOW), id,
+			    ctl_style(x, CTL_RESET));
 		putchar('\n');
 	}
 	json_decref(res);
@@ -187,6 +192,9 @@ print_session(struct ctl *x, json_t *s)
 	printf("a=zrtp-hash: ");
 	ctl_put(stdout, ctl_str(json_object_get(s, "zrtp_hash"), "state"));
 	putchar('\n');
+	if (json_is_object(json_object_get(s, "enrollment")))
+		ctl_print_enrollment(x, json_object_get(s, "enrollment"),
+		    ctl_str(s, "session"), "");
 	if (json_is_object(e)) {
 		printf("%sFailure:  ", ctl_style(x, CTL_RED));
 		ctl_put(stdout, ctl_str(e, "code"));
@@ -273,7 +281,7 @@ cmd_unverify(struct ctl *x)
 
 static const char *const event_names[] = { "security", "peer", "sas_ready",
 	"secure", "zrtp_hash_mismatch", "no_zrtp", "going_clear", "alert",
-	"failed", "closed" };
+	"failed", "closed", "enrollment" };
 
 static void
 event_head(struct ctl *x, json_t *ev)
@@ -362,6 +370,11 @@ print_event(struct ctl *x, json_t *ev)
 		    "");
 		ctl_put(stdout, ctl_str(ev, "message"));
 		printf("%s\n", ctl_style(x, CTL_RESET));
+	} else if (strcmp(name, "enrollment") == 0) {
+		printf("PBX ZID ");
+		ctl_put_id(stdout, ctl_str(ev, "zid"));
+		putchar('\n');
+		ctl_print_enrollment(x, ev, ctl_str(ev, "session"), "    ");
 	} else if (strcmp(name, "closed") == 0) {
 		printf("closed (");
 		ctl_put(stdout, ctl_str(ev, "reason"));
@@ -395,7 +408,7 @@ cmd_watch(struct ctl *x)
 	if (x->until != NULL && !known_event(x->until))
 		return ctl_fail(x, CTL_EXIT_USAGE, "usage",
 		    "Events: security peer sas_ready secure zrtp_hash_mismatch "
-		    "no_zrtp going_clear alert failed closed",
+		    "no_zrtp going_clear alert failed closed enrollment",
 		    "--until takes an event name");
 	args = json_object();
 	if (x->argc > 0) {

@@ -84,6 +84,9 @@ probe_print_text(const struct probe_result *r)
 	if (r->relayed_sas[0] != '\0')
 		printf("relayed SAS: \"%s\" (from the enrolled PBX: compare "
 		    "this one)\n", r->relayed_sas);
+	if (r->relay_sent[0] != '\0')
+		printf("we relayed:  \"%s\" (SASrelay, as a PBX)\n",
+		    r->relay_sent);
 	printf("cache:       %s\n", r->cache);
 	if (r->show_keys && r->secure) {
 		printf("SRTP keys:   send key ");
@@ -182,6 +185,8 @@ probe_print_json(const struct probe_result *r)
 		    r->sas_verified ? "true" : "false");
 	if (r->relayed_sas[0] != '\0')
 		printf(",\"relayed_sas\":\"%s\"", r->relayed_sas);
+	if (r->relay_sent[0] != '\0')
+		printf(",\"relay_sent\":\"%s\"", r->relay_sent);
 	printf(",\"cache\":\"%s\"", r->cache);
 	if (r->show_keys && r->secure)
 		json_keys(r);

@@ -25,6 +25,7 @@ struct probe_result {
 	int			 have_sas;
 	char			 sas[ZSAS_TEXT_MAX];
 	char			 relayed_sas[ZSAS_TEXT_MAX];	/* from a PBX */
+	char			 relay_sent[ZSAS_TEXT_MAX];	/* as a PBX */
 	int			 sas_verified, cache_mismatch;
 	const char		*cache;		/* none, new, matched, ... */
 	int			 show_keys;

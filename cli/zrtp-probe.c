@@ -50,6 +50,9 @@ struct probe {
 	int			 drop_conf2ack;	/* testing aid: lose these */
 	int			 go_clear, asked_clear;	/* --go-clear */
 	int			 enroll_offered;
+	/* PBX side (§7.3): --relay-sas, and the --forge-enroll testing aid. */
+	int			 relay_sas, relay_sent, forge_enroll;
+	uint8_t			 relay_hash[ZRTP_SASHASH_LEN];
 	uint64_t		 timer_at, deadline, linger_until;
 	uint64_t		 next_rtp_at;
 	uint64_t		 t2_schedule_ms;	/* a peer's Confirm2 resends */
@@ -107,6 +110,11 @@ usage(int status)
 "  --allow-clear       accept the peer's GoClear (default: refuse)\n"
 "  --go-clear          once secure (and the peer's first SRTP is in), go clear\n"
 "  --trust-pbx         with --verify-sas: accept a PBX's enrollment offer\n"
+"  --pbx               act as a trusted-MiTM PBX (Hello M flag)\n"
+"  --pbx-enroll        as --pbx, and offer enrollment (Confirm E flag)\n"
+"  --relay-sas HEX     as --pbx, once secure relay this sashash (SASrelay)\n"
+"  --forge-enroll      testing aid: before each Confirm we send, a copy\n"
+"                      with the E flag flipped (its MAC no longer holds)\n"
 "  --hello-hash H      the peer's a=zrtp-hash value from signalling\n"
 "  --ssrc HEX          our SSRC (default random)\n"
 "  --timeout SEC       give up after SEC seconds (default 20)\n"
@@ -142,6 +150,27 @@ parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
+	return 0;
+}
+
+/* --relay-sas: up to 64 hex digits, the rest of the sashash zeros. */
+static int
+parse_sashash(const char *hex, uint8_t out[ZRTP_SASHASH_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i, n = strlen(hex);
+	const char *hi, *lo;
+
+	memset(out, 0, ZRTP_SASHASH_LEN);
+	if (n == 0 || n > 2 * ZRTP_SASHASH_LEN || n % 2 != 0)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = strchr(digits, hex[2 * i])) == NULL || *hi == '\0' ||
+		    (lo = strchr(digits, hex[2 * i + 1])) == NULL ||
+		    *lo == '\0')
+			return -1;
+		out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
+	}
 	return 0;
 }
 
@@ -272,6 +301,32 @@ lose(struct probe *pr, const uint8_t *p, size_t len)
 	return pr->loss_pct != 0 && (int)(random() % 100) < pr->loss_pct;
 }
 
+/*
+ * --forge-enroll: what an attacker on the path can do to a Confirm. CFB
+ * lets one flip a plaintext bit by flipping the ciphertext bit: the flags
+ * byte (§5.7: after the 12-byte packet header, preamble, length, type,
+ * confirm_mac, CFB IV and H0) with E set, the CRC made whole again. Only
+ * the confirm_mac, over the ciphertext, tells the copy from the genuine.
+ */
+#define PROBE_CONFIRM_FLAGS_AT	(ZRTP_PKT_HDR_LEN + 4 + ZRTP_TYPE_LEN + \
+	    ZRTP_MAC_LEN + 16 + ZRTP_HASH_IMAGE_LEN + 3)
+
+static void
+forge_enroll(struct probe *pr, const uint8_t *p, size_t len)
+{
+	uint8_t f[PROBE_DGRAM_MAX];
+
+	if (!pr->forge_enroll || len > sizeof(f) ||
+	    len < PROBE_CONFIRM_FLAGS_AT + 1 + ZRTP_CRC_LEN ||
+	    (memcmp(p + 16, "Confirm1", 8) != 0 &&
+	    memcmp(p + 16, "Confirm2", 8) != 0))
+		return;
+	memcpy(f, p, len);
+	f[PROBE_CONFIRM_FLAGS_AT] ^= ZCONFIRM_FLAG_E;
+	if (zpkt_seal_crc(f, len) == 0)
+		send_dgram(pr, f, len);
+}
+
 static void
 drain(struct probe *pr)
 {
@@ -282,6 +337,7 @@ drain(struct probe *pr)
 		case ZSA_SEND:
 			if (lose(pr, a.u.send.p, a.u.send.len))
 				break;
+			forge_enroll(pr, a.u.send.p, a.u.send.len);
 			send_dgram(pr, a.u.send.p, a.u.send.len);
 			break;
 		case ZSA_TIMER:
@@ -517,6 +573,28 @@ probe_step(struct probe *pr)
 	}
 }
 
+/*
+ * --relay-sas, PBX side (§7.3): the sashash of "the other call", in the
+ * SAS scheme this call negotiated, sealed in a SASrelay until RelayACK.
+ * The phone shows it only if it enrolled us (our pbxsecret matched).
+ */
+static void
+probe_relay_sas(struct probe *pr)
+{
+	uint32_t scheme = zs_algo(pr->s, ZALGO_SAS);
+
+	if (!pr->relay_sas || pr->res.failed)
+		return;
+	if (zs_send_sasrelay(pr->s, now_ms(), scheme, pr->relay_hash) != 0) {
+		note_alert(pr, ZC_SASRELAY_UNANSWERED, "--relay-sas: the "
+		    "engine refused to send the SASrelay");
+		return;
+	}
+	zsas_render(scheme, pr->relay_hash, pr->res.relay_sent,
+	    sizeof(pr->res.relay_sent));
+	drain(pr);
+}
+
 /* After secure: record the verdict, keep answering for a short while. */
 static void
 probe_secure_tail(struct probe *pr, int *tail_started)
@@ -539,6 +617,7 @@ probe_secure_tail(struct probe *pr, int *tail_started)
 			    "enrollment refused by the engine");
 		drain(pr);
 	}
+	probe_relay_sas(pr);
 	pr->linger_until = now_ms() + PROBE_LINGER_MS;
 }
 
@@ -603,6 +682,10 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 		{ "preshared", no_argument, NULL, 'P' },
 		{ "allow-clear", no_argument, NULL, 'A' },
 		{ "trust-pbx", no_argument, NULL, 'T' },
+		{ "pbx", no_argument, NULL, 'X' },
+		{ "pbx-enroll", no_argument, NULL, 'E' },
+		{ "relay-sas", required_argument, NULL, 'R' },
+		{ "forge-enroll", no_argument, NULL, 'F' },
 		{ "hello-hash", required_argument, NULL, 'z' },
 		{ "ssrc", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -660,6 +743,20 @@ parse_args(int argc, char **argv, struct probe *pr, struct zs_config *c,
 			break;
 		case 'T':
 			pr->trust_pbx = 1;
+			break;
+		case 'E':
+			c->pbx_enroll = 1;
+			/* FALLTHROUGH */
+		case 'X':
+			c->pbx = 1;
+			break;
+		case 'R':
+			if (parse_sashash(optarg, pr->relay_hash) != 0)
+				usage(2);
+			pr->relay_sas = c->pbx = 1;
+			break;
+		case 'F':
+			pr->forge_enroll = 1;
 			break;
 		case 'z':
 			snprintf(c->peer_hello_hash, sizeof(c->peer_hello_hash),

@@ -26,6 +26,9 @@ static const char usage_text[] =
 "  verify SESSION --challenge-id ID --pick N\n"
 "                              answer a challenge without a terminal\n"
 "  unverify SESSION            clear the verified flag of the peer\n"
+"  enroll SESSION [accept|decline]\n"
+"                              answer a PBX that asks to be trusted\n"
+"                              (accept needs this call's SAS verified)\n"
 "  name SESSION [NAME]         show or set the peer's name (\"\" removes)\n"
 "  watch [SESSION...] [--until EVENT]\n"
 "                              live events; the SAS as soon as it is ready\n"
@@ -81,6 +84,7 @@ static const struct {
 	{ "verify", cmd_verify, 1, 2, CTL_OPT_CHALLENGE | CTL_OPT_COUNT |
 	    CTL_OPT_CHALLENGE_ID | CTL_OPT_PICK | CTL_OPT_NAME },
 	{ "unverify", cmd_unverify, 1, 1, 0 },
+	{ "enroll", cmd_enroll, 1, 2, 0 },
 	{ "name", cmd_name, 1, 2, 0 },
 	{ "watch", cmd_watch, 0, -1, CTL_OPT_UNTIL },
 	{ "cache", cmd_cache, 1, 3, CTL_OPT_YES },

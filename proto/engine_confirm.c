@@ -535,6 +535,17 @@ zs_on_goclear_again(struct zsession *s, const struct zpkt *pkt)
 	return zs_sent(s, zs_send_ack(s, ZMSG_CLEARACK), s->state);
 }
 
+static int
+zs_all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
 /*
  * §5.13, §7.3: a SASrelay is authenticated like a Confirm and always
  * acknowledged. Its SAS is shown only from a MiTM (Hello M flag) whose
@@ -559,7 +570,15 @@ zs_relayed_sas(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zs_send_ack(s, ZMSG_RELAYACK)) != 0)
 		return r;
 	if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
-		zs_alert(s, ZC_SASRELAY_UNTRUSTED, NULL);
+		/*
+		 * §7.3: a PBX sends the party it is not enrolled with a
+		 * SASrelay for the scheme alone, sashash zero: ignored, no
+		 * alarm. A SAS relayed by a MiTM we did not enroll is a
+		 * bad-guy MiTM's: never shown, and reported.
+		 */
+		if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) ||
+		    !zs_all_zero(body.sashash, sizeof(body.sashash)))
+			zs_alert(s, ZC_SASRELAY_UNTRUSTED, NULL);
 		return 0;
 	}
 	if (!zsas_supported(body.sas_scheme)) {

@@ -86,6 +86,8 @@ zd_cache_write_failed(struct zd_session *s, enum zs_action_type type)
 {
 	s->d->cache_failures++;
 	zlog(LOG_ERR, "%s: cache write failed: retained secret lost", s->id);
+	if (type == ZSA_CACHE_PBX)
+		zd_enroll_stored(s, 0);	/* not enrolled: the accept is told */
 	if (s->closing)
 		return;
 	if (type == ZSA_CACHE_STORE) {
@@ -127,6 +129,8 @@ zd_cache_done(struct zd_job *j)
 			cj->rc = cj->job.batch_error;	/* not on disk */
 		if (cj->rc != 0)
 			zd_cache_write_failed(s, cj->a.type);
+		if (cj->a.type == ZSA_CACHE_PBX && cj->rc == 0)
+			zd_enroll_stored(s, 1);
 		if (!s->closing)
 			zd_session_maybe_secure(s);
 	}

@@ -1,8 +1,9 @@
 /*
  * The session commands of the control protocol: create, start, the peer's
  * a=zrtp-hash, close, list, show, keys, and the SAS verdict with its
- * challenge. Arguments are decoded and judged here; what a session does
- * with them is session.c's.
+ * challenge, and the answer to a PBX's enrollment request. Arguments are
+ * decoded and judged here; what a session does with them is session.c's
+ * (and enroll.c's).
  */
 #include <netinet/in.h>
 
@@ -415,6 +416,42 @@ cmd_sas_verdict(struct zd_conn *cn, json_t *id, json_t *req)
 	    "security", zd_state_name(s->state)));
 }
 
+/*
+ * §7.3.1: the person's answer to a PBX's enrollment request. Accepting
+ * needs this call's SAS verified (a `match` verdict on this call); the
+ * reply to an accept comes once the pbxsecret is on disk.
+ */
+static void
+cmd_session_enroll(struct zd_conn *cn, json_t *id, json_t *req)
+{
+	struct zd_session *s;
+	const char *decision;
+	char err[256];
+	int accept;
+
+	if ((s = zd_cmd_session(cn, id, req)) == NULL ||
+	    zd_cmd_string(cn, id, req, "decision", 16, 1, &decision) != 0)
+		return;
+	if (strcmp(decision, "accept") == 0)
+		accept = 1;
+	else if (strcmp(decision, "decline") == 0)
+		accept = 0;
+	else {
+		zd_cmd_error(cn, id, "bad_request", "decision: accept or "
+		    "decline");
+		return;
+	}
+	if (zd_session_enroll(s, accept, cn, id, err, sizeof(err)) != 0) {
+		zd_cmd_error(cn, id, "state", "%s", err);
+		return;
+	}
+	if (accept)
+		zd_session_enroll_wait(s);	/* replied when stored */
+	else
+		zd_cmd_ok(cn, id, json_pack("{s:s, s:o}", "session", s->id,
+		    "enrollment", zd_enroll_brief(s)));
+}
+
 /* Once per session: decoys in the SAS's scheme, all distinct, none it. */
 static void
 zd_challenge_decoys(struct zd_session *s)
@@ -516,5 +553,7 @@ const struct zd_cmd zd_session_cmds[] = {
 	    cmd_sas_verdict },
 	{ "sas_challenge", ZD_ACCESS_CONTROL, "session count",
 	    cmd_sas_challenge },
+	{ "session_enroll", ZD_ACCESS_CONTROL, "session decision",
+	    cmd_session_enroll },
 	{ NULL, 0, NULL, NULL },
 };

@@ -79,6 +79,8 @@ static const struct zd_opt zd_opts[] = {
 	    "SEC: a session not secure by then fails, default 60" },
 	{ "cache_expiry", OPT_UINT, U(cache_expiry), 0, 0xffffffffUL,
 	    "SEC: retained-secret lifetime we offer, default forever" },
+	{ "pbx_enrollment", OPT_BOOL, U(pbx_enrollment), 0, 0,
+	    "yes|no: pass a PBX's enrollment request to clients, default yes" },
 	{ "hash", OPT_ALGO, offsetof(struct zd_config, algos), ZALGO_HASH, 0, 0,
 	    "LIST: hash preference, e.g. S384,S256" },
 	{ "cipher", OPT_ALGO, offsetof(struct zd_config, algos), ZALGO_CIPHER,
@@ -111,6 +113,7 @@ zd_config_defaults(struct zd_config *c)
 	c->handshake_timeout = 60;
 	c->control_hello_timeout = 10;
 	c->cache_expiry = 0xffffffff;
+	c->pbx_enrollment = 1;
 }
 
 unsigned

@@ -52,6 +52,7 @@ struct zd_config {
 	unsigned	handshake_timeout;	/* seconds */
 	unsigned	control_hello_timeout;	/* seconds */
 	uint32_t	cache_expiry;	/* seconds; 0xffffffff forever */
+	int		pbx_enrollment;	/* §7.3.1: ask the person (1) or refuse */
 	struct zd_algos	algos;
 	int		check_only;	/* --check-config */
 };

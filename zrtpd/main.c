@@ -335,6 +335,7 @@ zd_on_hup(evutil_socket_t sig, short what, void *arg)
 	d->cfg.handshake_timeout = n.handshake_timeout;
 	d->cfg.control_hello_timeout = n.control_hello_timeout;
 	d->cfg.cache_expiry = n.cache_expiry;
+	d->cfg.pbx_enrollment = n.pbx_enrollment;
 	d->cfg.port_min = n.port_min;
 	d->cfg.port_max = n.port_max;
 	memcpy(d->cfg.media_address, n.media_address,

@@ -328,6 +328,7 @@ zd_session_close(struct zd_session *s, const char *why)
 	if (s->closing)
 		return;
 	zlog(LOG_INFO, "%s: closed (%s)", s->id, why);
+	zd_enroll_closing(s);
 	s->ended = 1;
 	zd_session_remember(s);
 	zd_event_simple(s, "closed", json_pack("{s:s}", "reason", why));

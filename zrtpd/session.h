@@ -40,6 +40,16 @@ enum zd_state {
 	ZD_ST_COUNT_
 };
 
+/* §7.3.1: a PBX's enrollment request on this session (enroll.c). */
+enum zd_enroll {
+	ZD_ENROLL_NONE,		/* none asked */
+	ZD_ENROLL_PENDING,	/* asked; the person has not answered */
+	ZD_ENROLL_STORING,	/* accepted; pbxsecret not yet on disk */
+	ZD_ENROLL_ACCEPTED,	/* pbxsecret stored */
+	ZD_ENROLL_DECLINED,	/* by the person, the close, or config */
+	ZD_ENROLL_FAILED	/* accepted, but the cache write failed */
+};
+
 struct zd_counters {
 	uint64_t	zrtp_in, zrtp_out;
 	uint64_t	srtp_in, srtp_out;	/* SRTP on the media port */
@@ -115,7 +125,12 @@ struct zd_session {
 	uint32_t		 algo[ZALGO_KIND_COUNT];
 	int			 keys_ready, secure_reported, srtp_open;
 	int			 cache_writes;	/* queued, not yet durable */
-	int			 enroll_offered;
+	enum zd_enroll		 enroll;
+	const char		*enroll_reason;	/* user, closed, forbidden */
+	int			 enroll_announced, enroll_tell_engine;
+	struct zd_conn		*enroll_cn;	/* its accept, answered when */
+	json_t			*enroll_id;	/* the secret is on disk */
+	int			 enroll_held;
 	struct zs_srtp_keys	*keys;		/* keys mode, secure memory */
 	struct zsrtp		 srtp;
 	int			 srtp_confirmed;	/* zs_srtp_ok() sent */
@@ -197,6 +212,24 @@ int	zd_media_open(struct zd_session *s, const struct zd_session_params *p,
 	    char *err, size_t err_len);
 int	zd_app_open(struct zd_session *s, char *err, size_t err_len);
 int	zd_session_events(struct zd_session *s);
+
+/* enroll.c: a PBX's enrollment request (§7.3.1). */
+void	zd_enroll_offered(struct zd_session *s);
+void	zd_enroll_settle(struct zd_session *s);
+void	zd_enroll_announce(struct zd_session *s);
+void	zd_enroll_stored(struct zd_session *s, int ok);
+void	zd_enroll_closing(struct zd_session *s);
+json_t	*zd_enroll_json(const struct zd_session *s);
+json_t	*zd_enroll_brief(const struct zd_session *s);
+/*
+ * The person's answer (accept 1 or 0); -1 with err when nothing is open or
+ * the engine refused. An accept is answered on cn, id only once the
+ * pbxsecret is on disk (or its write failed): zd_session_enroll_wait()
+ * holds the connection's later requests until then.
+ */
+int	zd_session_enroll(struct zd_session *s, int accept, struct zd_conn *cn,
+	    json_t *id, char *err, size_t err_len);
+void	zd_session_enroll_wait(struct zd_session *s);
 
 /* relay.c */
 int	zd_relay_open(struct zd_session *s, const struct zs_srtp_keys *k);

@@ -170,6 +170,7 @@ zd_session_json(const struct zd_session *s)
 	    "peer", s->zcfg.peer_hello_hash[0] ?
 	    json_sprintf("1.10 %s", s->zcfg.peer_hello_hash) : json_null(),
 	    "state", s->hash_state));
+	json_object_set_new(j, "enrollment", zd_enroll_json(s));
 	json_object_set_new(j, "counters", zd_counters_json(&s->n));
 	json_object_set_new(j, "error", zd_error_json(s));
 	return j;
@@ -186,13 +187,14 @@ zd_session_brief(const struct zd_session *s)
 		peer = json_pack("{s:s, s:o}", "zid", hex, "name",
 		    s->have_peer_name ? json_string(s->peer_name) : json_null());
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}",
-	    "session", s->id, "call", zd_call_id(s), "label", s->label,
-	    "mode", s->mode == ZD_MODE_RELAY ? "relay" : "keys",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, "
+	    "s:o}", "session", s->id, "call", zd_call_id(s), "label",
+	    s->label, "mode", s->mode == ZD_MODE_RELAY ? "relay" : "keys",
 	    "security", zd_state_name(s->state), "sas",
-	    s->have_sas ? json_string(s->sas) : json_null(), "peer", peer,
-	    "cache", s->cache_state != NULL ? json_string(s->cache_state) :
-	    json_null(), "ended", s->ended);
+	    s->have_sas || s->sas_relayed ? json_string(s->sas) : json_null(),
+	    "peer", peer, "cache", s->cache_state != NULL ?
+	    json_string(s->cache_state) : json_null(), "ended", s->ended,
+	    "enrollment", zd_enroll_brief(s));
 }
 
 /* RFC 4648 base64 of len bytes into out (4 * ceil(len / 3) + 1). */
@@ -325,7 +327,7 @@ zd_session_ended_list(struct zd *d)
 	json_object_foreach(d->ended, id, v) {
 		show = json_array_get(v, 1);
 		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:O,"
-		    " s:O, s:O, s:O, s:O, s:b}", "session",
+		    " s:O, s:O, s:O, s:O, s:b, s:O}", "session",
 		    json_object_get(show, "session"), "call",
 		    json_object_get(show, "call"), "label",
 		    json_object_get(show, "label"), "mode",
@@ -334,7 +336,11 @@ zd_session_ended_list(struct zd *d)
 		    json_object_get(json_object_get(show, "sas"), "text") ?
 		    json_object_get(json_object_get(show, "sas"), "text") :
 		    json_null(), "peer", json_object_get(show, "peer"),
-		    "cache", json_object_get(show, "cache"), "ended", 1));
+		    "cache", json_object_get(show, "cache"), "ended", 1,
+		    "enrollment", json_object_get(json_object_get(show,
+		    "enrollment"), "state") != NULL ? json_object_get(
+		    json_object_get(show, "enrollment"), "state") :
+		    json_null()));
 	}
 	return list;
 }

@@ -157,14 +157,23 @@ on_sas(struct zd_session *s, struct zs_action *a)
 	json_t *sas;
 
 	if (a->u.sas.relayed) {
-		/* A relayed SAS from an enrolled PBX replaces the shown one. */
+		/*
+		 * §7.3: a relayed SAS (only from a PBX we enrolled: its
+		 * pbxsecret matched) replaces the shown one. Before the
+		 * session is reported secure, its sas_ready carries it.
+		 */
 		memcpy(s->sas, a->u.sas.text, sizeof(s->sas));
+		s->sas_scheme = a->u.sas.scheme;
 		s->sas_relayed = 1;
+		if (!s->secure_reported)
+			return;
 		sas = json_pack("{s:s, s:s, s:b, s:b}", "text", s->sas,
-		    "scheme", "", "verified", 0, "relayed", 1);
-		zd_event_simple(s, "sas_ready", json_pack("{s:o, s:s, s:n}",
+		    "scheme", zd_algo_str(s->sas_scheme), "verified",
+		    s->sas_verified, "relayed", 1);
+		zd_event_simple(s, "sas_ready", json_pack("{s:o, s:s, s:o}",
 		    "sas", sas, "cache", s->cache_state ? s->cache_state : "new",
-		    "name"));
+		    "name", s->have_peer_name ? json_string(s->peer_name) :
+		    json_null()));
 		return;
 	}
 	s->have_sas = 1;
@@ -251,8 +260,8 @@ static void
 on_enroll(struct zd_session *s, struct zs_action *a)
 {
 	(void)a;
-	/* §7.3.1: enrollment needs the user's yes; the daemon has none. */
-	s->enroll_offered = 1;
+	/* §7.3.1: only a person's answer (session_enroll) enrolls. */
+	zd_enroll_offered(s);
 }
 
 static void
@@ -362,14 +371,8 @@ zd_session_drain(struct zd_session *s)
 			zd_actions[a.type](s, &a);
 	}
 	zwipe(&a, sizeof(a));	/* keys and secrets pass through it */
-	if (s->enroll_offered == 1) {
-		s->enroll_offered = 2;
-		zs_enroll(s->zs, zd_now_ms(), 0);
-		zd_event_simple(s, "alert", json_pack("{s:s, s:s}", "code",
-		    zcode_name(ZC_PBX_ENROLLMENT), "message",
-		    "PBX enrollment offered and declined"));
-		zd_session_drain(s);
-	}
+	if (!s->closing)
+		zd_enroll_settle(s);
 	zd_session_maybe_secure(s);
 }
 
@@ -401,7 +404,7 @@ zd_session_maybe_secure(struct zd_session *s)
 	if (s->have_sas) {
 		sas = json_pack("{s:s, s:s, s:b, s:b}", "text", s->sas,
 		    "scheme", zd_algo_str(s->sas_scheme), "verified",
-		    s->sas_verified, "relayed", 0);
+		    s->sas_verified, "relayed", s->sas_relayed);
 		zd_event_simple(s, "sas_ready", json_pack("{s:o, s:s, s:o}",
 		    "sas", sas, "cache", s->cache_state ? s->cache_state : "new",
 		    "name", s->have_peer_name ? json_string(s->peer_name) :
@@ -410,6 +413,7 @@ zd_session_maybe_secure(struct zd_session *s)
 	zd_event_secure(s);
 	zd_session_set_state(s, s->sas_verified ? ZD_ST_VERIFIED :
 	    s->cache_mismatch ? ZD_ST_CACHE_MISMATCH : ZD_ST_SECURE, NULL);
+	zd_enroll_announce(s);
 	zd_call_stream_secure(s);
 }
 

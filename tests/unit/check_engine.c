@@ -899,6 +899,28 @@ START_TEST(test_untrusted_relay)
 }
 END_TEST
 
+/*
+ * §7.3: to the party it is not enrolled with a PBX relays the scheme only
+ * (sashash zero): ignored, and no alarm. An M-less peer's is still one.
+ */
+START_TEST(test_unenrolled_scheme_relay)
+{
+	uint8_t sashash[ZRTP_SASHASH_LEN];
+
+	net.end[1].cfg.pbx = 1;
+	call(125);
+	assert_agree();
+	memset(sashash, 0, sizeof(sashash));
+	ck_assert_int_eq(zs_send_sasrelay(net.end[1].s, net.now, ZSAS_B256,
+	    sashash), 0);
+	sim_settle(&net, 30000);
+	ck_assert_str_eq(net.end[0].relayed_sas, "");
+	ck_assert_int_eq(net.end[0].alerts, 0);
+	ck_assert(zs_is_secure(net.end[1].s) && !net.end[1].failed);
+	ck_assert_uint_eq(net.end[1].timer_at, 0);	/* RelayACK came */
+}
+END_TEST
+
 /* §4.7.2: GoClear only where the peer's Confirm allowed it. */
 START_TEST(test_goclear_accepted)
 {
@@ -1336,6 +1358,7 @@ main(void)
 	tcase_add_test(tc, test_goclear_accepted);
 	tcase_add_test(tc, test_srtp_acknowledges);
 	tcase_add_test(tc, test_pbx_enrollment_and_relay);
+	tcase_add_test(tc, test_unenrolled_scheme_relay);
 	tcase_add_test(tc, test_untrusted_relay);
 	tcase_add_test(tc, test_clearack_not_for_relay);
 	tcase_add_test(tc, test_goclear_both);

@@ -35,6 +35,8 @@ check 2 "--color takes auto, always or never" --color sometimes status
 check 2 'unknown answer "perhaps"' verify s1 perhaps
 check 2 "--challenge asks" verify s1 match --challenge
 check 2 "--challenge asks" verify s1 --pick 2
+check 2 'enroll takes accept or decline, not "maybe"' enroll s1 maybe
+check 2 "wrong number of arguments to enroll" enroll
 check 2 "bad cache command" cache frob
 check 2 "bad cache command" cache rename 8f1e
 check 2 "bad cache command" cache list --yes

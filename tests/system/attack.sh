@@ -25,17 +25,6 @@ check_eq "app_addr 127.0.0.2 accepted" "$rc" 0 || cat "$tmp/cc.out"
 
 daemon A --control_mode 0666
 
-# want FILE N WHAT CODE: reply N of FILE failed with CODE ("ok": succeeded).
-want() {
-	got=$(sed -n "${2}p" "$1")
-	if [ "$4" = ok ]; then
-		case "$got" in *'"ok":true'*) return 0 ;; esac
-	else
-		case "$got" in *"\"code\":\"$4\""*) return 0 ;; esac
-	fi
-	fail "reply $2 ($3): want $4, got: $(printf '%s' "$got" | cut -c1-200)"
-}
-
 # --- log injection: a client's name with a newline and an escape sequence
 # reached the log raw (a forged "zrtpd[err]:" line, terminal control).
 # --- an error message cut inside a UTF-8 character was no JSON string:
@@ -47,10 +36,10 @@ ctl A >"$tmp/inj" <<REQ || fail "a request got no reply: $(tail -n 1 "$tmp/inj")
 {"id":3,"cmd":"status","${a63}é":1}
 {"id":4,"cmd":"status"}
 REQ
-want "$tmp/inj" 1 "hello with a hostile name" ok
-want "$tmp/inj" 2 "unknown command, name cut in a character" unknown_command
-want "$tmp/inj" 3 "unknown argument, name cut in a character" bad_request
-want "$tmp/inj" 4 "status after them" ok
+want_reply "$tmp/inj" 1 "hello with a hostile name" ok
+want_reply "$tmp/inj" 2 "unknown command, name cut in a character" unknown_command
+want_reply "$tmp/inj" 3 "unknown argument, name cut in a character" bad_request
+want_reply "$tmp/inj" 4 "status after them" ok
 if grep -q '^zrtpd\[err\]: forged' "$tmp/A/log"; then
 	fail "a client's name forged a log line"
 fi
@@ -140,14 +129,8 @@ fi
 # decoys are the session's, the same at every challenge, and after two
 # wrong picks no challenge is given.
 daemon B
-phone pa A 3 4 --side A --frames 50 --gap 5 --timeout 60
-phone pb B 5 6 --side B --frames 50 --gap 5 --timeout 60
-offer pa; portA=$port hashA=$hash
-offer pb; portB=$port hashB=$hash
-tell pa "answer 127.0.0.1 $portB $hashB"
-tell pb "answer 127.0.0.1 $portA $hashA"
-expect pa secure || { show pa; fail "call not secure (A)"; exit 1; }
-expect pb secure || { show pb; fail "call not secure (B)"; exit 1; }
+pair pa pb --frames 50 --gap 5 --timeout 60
+pair_secure pa pb
 sid=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
     '{"id":2,"cmd":"session_list"}' | ctl A | tail -n 1 |
     jq -r '[.result.sessions[] | select(.ended != true)][0].session')
@@ -188,14 +171,8 @@ r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
     "{\"id\":2,\"cmd\":\"sas_verdict\",\"session\":\"$sid\",\"verdict\":\"match\"}" |
     ctl A | tail -n 1)
 case "$r" in *'"security":"secure_verified"'*) ;; *) fail "plain match: $r" ;; esac
-tell pa go
-tell pb go
-expect pa done || true
-expect pb done || true
-tell pa quit
-tell pb quit
-expect pa result || true
-expect pb result || true
+pair_done pa pb
+pair_quit pa pb
 exec 3>&- 4<&- 5>&- 6<&-
 
 [ "$fails" -eq 0 ] || exit 1

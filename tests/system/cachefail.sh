@@ -13,12 +13,7 @@ daemon B
 spawn lock 7 8 "$b/tests/system/dblock" "$tmp/A/state/cache.db"
 expect lock locked || { show lock; fail "cannot lock A's cache"; exit 1; }
 
-phone a1 A 3 4 --side A --frames 20 --gap 5
-phone b1 B 5 6 --side B --frames 20 --gap 5
-offer a1; pa=$port ha=$hash
-offer b1; pb=$port hb=$hash
-tell a1 "answer 127.0.0.1 $pb $hb"
-tell b1 "answer 127.0.0.1 $pa $ha"
+pair a1 b1 --frames 20 --gap 5
 # The first of "secure" or "notsecure" A's phone reports.
 first=""
 while IFS= read -r line <&4; do

@@ -48,15 +48,8 @@ call() {
 		expect pa$n verdict
 		expect pb$n verdict
 	fi
-	tell pa$n quit
-	tell pb$n quit
-	expect pa$n result
-	resA=${line#result }
-	expect pb$n result
-	resB=${line#result }
-	tell tap$n quit
-	expect tap$n wire
-	wire=${line#wire }
+	pair_quit pa$n pb$n
+	tap_wire tap$n
 	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
 }
 

@@ -63,15 +63,8 @@ call() {
 		expect alice$n verdict
 		expect bob$n verdict
 	fi
-	tell alice$n quit
-	tell bob$n quit
-	expect alice$n result
-	resA=${line#result }
-	expect bob$n result
-	resB=${line#result }
-	tell tap$n quit
-	expect tap$n wire
-	wire=${line#wire }
+	pair_quit alice$n bob$n
+	tap_wire tap$n
 	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
 }
 

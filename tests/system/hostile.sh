@@ -21,29 +21,12 @@ set -eu
 daemon A --control_mode 0666
 daemon B
 
-phone pa A 3 4 --side A --frames 1000 --gap 5 --timeout 60
-phone pb B 5 6 --side B --frames 1000 --gap 5 --timeout 60
-offer pa; portA=$port hashA=$hash
-offer pb; portB=$port hashB=$hash
-tell pa "answer 127.0.0.1 $portB $hashB"
-tell pb "answer 127.0.0.1 $portA $hashA"
-expect pa secure || { show pa; fail "call not secure (A)"; exit 1; }
-expect pb secure || { show pb; fail "call not secure (B)"; exit 1; }
+pair pa pb --frames 1000 --gap 5 --timeout 60
+pair_secure pa pb
 tell pa go
 tell pb go
 # pa's session is the first on A.
 sid=s1
-
-# want FILE N WHAT CODE: reply N of FILE failed with CODE ("ok": succeeded).
-want() {
-	got=$(sed -n "${2}p" "$1")
-	if [ "$4" = ok ]; then
-		case "$got" in *'"ok":true'*) return 0 ;; esac
-	else
-		case "$got" in *"\"code\":\"$4\""*) return 0 ;; esac
-	fi
-	fail "reply $2 ($3): want $4, got: $(printf '%s' "$got" | cut -c1-200)"
-}
 
 # --- commands before hello, then wrong types, ranges and ids
 n0=$fails
@@ -100,56 +83,56 @@ ctl A >"$tmp/types" <<'REQ'
 {"id":39,"cmd":"status"}
 REQ
 f=$tmp/types
-want $f 1 "session_create before hello" no_hello
-want $f 2 "subscribe before hello" no_hello
-want $f 3 "versions of strings" bad_version
-want $f 4 "client a number" bad_request
-want $f 5 "hello" ok
-want $f 6 "cmd a number" bad_request
-want $f 7 "session a number" bad_request
-want $f 8 "bind_port a string" bad_request
-want $f 9 "bind_port 70000" bad_request
-want $f 10 "bind_port -1" bad_request
-want $f 11 "bind_port 2^32+1" bad_request
-want $f 12 "label a number" bad_request
-want $f 13 "algorithms an array" bad_request
-want $f 14 "algorithms.kex a string" bad_request
-want $f 15 "algorithms.kex of numbers" bad_request
-want $f 16 "policy a number" bad_request
-want $f 17 "role an array" bad_request
-want $f 18 "call a number" bad_request
-want $f 19 "app_port a real" bad_request
-want $f 20 "app_port 0" bad_request
-want $f 21 "app_addr without app_port" bad_request
-want $f 22 "subscribe sessions a string" bad_request
-want $f 23 "subscribe events of numbers" bad_request
-want $f 24 "zid a number" bad_request
-want $f 25 "session an array" bad_request
-want $f 26 "count a string" bad_request
-want $f 27 "count 10^12" bad_request
-want $f 28 "verdict a boolean" bad_request
-want $f 29 "name a number" bad_request
-want $f 30 "a session to start" ok
-want $f 31 "remote_port a string" bad_request
-want $f 32 "remote_port 0" bad_request
-want $f 33 "remote_addr without remote_port" bad_request
-want $f 34 "remote_addr a number" bad_request
-want $f 35 "latch a string" bad_request
-want $f 36 "peer_hash a number" bad_request
-want $f 37 "peer_hash malformed" bad_request
-want $f 38 "peer_hash an array" bad_request
-want $f 39 "id 2^63-1" ok
-want $f 40 "id -2^63" ok
-want $f 41 "id 10^20" bad_json
-want $f 42 "id a real" bad_request
-want $f 43 "id a boolean" bad_request
-want $f 44 "id with a NUL" bad_json
-want $f 45 "id of 64 bytes" ok
-want $f 46 "id of 65 bytes" bad_request
-want $f 47 "a line of exactly 65536 bytes (parsed: unknown argument)" bad_request
-want $f 48 "a line of 65537 bytes" too_long
-want $f 49 "a line of 10 MB" too_long
-want $f 50 "still usable" ok
+want_reply $f 1 "session_create before hello" no_hello
+want_reply $f 2 "subscribe before hello" no_hello
+want_reply $f 3 "versions of strings" bad_version
+want_reply $f 4 "client a number" bad_request
+want_reply $f 5 "hello" ok
+want_reply $f 6 "cmd a number" bad_request
+want_reply $f 7 "session a number" bad_request
+want_reply $f 8 "bind_port a string" bad_request
+want_reply $f 9 "bind_port 70000" bad_request
+want_reply $f 10 "bind_port -1" bad_request
+want_reply $f 11 "bind_port 2^32+1" bad_request
+want_reply $f 12 "label a number" bad_request
+want_reply $f 13 "algorithms an array" bad_request
+want_reply $f 14 "algorithms.kex a string" bad_request
+want_reply $f 15 "algorithms.kex of numbers" bad_request
+want_reply $f 16 "policy a number" bad_request
+want_reply $f 17 "role an array" bad_request
+want_reply $f 18 "call a number" bad_request
+want_reply $f 19 "app_port a real" bad_request
+want_reply $f 20 "app_port 0" bad_request
+want_reply $f 21 "app_addr without app_port" bad_request
+want_reply $f 22 "subscribe sessions a string" bad_request
+want_reply $f 23 "subscribe events of numbers" bad_request
+want_reply $f 24 "zid a number" bad_request
+want_reply $f 25 "session an array" bad_request
+want_reply $f 26 "count a string" bad_request
+want_reply $f 27 "count 10^12" bad_request
+want_reply $f 28 "verdict a boolean" bad_request
+want_reply $f 29 "name a number" bad_request
+want_reply $f 30 "a session to start" ok
+want_reply $f 31 "remote_port a string" bad_request
+want_reply $f 32 "remote_port 0" bad_request
+want_reply $f 33 "remote_addr without remote_port" bad_request
+want_reply $f 34 "remote_addr a number" bad_request
+want_reply $f 35 "latch a string" bad_request
+want_reply $f 36 "peer_hash a number" bad_request
+want_reply $f 37 "peer_hash malformed" bad_request
+want_reply $f 38 "peer_hash an array" bad_request
+want_reply $f 39 "id 2^63-1" ok
+want_reply $f 40 "id -2^63" ok
+want_reply $f 41 "id 10^20" bad_json
+want_reply $f 42 "id a real" bad_request
+want_reply $f 43 "id a boolean" bad_request
+want_reply $f 44 "id with a NUL" bad_json
+want_reply $f 45 "id of 64 bytes" ok
+want_reply $f 46 "id of 65 bytes" bad_request
+want_reply $f 47 "a line of exactly 65536 bytes (parsed: unknown argument)" bad_request
+want_reply $f 48 "a line of 65537 bytes" too_long
+want_reply $f 49 "a line of 10 MB" too_long
+want_reply $f 50 "still usable" ok
 grep -q '^{"id":9223372036854775807,"ok":true' $f ||
     fail "id 2^63-1 not echoed exactly: $(sed -n 39p $f | cut -c1-80)"
 grep -q '^{"id":-9223372036854775808,"ok":true' $f ||
@@ -260,12 +243,12 @@ REQ
 	for c in session_create session_start session_peer_hash sas_verdict \
 	    sas_challenge sas_clear "session_name (set)" cache_rename \
 	    cache_forget session_keys session_close; do
-		want $f $i "nobody: $c" forbidden
+		want_reply $f $i "nobody: $c" forbidden
 		i=$((i + 1))
 	done
 	for c in status session_list session_show cache_list cache_show \
 	    "session_name (get)" subscribe unsubscribe; do
-		want $f $i "nobody: $c" ok
+		want_reply $f $i "nobody: $c" ok
 		i=$((i + 1))
 	done
 	r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
@@ -283,10 +266,7 @@ fi
 # --- the call went on through all of it
 expect pa done || true
 expect pb done || true
-tell pa quit
-tell pb quit
-expect pa result; resA=${line#result }
-expect pb result; resB=${line#result }
+pair_quit pa pb
 ok=1
 for r in "$resA" "$resB"; do
 	check_eq "call: frames received" "$(jfield received "$r")" 1000 || ok=0

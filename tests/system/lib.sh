@@ -84,6 +84,18 @@ check_eq() {	# check_eq WHAT GOT WANT
 	fi
 }
 
+# want_reply FILE N WHAT CODE: reply N of FILE failed with CODE ("ok":
+# succeeded), or the test fails saying what it got.
+want_reply() {
+	got=$(sed -n "${2}p" "$1")
+	if [ "$4" = ok ]; then
+		case "$got" in *'"ok":true'*) return 0 ;; esac
+	else
+		case "$got" in *"\"code\":\"$4\""*) return 0 ;; esac
+	fi
+	fail "reply $2 ($3): want $4, got: $(printf '%s' "$got" | cut -c1-200)"
+}
+
 # jfield NAME JSON: a top-level string, number or boolean of one-line JSON.
 jfield() {
 	printf '%s\n' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" |
@@ -117,16 +129,58 @@ ctl() {
 	"$b/tests/system/ctlraw" --socket "$tmp/$_cn/ctl.sock" "$@"
 }
 
+# pair NAME_A NAME_B [softphone options]: softphone NAME_A on daemon A
+# (fds 3 4, side A) and NAME_B on daemon B (fds 5 6, side B), each told
+# the other's offer at $pair_addr (default 127.0.0.1); sets portA hashA
+# portB hashB.
+pair() {
+	_pa=$1 _pb=$2
+	shift 2
+	phone "$_pa" A 3 4 --side A "$@"
+	phone "$_pb" B 5 6 --side B "$@"
+	offer "$_pa"; portA=$port hashA=$hash
+	offer "$_pb"; portB=$port hashB=$hash
+	tell "$_pa" "answer ${pair_addr:-127.0.0.1} $portB $hashB"
+	tell "$_pb" "answer ${pair_addr:-127.0.0.1} $portA $hashA"
+}
+
+# pair_secure NAME_A NAME_B: both phones report secure, or the test fails
+# and ends here (nothing after it would mean anything).
+pair_secure() {
+	expect "$1" secure || { show "$1"; fail "call not secure (A)"; exit 1; }
+	expect "$2" secure || { show "$2"; fail "call not secure (B)"; exit 1; }
+}
+
+# pair_done NAME_A NAME_B: both send their frames (go) and finish.
+pair_done() {
+	tell "$1" go
+	tell "$2" go
+	expect "$1" done || true
+	expect "$2" done || true
+}
+
+# pair_quit NAME_A NAME_B: both quit; their result lines (without
+# "result ") in resA and resB, empty where none came.
+pair_quit() {
+	tell "$1" quit
+	tell "$2" quit
+	resA="" resB=""
+	if expect "$1" result; then resA=${line#result }; fi
+	if expect "$2" result; then resB=${line#result }; fi
+}
+
+# tap_wire NAME: the wire tap quits; its report (without "wire ") in wire.
+tap_wire() {
+	tell "$1" quit
+	wire=""
+	if expect "$1" wire; then wire=${line#wire }; fi
+}
+
 # simple_call TAG: a call between phones on daemons A and B with 20
 # frames each way; sets sasA sasB cacheA cacheB resA resB.
 simple_call() {
-	phone "a$1" A 3 4 --side A --frames 20 --gap 5
-	phone "b$1" B 5 6 --side B --frames 20 --gap 5
-	offer "a$1"; _pa=$port _ha=$hash
-	offer "b$1"; _pb=$port _hb=$hash
-	tell "a$1" "answer 127.0.0.1 $_pb $_hb"
-	tell "b$1" "answer 127.0.0.1 $_pa $_ha"
-	sasA="" sasB="" cacheA="" cacheB="" resA="" resB=""
+	pair "a$1" "b$1" --frames 20 --gap 5
+	sasA="" sasB="" cacheA="" cacheB=""
 	if expect "a$1" secure; then
 		sasA=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
 		cacheA=${line##* }
@@ -135,13 +189,7 @@ simple_call() {
 		sasB=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
 		cacheB=${line##* }
 	fi
-	tell "a$1" go
-	tell "b$1" go
-	expect "a$1" done || true
-	expect "b$1" done || true
-	tell "a$1" quit
-	tell "b$1" quit
-	expect "a$1" result && resA=${line#result }
-	expect "b$1" result && resB=${line#result }
+	pair_done "a$1" "b$1"
+	pair_quit "a$1" "b$1"
 	exec 3>&- 4<&- 5>&- 6<&-
 }

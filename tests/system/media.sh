@@ -26,18 +26,11 @@ tell pb "answer 127.0.0.1 $3 $hashA"
 ok=1
 expect pa secure || { show pa; ok=0; }
 expect pb secure || { show pb; ok=0; }
-tell pa go
-tell pb go
-expect pa done || true
-expect pb done || true
-tell pa quit
-tell pb quit
-expect pa result; ra=${line#result }
-expect pb result; rb=${line#result }
-tell tap quit
-expect tap wire; wire=${line#wire }
+pair_done pa pb
+pair_quit pa pb
+tap_wire tap
 exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
-for r in "$ra" "$rb"; do
+for r in "$resA" "$resB"; do
 	check_eq "rtcp: frames" "$(jfield received "$r")" 50 || ok=0
 	check_eq "rtcp: damaged" "$(jfield bad "$r")" 0 || ok=0
 	check_eq "rtcp: RTCP received" "$(jfield rtcp_received "$r")" 10 || ok=0
@@ -50,27 +43,18 @@ check_eq "rtcp: neither ZRTP nor SRTP(C)" "$(jfield other "$wire")" 0 || ok=0
 [ $ok -eq 1 ] && echo "ok   RTCP crosses as SRTCP (20 on the wire, none in clear) and arrives whole; a new SSRC half-way loses no frame"
 
 # --- IPv6
-phone pa A 3 4 --side A --frames 20 --gap 5 --media-addr ::1
-phone pb B 5 6 --side B --frames 20 --gap 5 --media-addr ::1
-offer pa; portA=$port hashA=$hash
-offer pb; portB=$port hashB=$hash
-tell pa "answer ::1 $portB $hashB"
-tell pb "answer ::1 $portA $hashA"
+pair_addr=::1
+pair pa pb --frames 20 --gap 5 --media-addr ::1
+pair_addr=
 ok=1
 if expect pa secure; then sasA=$line; else sasA=""; show pa; ok=0; fi
 if expect pb secure; then sasB=$line; else sasB=""; show pb; ok=0; fi
-tell pa go
-tell pb go
-expect pa done || true
-expect pb done || true
-tell pa quit
-tell pb quit
-expect pa result; ra=${line#result }
-expect pb result; rb=${line#result }
+pair_done pa pb
+pair_quit pa pb
 exec 3>&- 4<&- 5>&- 6<&-
 check_eq "ipv6: SAS" "${sasB% *}" "${sasA% *}" || ok=0
-check_eq "ipv6: frames A" "$(jfield received "$ra")" 20 || ok=0
-check_eq "ipv6: frames B" "$(jfield received "$rb")" 20 || ok=0
+check_eq "ipv6: frames A" "$(jfield received "$resA")" 20 || ok=0
+check_eq "ipv6: frames B" "$(jfield received "$resB")" 20 || ok=0
 [ $ok -eq 1 ] && echo "ok   IPv6: media ports on ::1, secured (${sasA% *}), 20 frames each way"
 
 [ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

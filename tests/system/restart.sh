@@ -20,12 +20,7 @@ check_eq "first call: cache A" "$cacheA" new
 [ -n "$sasA" ] && [ "$sasA" = "$sasB" ] || fail "first call: SAS '$sasA' '$sasB'"
 
 # kill -9 with media flowing: phone a2 secures a call and streams.
-phone a2 A 3 4 --side A --frames 400 --gap 5
-phone b2 B 5 6 --side B --frames 400 --gap 5
-offer a2; pa=$port ha=$hash
-offer b2; pb=$port hb=$hash
-tell a2 "answer 127.0.0.1 $pb $hb"
-tell b2 "answer 127.0.0.1 $pa $ha"
+pair a2 b2 --frames 400 --gap 5
 expect a2 secure || fail "second call not secure"
 expect b2 secure || true
 tell a2 go

@@ -53,7 +53,8 @@ kex_gmp_alloc(size_t len)
 static void
 kex_gmp_free(void *p, size_t len)
 {
-	zsecure_free(p, len);
+	zwipe(p, len);
+	gcry_free(p);
 }
 
 static void *

@@ -5,10 +5,13 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gcrypt.h>
 
+#include "arena.h"
 #include "kex_int.h"
 #include "zcrypto.h"
 
@@ -16,6 +19,13 @@
 #define ZCRYPTO_SECMEM_CHUNK	(1024 * 1024)
 
 static size_t zcrypto_pool;	/* bytes of the locked pool, once set */
+/* Long-lived secrets (zsecure_alloc): set once, before any thread starts. */
+static struct zarena *zcrypto_arena;
+
+/* zcrypto_init()'s arena: a few sessions' worth, for tools and tests. */
+static const struct zarena_class zcrypto_arena_default[] = {
+	{ 128, 64 }, { 512, 64 }, { ZCRYPTO_ARENA_PAGE, 24 },
+};
 
 /*
  * Can bytes more be locked? The soft RLIMIT_MEMLOCK is raised toward the
@@ -52,29 +62,60 @@ zcrypto_can_lock(size_t bytes)
 int
 zcrypto_init(size_t secmem_bytes)
 {
-	size_t want = secmem_bytes ? secmem_bytes : ZCRYPTO_SECMEM_DEFAULT;
+	return zcrypto_init_arena(secmem_bytes, zcrypto_arena_default,
+	    sizeof(zcrypto_arena_default) / sizeof(zcrypto_arena_default[0]));
+}
 
-	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
-		return want <= zcrypto_pool ? 0 : ZE_INVAL;
+size_t
+zcrypto_locked_bytes(size_t secmem_bytes, const struct zarena_class *c,
+    size_t n)
+{
+	size_t arena = zarena_map_bytes(c, n);
+
+	if (arena == 0 || secmem_bytes > SIZE_MAX / 4)
+		return 0;
+	return secmem_bytes + arena + ZCRYPTO_OSSL_HEAP;
+}
+
+int
+zcrypto_init_arena(size_t secmem_bytes, const struct zarena_class *c,
+    size_t n)
+{
+	size_t want = secmem_bytes ? secmem_bytes : ZCRYPTO_SECMEM_DEFAULT;
+	size_t arena = zarena_map_bytes(c, n);
+	int r;
+
+	if (arena == 0)
+		return ZE_INVAL;
+	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+		struct zarena_stats st;
+
+		zarena_stats(zcrypto_arena, &st);
+		return want <= zcrypto_pool && arena <= st.bytes ? 0 :
+		    ZE_INVAL;
+	}
 	if (gcry_check_version(ZCRYPTO_GCRYPT_MIN) == NULL)
 		return ZE_CRYPTO;
 	/*
 	 * A pool libgcrypt could not lock would hold every secret in
 	 * swappable memory behind one warning: refuse instead.
 	 */
-	if (!zcrypto_can_lock(want + ZCRYPTO_OSSL_HEAP))
+	if (!zcrypto_can_lock(zcrypto_locked_bytes(want, c, n)))
 		return ZE_MEMLOCK;
+	if ((r = zarena_new(c, n, &zcrypto_arena)) != 0)
+		return r;
 	gcry_control(GCRYCTL_SUSPEND_SECMEM_WARN);
 	if (gcry_control(GCRYCTL_INIT_SECMEM, want, 0) != 0)
 		return ZE_CRYPTO;
 	gcry_control(GCRYCTL_RESUME_SECMEM_WARN);
 	/*
 	 * Only the first pool is locked; an expansion is ordinary memory and
-	 * libgcrypt then warns "using insecure memory". Sessions never get
-	 * there (the engine admits no more than it was sized for); expansion
-	 * stays on so that libgcrypt's own MPI temporaries, should more
-	 * threads compute at once than the pool was sized for, fall back
-	 * with that warning instead of aborting the process.
+	 * libgcrypt then warns "using insecure memory". Sessions' secrets are
+	 * in the arena, not here: the pool holds only what libgcrypt and GMP
+	 * allocate while a thread computes (HMAC finals, handles, GMP
+	 * temporaries), so its first-fit walks stay short. Expansion stays
+	 * on so that, should more threads compute at once than the pool was
+	 * sized for, they fall back with that warning instead of aborting.
 	 */
 	gcry_control(GCRYCTL_AUTO_EXPAND_SECMEM, ZCRYPTO_SECMEM_CHUNK);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
@@ -102,6 +143,8 @@ struct zrand_pool {
 	uint8_t	buf[ZRAND_POOL_LEN];
 	size_t	off;		/* bytes already handed out */
 };
+_Static_assert(sizeof(struct zrand_pool) <= ZCRYPTO_ARENA_PAGE,
+    "a zrand_pool fits the default arena's largest class");
 
 struct zrand_pool *
 zrand_pool_new(void)
@@ -164,14 +207,41 @@ zct_eq(const void *a, const void *b, size_t len)
 void *
 zsecure_alloc(size_t len)
 {
-	return gcry_malloc_secure(len);
+	return zarena_alloc(zcrypto_arena, len);
 }
 
+/*
+ * The arena wipes the whole slot. A pointer it refuses is our own bug (a
+ * double free, a stray pointer, an overflow): stop, as libgcrypt does on
+ * a bad free of its pool, rather than run on with the heap in doubt.
+ */
 void
 zsecure_free(void *p, size_t len)
 {
+	int r;
+
 	if (p == NULL)
 		return;
 	zwipe(p, len);
-	gcry_free(p);
+	if ((r = zarena_free(zcrypto_arena, p)) != 0) {
+		fprintf(stderr, "zsecure_free: %s of secure memory\n",
+		    r == ZE_INVAL ? "invalid or double free" : "overflow");
+		abort();
+	}
+}
+
+int
+zsecure_owns(const void *p)
+{
+	return zarena_owns(zcrypto_arena, p);
+}
+
+void
+zsecure_usage(size_t *used, size_t *bytes)
+{
+	struct zarena_stats st;
+
+	zarena_stats(zcrypto_arena, &st);
+	*used = st.used;
+	*bytes = st.bytes;
 }

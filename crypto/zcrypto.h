@@ -9,15 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "zerr.h"
 
 /*
  * Initialise libgcrypt once per process: version check, a locked secure
- * memory pool of secmem_bytes (0: ZCRYPTO_SECMEM_DEFAULT), initialisation
- * finished. ZE_MEMLOCK when the pool cannot be locked (RLIMIT_MEMLOCK
- * below it, even after raising the soft limit to the hard one, and no
- * CAP_IPC_LOCK); ZE_INVAL when already initialised with a smaller pool.
- * A daemon sizes the pool with zs_init() (proto/engine.h).
+ * memory pool of secmem_bytes (0: ZCRYPTO_SECMEM_DEFAULT) for libgcrypt's
+ * and GMP's short-lived blocks, the locked arena of zsecure_alloc() with
+ * the classes given (zcrypto_init: a few sessions' worth), initialisation
+ * finished. ZE_MEMLOCK when the pool, the arena and OpenSSL's heap cannot
+ * all be locked (RLIMIT_MEMLOCK below them, even after raising the soft
+ * limit to the hard one, and no CAP_IPC_LOCK); ZE_INVAL when already
+ * initialised with a smaller pool or arena. A daemon sizes both with
+ * zs_init() (proto/engine.h).
  */
 #define ZCRYPTO_SECMEM_DEFAULT	(64 * 1024)
 /*
@@ -27,11 +31,20 @@
  */
 #define ZCRYPTO_OSSL_HEAP	(256 * 1024)
 /*
- * Secure memory one thread may hold while it computes: its zrand_pool and
- * libgcrypt's secure MPI temporaries of one key agreement.
+ * libgcrypt secure memory one thread may hold while it computes: its
+ * secure hash and cipher handles (hash.c, cipher.c), the block each HMAC
+ * allocates and frees, and the GMP temporaries of one nettle P-384 key
+ * agreement (kex_mem.c).
  */
 #define ZCRYPTO_SECMEM_THREAD	(32 * 1024)
+/* The largest default arena class: a zrand_pool, a session's secrets. */
+#define ZCRYPTO_ARENA_PAGE	4160
 int zcrypto_init(size_t secmem_bytes);
+int zcrypto_init_arena(size_t secmem_bytes, const struct zarena_class *c,
+	size_t n);
+/* What zcrypto_init_arena() locks in all: pool, arena, OpenSSL's heap. */
+size_t zcrypto_locked_bytes(size_t secmem_bytes, const struct zarena_class *c,
+	size_t n);
 /* The soft RLIMIT_MEMLOCK in bytes (SIZE_MAX: unlimited), for messages. */
 size_t zcrypto_memlock_limit(void);
 
@@ -56,9 +69,20 @@ void zwipe(void *p, size_t len);
 /* Constant-time equality of two equal-length buffers: 1 equal, 0 not. */
 int zct_eq(const void *a, const void *b, size_t len);
 
-/* Secure (non-swappable) memory for long-lived secrets. */
+/*
+ * Secure (locked, not dumped) memory for long-lived secrets: a slot of the
+ * arena zcrypto_init_arena() sized, zeroed; NULL when no slot fits (the
+ * arena never grows). O(1), thread-safe. Not libgcrypt secure memory.
+ */
 void *zsecure_alloc(size_t len);
-/* Wipes len bytes, then frees. Accepts NULL. */
+/*
+ * Wipes the slot, then frees it. Accepts NULL. A double free, a pointer
+ * not from zsecure_alloc() or an overflow past len aborts the process.
+ */
 void zsecure_free(void *p, size_t len);
+/* 1 when p is in the arena. */
+int zsecure_owns(const void *p);
+/* Bytes of the arena's slots in use, and of all its slots. */
+void zsecure_usage(size_t *used, size_t *bytes);
 
 #endif

@@ -4,6 +4,7 @@
  * engine_hello.c, engine_kex.c and engine_confirm.c; keys in engine_keys.c.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,54 +256,87 @@ zs_config_defaults(struct zs_config *c)
 static atomic_uint_fast64_t	zs_next_id = 1;
 static atomic_size_t		zs_live, zs_max;
 
-/* libgcrypt's secure allocator: a small header and 32-byte granules. */
-#define ZS_SECMEM_BLOCK(n)	((((n) + 16) + 31) / 32 * 32)
+/*
+ * The arena's classes (crypto/arena.h) per session: its secrets; small
+ * slots for its call's secrets, its key pair's secret and one of its
+ * caller's (the daemon's SRTP keys in keys mode); middle slots for one
+ * job's secret buffer and one of its caller's (a cache job). A slot
+ * request that finds its class full takes a larger class's slot.
+ */
+#define ZS_ARENA_SMALL		128
+#define ZS_ARENA_MID		512
+#define ZS_ARENA_SMALL_PER	3
+#define ZS_ARENA_MID_PER	2
+#define ZS_ARENA_SPARE		16	/* per class, beyond the sessions' */
+_Static_assert(sizeof(struct zcall_secrets) <= ZS_ARENA_SMALL &&
+    ZKEX_SV_MAX <= ZS_ARENA_SMALL && ZKEX_RESULT_MAX <= ZS_ARENA_MID,
+    "the engine's blocks fit the classes zs_init() sizes");
 
 size_t
 zs_secure_bytes(void)
 {
-	/*
-	 * The secrets, a call's (a session without one has its own), the
-	 * key pair's secret, one job's secret buffer.
-	 */
-	return ZS_SECMEM_BLOCK(sizeof(struct zs_secrets)) +
-	    ZS_SECMEM_BLOCK(sizeof(struct zcall_secrets)) +
-	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX) +
-	    ZS_SECMEM_BLOCK(ZKEX_SV_MAX > ZKEX_RESULT_MAX ? ZKEX_SV_MAX :
-	    ZKEX_RESULT_MAX);
+	return zarena_slot_bytes(sizeof(struct zs_secrets)) +
+	    ZS_ARENA_SMALL_PER * zarena_slot_bytes(ZS_ARENA_SMALL) +
+	    ZS_ARENA_MID_PER * zarena_slot_bytes(ZS_ARENA_MID);
 }
 
-/* libgcrypt's pool for max_sessions sessions; 0 when out of range. */
+/*
+ * The arena for max_sessions sessions and threads threads (a zrand_pool
+ * each, in the largest class); 0 when out of range.
+ */
 static size_t
-zs_pool_bytes(size_t max_sessions, size_t threads)
+zs_arena_classes(size_t max_sessions, size_t threads,
+    struct zarena_class c[4])
 {
-	size_t per = zs_secure_bytes();
-
 	if (max_sessions == 0 || threads == 0 ||
-	    max_sessions > (SIZE_MAX / 2) / per ||
-	    threads > (SIZE_MAX / 4) / ZCRYPTO_SECMEM_THREAD)
+	    max_sessions > UINT32_MAX / 4 - ZS_ARENA_SPARE ||
+	    threads > UINT32_MAX / 4 - ZS_ARENA_SPARE)
 		return 0;
-	return max_sessions * per + threads * ZCRYPTO_SECMEM_THREAD +
-	    ZCRYPTO_SECMEM_DEFAULT;
+	c[0].size = ZS_ARENA_SMALL;
+	c[0].count = ZS_ARENA_SMALL_PER * max_sessions + ZS_ARENA_SPARE;
+	c[1].size = ZS_ARENA_MID;
+	c[1].count = ZS_ARENA_MID_PER * max_sessions + ZS_ARENA_SPARE;
+	c[2].size = sizeof(struct zs_secrets);
+	c[2].count = max_sessions + ZS_ARENA_SPARE;
+	c[3].size = ZCRYPTO_ARENA_PAGE;
+	c[3].count = threads + ZS_ARENA_SPARE;
+	return 4;
+}
+
+/*
+ * libgcrypt's own pool: no session's secret is there any more, only what
+ * a computing thread holds for a while (ZCRYPTO_SECMEM_THREAD) and
+ * libgcrypt's own; 0 when out of range.
+ */
+static size_t
+zs_pool_bytes(size_t threads)
+{
+	if (threads == 0 || threads > (SIZE_MAX / 4) / ZCRYPTO_SECMEM_THREAD)
+		return 0;
+	return threads * ZCRYPTO_SECMEM_THREAD + ZCRYPTO_SECMEM_DEFAULT;
 }
 
 size_t
 zs_locked_bytes(size_t max_sessions, size_t threads)
 {
-	size_t pool = zs_pool_bytes(max_sessions, threads);
+	struct zarena_class c[4];
+	size_t n = zs_arena_classes(max_sessions, threads, c);
+	size_t pool = zs_pool_bytes(threads);
 
-	return pool == 0 ? 0 : pool + ZCRYPTO_OSSL_HEAP;
+	return n == 0 || pool == 0 ? 0 : zcrypto_locked_bytes(pool, c, n);
 }
 
 int
 zs_init(size_t max_sessions, size_t threads)
 {
-	size_t pool;
+	struct zarena_class c[4];
+	size_t n = zs_arena_classes(max_sessions, threads, c);
+	size_t pool = zs_pool_bytes(threads);
 	int r;
 
-	if ((pool = zs_pool_bytes(max_sessions, threads)) == 0)
+	if (n == 0 || pool == 0)
 		return ZE_INVAL;
-	if ((r = zcrypto_init(pool)) != 0)
+	if ((r = zcrypto_init_arena(pool, c, n)) != 0)
 		return r;
 	atomic_store(&zs_max, max_sessions);
 	return 0;

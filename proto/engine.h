@@ -148,17 +148,22 @@ uint64_t zs_kex_job_session(const struct zs_kex_job *job);
 /*
  * Locked memory for max_sessions sessions computed on up to threads
  * threads at once (event loops and workers): initialises libgcrypt
- * (zcrypto_init) with a pool that size, and from then on zs_new() refuses
- * a session beyond max_sessions (NULL), so that no session's secrets
- * land in unlocked memory. ZE_MEMLOCK when RLIMIT_MEMLOCK is too small.
- * Without zs_init() (zcrypto_init() alone) sessions are not counted.
+ * (zcrypto_init_arena) with the arena of zsecure_alloc() sized for
+ * max_sessions sessions' secrets (zs_secure_bytes() each: the engine's
+ * blocks and one small and one middle slot for its caller's) and
+ * libgcrypt's own pool for threads computing, and from then on zs_new()
+ * refuses a session beyond max_sessions (NULL), so that no session's
+ * secrets land in unlocked memory. ZE_MEMLOCK when RLIMIT_MEMLOCK is too
+ * small. Without zs_init() (zcrypto_init() alone) sessions are not
+ * counted, and the arena holds a few.
  */
 int	zs_init(size_t max_sessions, size_t threads);
-/* Upper bound of one session's secure memory: secrets, key pair, job. */
+/* One session's share of the arena: secrets, call, key pair, job, caller. */
 size_t	zs_secure_bytes(void);
 /*
- * The bytes zs_init() locks, libgcrypt's pool and OpenSSL's heap together:
- * what RLIMIT_MEMLOCK must allow. 0 when the arguments are out of range.
+ * The bytes zs_init() locks, the arena, libgcrypt's pool and OpenSSL's
+ * heap together: what RLIMIT_MEMLOCK must allow. 0 when the arguments are
+ * out of range.
  */
 size_t	zs_locked_bytes(size_t max_sessions, size_t threads);
 

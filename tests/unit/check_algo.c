@@ -3,6 +3,8 @@
  * parser, what zs_new() lets into a Hello, the §5.1.5 couplings, both
  * Curve25519 names, and the documented defaults, over the simulated network.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -13,6 +15,7 @@
 #include "packet.h"
 #include "sas.h"
 #include "simnet.h"
+#include "zcrypto.h"
 #include "zerr.h"
 
 static struct sim net;
@@ -424,6 +427,11 @@ main(void)
 	Suite *s = suite_create("algo");
 	TCase *tc = tcase_create("lists");
 
+	/* Sessions keep their secrets in the arena zcrypto_init() makes. */
+	if (zcrypto_init(0) != 0) {
+		fprintf(stderr, "check_algo: zcrypto_init failed\n");
+		return EXIT_FAILURE;
+	}
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_parse_refuses_unknown);
 	tcase_add_test(tc, test_parse_lists);

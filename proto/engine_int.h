@@ -159,7 +159,6 @@ struct zsession {
 	struct zkex		 kp;	/* empty while an AGREE job holds it */
 	struct zs_kex_job	*done;	/* the job zs_kex_done() hands in */
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
-	struct zkeys		 keys;
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
 	int			 peer_e;	/* PBX offered enrollment */

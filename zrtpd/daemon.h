@@ -45,6 +45,8 @@ struct zd {
 	struct zd_control	*control;
 	struct zrand_pool	*pool;		/* the loop thread's randomness */
 	struct zd_session_list	 sessions;
+	struct zd_session	**by_id;	/* sessions by id, chained */
+	size_t			 by_id_mask;	/* buckets - 1 */
 	unsigned		 nsessions;
 	unsigned		 nrelay;	/* of them, relay mode */
 	struct zd_call_list	 calls;

@@ -364,6 +364,7 @@ zd_run(struct zd *d)
 	zd_state_dir(d->cfg.state_dir);
 	zd_open_cache(d);
 	if ((d->pool = zrand_pool_new()) == NULL ||
+	    zd_sessions_index(d) != 0 ||
 	    (d->workers = zd_workers_new(d->base, d->cfg.workers)) == NULL ||
 	    (d->ended = json_object()) == NULL)
 		zd_die("cannot start the worker threads");
@@ -389,6 +390,7 @@ zd_run(struct zd *d)
 	event_free(hup);
 	zcache_close(d->cache);
 	zrand_pool_free(d->pool);
+	free(d->by_id);
 	json_decref(d->ended);
 	event_base_free(d->base);
 	zlog(LOG_NOTICE, "stopped");

@@ -83,6 +83,7 @@ struct zd_session_params {
 
 struct zd_session {
 	TAILQ_ENTRY(zd_session)	 link;		/* d->sessions */
+	struct zd_session	*id_next;	/* d->by_id bucket */
 	TAILQ_ENTRY(zd_session)	 call_link;	/* call->streams */
 	struct zd		*d;
 	struct zd_call		*call;
@@ -180,6 +181,8 @@ json_t	*zd_session_ended_list(struct zd *d);
 /* The short form of session_list. */
 json_t	*zd_session_brief(const struct zd_session *s);
 struct zd_session *zd_session_find(struct zd *d, const char *id);
+/* The index zd_session_find() uses, sized for max_sessions: -1 if no memory. */
+int	zd_sessions_index(struct zd *d);
 const char *zd_state_name(enum zd_state st);
 /* The session as the control protocol shows it (never a key). */
 json_t	*zd_session_json(const struct zd_session *s);

@@ -279,10 +279,6 @@ cmd_unverify(struct ctl *x)
 
 /* ---- watch ---- */
 
-static const char *const event_names[] = { "security", "peer", "sas_ready",
-	"secure", "zrtp_hash_mismatch", "no_zrtp", "going_clear", "alert",
-	"failed", "closed", "enrollment" };
-
 static void
 event_head(struct ctl *x, json_t *ev)
 {
@@ -297,105 +293,170 @@ event_head(struct ctl *x, json_t *ev)
 	printf("  ");
 }
 
+/* One printer per event; text is the table's line for the event. */
+typedef void (*ev_print_fn)(struct ctl *, json_t *ev, const char *text);
+
 static void
-print_event(struct ctl *x, json_t *ev)
+ev_security(struct ctl *x, json_t *ev, const char *text)
 {
-	const char *name = ctl_str(ev, "event");
-	const char *cache;
-	json_t *alg;
-
-	event_head(x, ev);
-	if (strcmp(name, "security") == 0) {
-		ctl_print_state_brief(x, ctl_str(ev, "security"),
-		    ctl_str(ev, "session"));
-	} else if (strcmp(name, "peer") == 0) {
-		printf("peer ");
-		if (ctl_str(ev, "name") != NULL) {
-			ctl_put_quoted(stdout, ctl_str(ev, "name"));
-			putchar(' ');
-		} else
-			printf("(no name yet) ");
-		printf("ZID ");
-		ctl_put_id(stdout, ctl_str(ev, "zid"));
-		printf(", client ");
-		ctl_put_field(stdout, ctl_str(ev, "client_id"));
-		printf(", ZRTP ");
-		ctl_put(stdout, ctl_str(ev, "version"));
-		putchar('\n');
-	} else if (strcmp(name, "sas_ready") == 0) {
-		json_t *peer = json_pack("{sO?}", "name",
-		    json_object_get(ev, "name"));
-
-		cache = ctl_str(ev, "cache");
-		printf("%sThe SAS is ready%s\n", ctl_style(x, CTL_BOLD),
-		    ctl_style(x, CTL_RESET));
-		ctl_print_sas(x, json_object_get(ev, "sas"), peer, "    ");
-		json_decref(peer);
-		if (cache != NULL && strcmp(cache, "mismatch") == 0)
-			printf("    %sCACHE MISMATCH: compare the SAS before "
-			    "anything else.%s\n", ctl_style(x, CTL_RED),
-			    ctl_style(x, CTL_RESET));
-		else if (cache != NULL && strcmp(cache, "new") == 0)
-			printf("    First call with this peer.\n");
-		printf("    Next:     read the SAS aloud to each other, then: "
-		    "zrtpctl verify ");
-		ctl_put(stdout, ctl_str(ev, "session"));
-		putchar('\n');
-	} else if (strcmp(name, "secure") == 0) {
-		alg = json_object_get(ev, "algorithms");
-		printf("SRTP keys in place (cipher ");
-		ctl_put(stdout, ctl_str(alg, "cipher"));
-		printf(", auth ");
-		ctl_put(stdout, ctl_str(alg, "auth"));
-		printf(", key agreement ");
-		ctl_put(stdout, ctl_str(alg, "kex"));
-		printf(")\n");
-	} else if (strcmp(name, "zrtp_hash_mismatch") == 0) {
-		printf("%sThe peer's Hello does not match the a=zrtp-hash of "
-		    "its SDP: someone may be intercepting the call.%s\n",
-		    ctl_style(x, CTL_RED), ctl_style(x, CTL_RESET));
-	} else if (strcmp(name, "no_zrtp") == 0) {
-		printf("%sThe other side does not speak ZRTP: this call is NOT "
-		    "secure.%s\n", ctl_style(x, CTL_RED),
-		    ctl_style(x, CTL_RESET));
-	} else if (strcmp(name, "going_clear") == 0) {
-		printf("%sThe peer went clear: from now on this call is NOT "
-		    "secure.%s\n", ctl_style(x, CTL_RED),
-		    ctl_style(x, CTL_RESET));
-	} else if (strcmp(name, "alert") == 0 || strcmp(name, "failed") == 0) {
-		printf("%s%s ", ctl_style(x, CTL_RED),
-		    strcmp(name, "alert") == 0 ? "ALERT" : "ZRTP FAILED");
-		ctl_put(stdout, ctl_str(ev, "code"));
-		printf("%s: ", ctl_bool(ev, "from_peer") ? " (from the peer)" :
-		    "");
-		ctl_put(stdout, ctl_str(ev, "message"));
-		printf("%s\n", ctl_style(x, CTL_RESET));
-	} else if (strcmp(name, "enrollment") == 0) {
-		printf("PBX ZID ");
-		ctl_put_id(stdout, ctl_str(ev, "zid"));
-		putchar('\n');
-		ctl_print_enrollment(x, ev, ctl_str(ev, "session"), "    ");
-	} else if (strcmp(name, "closed") == 0) {
-		printf("closed (");
-		ctl_put(stdout, ctl_str(ev, "reason"));
-		printf(")\n");
-	} else {
-		printf("event ");
-		ctl_put(stdout, name);
-		putchar('\n');
-	}
-	fflush(stdout);
+	(void)text;
+	ctl_print_state_brief(x, ctl_str(ev, "security"),
+	    ctl_str(ev, "session"));
 }
 
+static void
+ev_peer(struct ctl *x, json_t *ev, const char *text)
+{
+	(void)x;
+	(void)text;
+	printf("peer ");
+	if (ctl_str(ev, "name") != NULL) {
+		ctl_put_quoted(stdout, ctl_str(ev, "name"));
+		putchar(' ');
+	} else
+		printf("(no name yet) ");
+	printf("ZID ");
+	ctl_put_id(stdout, ctl_str(ev, "zid"));
+	printf(", client ");
+	ctl_put_field(stdout, ctl_str(ev, "client_id"));
+	printf(", ZRTP ");
+	ctl_put(stdout, ctl_str(ev, "version"));
+	putchar('\n');
+}
+
+static void
+ev_sas_ready(struct ctl *x, json_t *ev, const char *text)
+{
+	json_t *peer = json_pack("{sO?}", "name", json_object_get(ev, "name"));
+	const char *cache = ctl_str(ev, "cache");
+
+	(void)text;
+	printf("%sThe SAS is ready%s\n", ctl_style(x, CTL_BOLD),
+	    ctl_style(x, CTL_RESET));
+	ctl_print_sas(x, json_object_get(ev, "sas"), peer, "    ");
+	json_decref(peer);
+	if (cache != NULL && strcmp(cache, "mismatch") == 0)
+		printf("    %sCACHE MISMATCH: compare the SAS before anything "
+		    "else.%s\n", ctl_style(x, CTL_RED),
+		    ctl_style(x, CTL_RESET));
+	else if (cache != NULL && strcmp(cache, "new") == 0)
+		printf("    First call with this peer.\n");
+	printf("    Next:     read the SAS aloud to each other, then: "
+	    "zrtpctl verify ");
+	ctl_put(stdout, ctl_str(ev, "session"));
+	putchar('\n');
+}
+
+static void
+ev_secure(struct ctl *x, json_t *ev, const char *text)
+{
+	json_t *alg = json_object_get(ev, "algorithms");
+
+	(void)x;
+	(void)text;
+	printf("SRTP keys in place (cipher ");
+	ctl_put(stdout, ctl_str(alg, "cipher"));
+	printf(", auth ");
+	ctl_put(stdout, ctl_str(alg, "auth"));
+	printf(", key agreement ");
+	ctl_put(stdout, ctl_str(alg, "kex"));
+	printf(")\n");
+}
+
+/* The call is not (or no longer) what it seemed: text, in red. */
+static void
+ev_warning(struct ctl *x, json_t *ev, const char *text)
+{
+	(void)ev;
+	printf("%s%s%s\n", ctl_style(x, CTL_RED), text,
+	    ctl_style(x, CTL_RESET));
+}
+
+/* alert, failed: text, the code, who sent it, the message. */
+static void
+ev_failure(struct ctl *x, json_t *ev, const char *text)
+{
+	printf("%s%s ", ctl_style(x, CTL_RED), text);
+	ctl_put(stdout, ctl_str(ev, "code"));
+	printf("%s: ", ctl_bool(ev, "from_peer") ? " (from the peer)" : "");
+	ctl_put(stdout, ctl_str(ev, "message"));
+	printf("%s\n", ctl_style(x, CTL_RESET));
+}
+
+static void
+ev_enrollment(struct ctl *x, json_t *ev, const char *text)
+{
+	(void)text;
+	printf("PBX ZID ");
+	ctl_put_id(stdout, ctl_str(ev, "zid"));
+	putchar('\n');
+	ctl_print_enrollment(x, ev, ctl_str(ev, "session"), "    ");
+}
+
+static void
+ev_closed(struct ctl *x, json_t *ev, const char *text)
+{
+	(void)x;
+	(void)text;
+	printf("closed (");
+	ctl_put(stdout, ctl_str(ev, "reason"));
+	printf(")\n");
+}
+
+/*
+ * The events watch knows (docs/control-protocol.md), in this order in
+ * --until's hint; any other is printed by name.
+ */
+static const struct {
+	const char	*name;
+	ev_print_fn	 print;
+	const char	*text;
+} ctl_events[] = {
+	{ "security", ev_security, NULL },
+	{ "peer", ev_peer, NULL },
+	{ "sas_ready", ev_sas_ready, NULL },
+	{ "secure", ev_secure, NULL },
+	{ "zrtp_hash_mismatch", ev_warning, "The peer's Hello does not match "
+	    "the a=zrtp-hash of its SDP: someone may be intercepting the "
+	    "call." },
+	{ "no_zrtp", ev_warning, "The other side does not speak ZRTP: this "
+	    "call is NOT secure." },
+	{ "going_clear", ev_warning, "The peer went clear: from now on this "
+	    "call is NOT secure." },
+	{ "alert", ev_failure, "ALERT" },
+	{ "failed", ev_failure, "ZRTP FAILED" },
+	{ "closed", ev_closed, NULL },
+	{ "enrollment", ev_enrollment, NULL },
+};
+#define CTL_NEVENTS	(sizeof(ctl_events) / sizeof(ctl_events[0]))
+
+/* The event's row in ctl_events, or -1. */
 static int
 known_event(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
-		if (strcmp(event_names[i], name) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < CTL_NEVENTS; i++)
+		if (strcmp(ctl_events[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+print_event(struct ctl *x, json_t *ev)
+{
+	const char *name = ctl_str(ev, "event");
+	int i = name != NULL ? known_event(name) : -1;
+
+	event_head(x, ev);
+	if (i >= 0)
+		ctl_events[i].print(x, ev, ctl_events[i].text);
+	else {
+		printf("event ");
+		ctl_put(stdout, name);
+		putchar('\n');
+	}
+	fflush(stdout);
 }
 
 int
@@ -405,11 +466,17 @@ cmd_watch(struct ctl *x)
 	json_t *args, *res, *ev, *list;
 	int i, r;
 
-	if (x->until != NULL && !known_event(x->until))
-		return ctl_fail(x, CTL_EXIT_USAGE, "usage",
-		    "Events: security peer sas_ready secure zrtp_hash_mismatch "
-		    "no_zrtp going_clear alert failed closed enrollment",
+	if (x->until != NULL && known_event(x->until) < 0) {
+		char hint[256] = "Events:";
+
+		for (i = 0; i < (int)CTL_NEVENTS; i++) {
+			strncat(hint, " ", sizeof(hint) - strlen(hint) - 1);
+			strncat(hint, ctl_events[i].name,
+			    sizeof(hint) - strlen(hint) - 1);
+		}
+		return ctl_fail(x, CTL_EXIT_USAGE, "usage", hint,
 		    "--until takes an event name");
+	}
 	args = json_object();
 	if (x->argc > 0) {
 		list = json_array();

@@ -376,8 +376,13 @@ zd_udp_owner(const struct sockaddr_storage *from, uid_t *uid)
 
 /*
  * Learning the application's address from its first datagram: only from a
- * socket of the user whose connection created the session (or root), so
- * that another local user cannot be first and take the call's media.
+ * socket of the user whose connection created the session, so that
+ * another local user cannot be first and take the call's media. Not "or
+ * root": the kernel is asked after the datagram came, and Linux lets any
+ * user share a UDP port whose socket asks SO_REUSEADDR; a user who sent
+ * from a port root's socket shares, and closed before the question, was
+ * answered "root". Who the session's user trusts is theirs to share a
+ * port with; the bystanders' sockets are not.
  */
 #define ZD_OWNER_CHECKS	200	/* kernel queries per second, daemon-wide */
 
@@ -404,7 +409,7 @@ zd_app_sender_ok(struct zd_session *s, const struct sockaddr_storage *from)
 			    "and app_port)", s->id);
 		return 0;
 	}
-	if (got != want && got != 0) {
+	if (got != want) {
 		if (!quiet)
 			zlog(LOG_WARNING, "%s: application port: a datagram "
 			    "from uid %ld, not the session's uid %ld: ignored",

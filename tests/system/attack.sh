@@ -75,7 +75,7 @@ fi
 # --- the application port learned "the application" from the first
 # datagram from loopback, whoever sent it: another local user, first,
 # received the call's media decrypted. Now only a socket of the user whose
-# connection created the session (or root) is learned.
+# connection created the session is learned.
 if [ "$skipped" -eq 0 ]; then
 	spawn own 7 8 "$b/tests/system/ctlraw" --socket "$tmp/A/ctl.sock"
 	tell own '{"id":1,"cmd":"hello","versions":[1]}'
@@ -84,14 +84,15 @@ if [ "$skipped" -eq 0 ]; then
 	expect own '{"id":2' || fail "session_create: $line"
 	asid=$(printf '%s' "$line" | jq -r .result.session)
 	aport=$(printf '%s' "$line" | jq -r .result.app.port)
-	q=2
-	# counters: "foreign rtp_in" of the session, once either moved.
+	q=2 cname=own csid=$asid
+	# counters: "foreign rtp_in" of session $csid on connection $cname,
+	# once either moved.
 	counters() {
 		_i=0
 		while [ $_i -lt 500 ]; do
 			q=$((q + 1)) _i=$((_i + 1))
-			tell own "{\"id\":$q,\"cmd\":\"session_show\",\"session\":\"$asid\"}"
-			expect own "{\"id\":$q" || return 1
+			tell "$cname" "{\"id\":$q,\"cmd\":\"session_show\",\"session\":\"$csid\"}"
+			expect "$cname" "{\"id\":$q" || return 1
 			_c=$(printf '%s' "$line" |
 			    jq -r '.result.counters | "\(.foreign) \(.rtp_in)"')
 			[ "$_c" = "$1" ] || { echo "$_c"; return 0; }
@@ -121,6 +122,48 @@ if [ "$skipped" -eq 0 ]; then
 	exec 9>&-
 	wait $! || true
 	exec 7>&- 8<&-
+fi
+
+# --- the application port learned a sender whose port was held by a
+# socket of root's (SO_REUSEADDR, on the wildcard address): another user
+# bound that port on 127.0.0.1 too (Linux lets any user share a UDP port
+# when both sockets ask SO_REUSEADDR), sent first and closed its socket
+# before the daemon asked the kernel, which then showed root's socket
+# alone, and "or root" let it in; bound again, that user was the
+# application. Now only a socket of the session's user is learned. The
+# daemon is stopped while the datagram is sent and the socket closed: the
+# order is the race's, made certain.
+if [ "$skipped" -eq 0 ] && id daemon >/dev/null 2>&1; then
+	daemon C --control_mode 0666 --control_group "$(id -gn nobody)"
+	chmod 755 "$tmp/C"
+	spawn vic 7 8 "$b/tests/system/ctlraw" --socket "$tmp/C/ctl.sock" \
+	    --as-user nobody
+	tell vic '{"id":1,"cmd":"hello","versions":[1]}'
+	expect vic '{"id":1' || fail "hello: $line"
+	tell vic '{"id":2,"cmd":"session_create"}'
+	expect vic '{"id":2,"ok":true' || fail "nobody's session_create: $line"
+	csid=$(printf '%s' "$line" | jq -r .result.session)
+	cport=$(printf '%s' "$line" | jq -r .result.app.port)
+	q=2 cname=vic
+	spawn bys 5 6 "$b/tests/system/udpsock" --reuse --bind 0.0.0.0 0 --hold
+	expect bys "port " || fail "root's socket: $line"
+	rport=${line#port }
+	kill -STOP "$(daemon_pid C)"
+	r=$("$b/tests/system/udpsock" --as-user daemon --reuse \
+	    --bind 127.0.0.1 "$rport" --to "$cport" 2>&1 | tail -n 1)
+	kill -CONT "$(daemon_pid C)"
+	check_eq "another user on root's shared port, gone when asked" \
+	    "$r" sent || true
+	check_eq "... is not the application: foreign rtp_in" \
+	    "$(counters "0 0")" "1 0" || true
+	spawn app 3 4 "$b/tests/system/udpsock" --as-user nobody \
+	    --bind 127.0.0.1 0 --to "$cport" --hold
+	expect app sent || fail "nobody's datagram: $line"
+	check_eq "then the session's user: foreign rtp_in" \
+	    "$(counters "1 0")" "1 1" || true
+	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+else
+	echo "SKIP root's shared port: needs root, the users nobody and daemon"
 fi
 
 # --- the SAS challenge: each sas_challenge drew new decoys, so the real

@@ -126,9 +126,14 @@ worker_main(void *arg)
 			next = j->next;
 			fifo_push(&w->out, j);
 		}
-		/* An eventfd write cannot block: the counter only grows. */
+		/*
+		 * Woken after the unlock, the loop finds the mutex free. An
+		 * eventfd write cannot block: the counter only grows.
+		 */
+		pthread_mutex_unlock(&w->mu);
 		if (write(w->efd, &one, sizeof(one)) < 0)
 			zlog(LOG_ERR, "workers: eventfd: %s", strerror(errno));
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -186,12 +191,26 @@ workers_spawn(struct zd_workers *w, unsigned i, enum zd_queue q)
 struct zd_workers *
 zd_workers_new(struct event_base *base, unsigned nthreads)
 {
+	pthread_mutexattr_t ma;
 	struct zd_workers *w;
 	unsigned i;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	pthread_mutex_init(&w->mu, NULL);
+	/*
+	 * Priority inheritance: a worker holding the mutex runs at the
+	 * loop's priority while the loop waits for it, so a loop raised
+	 * above the workers (SCHED_FIFO, or workers niced) does not wait for
+	 * a preempted worker (docs/performance.md, the storm's delay).
+	 */
+	if (pthread_mutexattr_init(&ma) != 0)
+		goto fail_mu;
+	if (pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) != 0 ||
+	    pthread_mutex_init(&w->mu, &ma) != 0) {
+		pthread_mutexattr_destroy(&ma);
+		goto fail_mu;
+	}
+	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&w->cv[0], NULL);
 	pthread_cond_init(&w->cv[1], NULL);
 	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
@@ -215,6 +234,9 @@ fail:
 	if (w->efd >= 0)
 		close(w->efd);
 	free(w->threads);
+	free(w);
+	return NULL;
+fail_mu:
 	free(w);
 	return NULL;
 }

@@ -197,8 +197,28 @@ struct zs_cache_record {
 	int	rs2_valid;		/* 0: the peer keeps no rs2 */
 	uint8_t	rs2[ZRTP_RS_LEN];
 	int64_t	rs2_expires;		/* unix seconds; -1: never */
-	int	verified;		/* the V flag */
+	int	verified;		/* the V flag, unless matched */
+	/*
+	 * matched: the exchange matched a stored secret (s1, or the keyID),
+	 * so the V flag on disk is kept as it is then (a verdict given
+	 * meanwhile survives); otherwise verified is written.
+	 */
+	int	matched;
+	int	fresh;			/* nothing was live: a first contact */
+	/*
+	 * Which of several stores for one peer wins when exchanges with it
+	 * overlapped (docs/engine.md, "Concurrent calls"): public bytes,
+	 * the same on both ends; compare with zs_cache_record_cmp().
+	 */
+	uint8_t	rank[1 + ZRTP_SECRET_ID_LEN];
 };
+
+/*
+ * > 0 when a should be kept rather than b (both ZSA_CACHE_STORE records
+ * of exchanges with one peer that overlapped), < 0 for b, 0 for equal.
+ */
+int	zs_cache_record_cmp(const struct zs_cache_record *a,
+	    const struct zs_cache_record *b);
 
 struct zs_srtp_keys {
 	uint32_t	cipher;		/* AES1/AES3 block */

@@ -168,6 +168,8 @@ struct zsession {
 	enum { ZS_PENDING_NONE, ZS_PENDING_GOCLEAR, ZS_PENDING_SASRELAY }
 				 pending;
 	int			 pbx_matched;	/* s3 = pbxsecret this call */
+	int			 s1_slot;	/* s1 is our rs1 (1), rs2 (2) */
+	int			 s1_in_step;	/* rs1 on both sides */
 	int			 pbx_unmatched;	/* held one, neither matched */
 	int			 pbx_deferred;	/* PBX side: until a verdict */
 	uint32_t		 peer_expiry;

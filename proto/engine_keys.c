@@ -81,6 +81,7 @@ zs_match_s1(struct zsession *s)
 	};
 	int i, j;
 
+	s->s1_slot = s->s1_in_step = 0;
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < 2; j++) {
 			/* Initiator: its secret i against the peer's ID j. */
@@ -89,8 +90,11 @@ zs_match_s1(struct zsession *s)
 			const uint8_t *id = s->role == ZS_ROLE_INITIATOR ?
 			    s->peer_ids[j] : s->peer_ids[i];
 
-			if (sec != NULL && zs_id_matches(s, sec, id))
+			if (sec != NULL && zs_id_matches(s, sec, id)) {
+				s->s1_slot = 1 + (sec == mine[1]);
+				s->s1_in_step = i == 0 && j == 0;
 				return sec;
+			}
 		}
 	}
 	return NULL;
@@ -320,23 +324,66 @@ zs_derive_mult(struct zsession *s)
 }
 
 /*
+ * Rank among overlapping exchanges with one peer (docs/engine.md,
+ * "Concurrent calls"), from what both ends know alike: a store the user
+ * verified after a mismatch first, then one whose s1 was rs1 on both
+ * sides, then the smallest MAC(new rs1, "Initiator"): public, and the
+ * same bytes on both ends.
+ */
+static void
+zs_store_rank(struct zsession *s, struct zs_cache_record *rec)
+{
+	struct zsecret n = { s->sec->keys.rs1_new, ZRTP_RS_LEN };
+	const char *l = zs_label(ZS_ROLE_INITIATOR);
+
+	rec->rank[0] = s->cache_mismatch ? 2 : s->s1_in_step ? 1 : 0;
+	if (zsecret_id(s->hash, &n, l, strlen(l), rec->rank + 1) != 0)
+		memset(rec->rank + 1, 0xff, ZRTP_SECRET_ID_LEN);
+}
+
+int
+zs_cache_record_cmp(const struct zs_cache_record *a,
+    const struct zs_cache_record *b)
+{
+	int i;
+
+	if (a->rank[0] != b->rank[0])
+		return a->rank[0] > b->rank[0] ? 1 : -1;
+	/* Public bytes (a MAC of the secret, sent as rs1ID next call). */
+	for (i = 1; i < (int)sizeof(a->rank); i++)
+		if (a->rank[i] != b->rank[i])
+			return a->rank[i] < b->rank[i] ? 1 : -1;
+	return 0;
+}
+
+/*
  * The record the cache writes as it is: the new rs1, expiring an interval
- * of expiry seconds after the cache was read (0xffffffff: never), and rs2
- * as §4.6.1 moves it, keeping the expiry it had.
+ * of expiry seconds after the cache was read (0xffffffff: never), and rs2.
+ * DH after a match: rs2 is s1, the secret this exchange proved both ends
+ * hold, with the expiry it had. In sequence s1 is the old rs1, as §4.6.1
+ * says; when exchanges overlapped it keeps the one secret every
+ * overlapping exchange's store shares, so both ends keep one in common
+ * whichever store each keeps ("Concurrent calls"). Without a match (a new
+ * peer, or a store the user verified after a mismatch) the old rs1 moves
+ * to rs2 (§4.6.1); Preshared leaves rs2 alone.
  */
 static void
 zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 {
 	const struct zs_cache_entry *old = &s->sec->cache;
 	struct zs_cache_record *rec = &a->u.store;
+	int slot = s->mode == ZMODE_DH && !s->cache_mismatch ? s->s1_slot : 0;
 
 	a->type = ZSA_CACHE_STORE;
 	memcpy(rec->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	memcpy(rec->rs1, s->sec->keys.rs1_new, ZRTP_RS_LEN);
 	rec->rs1_expires = expiry == 0xffffffff ? -1 :
 	    old->now + (int64_t)expiry;
-	/* §4.6.1: the old rs1 moves to rs2 in DH mode only. */
-	if (s->mode == ZMODE_DH && old->rs1_valid) {
+	if (slot == 2) {
+		rec->rs2_valid = 1;
+		memcpy(rec->rs2, old->rs2, ZRTP_RS_LEN);
+		rec->rs2_expires = old->rs2_expires;
+	} else if (s->mode == ZMODE_DH && old->rs1_valid) {
 		rec->rs2_valid = 1;
 		memcpy(rec->rs2, old->rs1, ZRTP_RS_LEN);
 		rec->rs2_expires = old->rs1_expires;
@@ -346,6 +393,10 @@ zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 		rec->rs2_expires = old->rs2_expires;
 	}
 	rec->verified = s->our_v;
+	rec->matched = !s->cache_mismatch && (s->s1_slot != 0 ||
+	    s->mode == ZMODE_PRSH);
+	rec->fresh = !rec->matched && !s->cache_mismatch;
+	zs_store_rank(s, rec);
 }
 
 /*

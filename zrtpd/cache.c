@@ -616,10 +616,12 @@ out:
 }
 
 /*
- * §4.6.1: rs1 and rs2 as the engine says (DH: rs2 is the old rs1, which
- * keeps its expiry; Preshared: rs2 unchanged). One statement, so a crash
- * leaves either the old row or the new one; then the WAL is checkpointed
- * and truncated so that superseded secrets do not linger in it.
+ * §4.6.1: rs1 and rs2 as the engine says (DH: rs2 is s1 or the old rs1,
+ * with its expiry; Preshared: rs2 unchanged). After a match the V flag on
+ * disk is kept: a verdict written since the read stays. One statement, so
+ * a crash leaves either the old row or the new one; then the WAL is
+ * checkpointed and truncated so that superseded secrets do not linger in
+ * it.
  */
 int
 zcache_store(struct zcache *c, const struct zs_cache_record *r, int64_t now)
@@ -632,7 +634,8 @@ zcache_store(struct zcache *c, const struct zs_cache_record *r, int64_t now)
 	    "rs1_expires, rs2, rs2_expires, verified, first_seen, last_seen) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (zid) DO "
 	    "UPDATE SET rs1 = ?2, rs1_expires = ?3, rs2 = ?4, "
-	    "rs2_expires = ?5, verified = ?6, last_seen = ?7",
+	    "rs2_expires = ?5, verified = CASE WHEN ?8 THEN verified ELSE ?6 "
+	    "END, last_seen = ?7",
 	    -1, &st, NULL) != SQLITE_OK)
 		return ZE_INVAL;
 	if (sqlite3_bind_blob(st, 1, r->zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
@@ -645,7 +648,8 @@ zcache_store(struct zcache *c, const struct zs_cache_record *r, int64_t now)
 	    zcache_bind_expiry(st, 5, r->rs2_valid ? r->rs2_expires : -1) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_int(st, 6, r->verified != 0) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK)
+	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 8, r->matched != 0) != SQLITE_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;

@@ -2,11 +2,14 @@
  * The retained-secret cache seen from a session: reads and writes run on
  * the cache thread in order, and their answers come back on the loop. A
  * job holding a secret lives in secure memory and is wiped when done.
+ * Stores of exchanges with one peer that overlap wait for the last of
+ * them (cachepend.c), so the peer's row never moves under one of them.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "cachepend.h"
 #include "events.h"
 #include "log.h"
 #include "session.h"
@@ -189,12 +192,16 @@ zd_cache_lookup(struct zd_session *s, const uint8_t *zid)
 	}
 	cj->lookup = 1;
 	memcpy(cj->zid, zid, ZRTP_ZID_LEN);
+	/* Out of memory: its store goes out alone, as before overlap. */
+	if (s->pend_peer == NULL)
+		s->pend_peer = zd_pend_begin(s->d->pend, zid);
 	s->jobs++;
 	zd_workers_submit(s->d->workers, ZD_Q_CACHE, &cj->job);
 }
 
-void
-zd_cache_write(struct zd_session *s, const struct zs_action *a)
+/* The write goes to the cache thread; the session hears when durable. */
+static void
+zd_cache_submit(struct zd_session *s, const struct zs_action *a)
 {
 	struct zd_cache_job *cj;
 
@@ -207,4 +214,59 @@ zd_cache_write(struct zd_session *s, const struct zs_action *a)
 	s->jobs++;
 	s->cache_writes++;
 	zd_workers_submit(s->d->workers, ZD_Q_CACHE, &cj->job);
+}
+
+/*
+ * This side knows the peer is past its store too: the initiator stores
+ * after Conf2ACK (or the responder's SRTP, §4.6); the responder stores on
+ * Confirm2 and learns the initiator got Conf2ACK from its first authentic
+ * SRTP. Until then the exchange counts as under way (Two Generals).
+ */
+int
+zd_cache_peer_done(struct zd_session *s)
+{
+	return s->zs == NULL || s->failed || s->closing ||
+	    zs_role(s->zs) != ZS_ROLE_RESPONDER || s->srtp_confirmed;
+}
+
+/*
+ * A store or an expiry waits while other exchanges with the peer are
+ * between their read and their store; the last one out writes the best
+ * of them (docs/engine.md, "Concurrent calls"). A session whose store
+ * waits has nothing of its own to make durable: the row on disk still
+ * holds the secret its exchange matched, which the peer holds too.
+ */
+void
+zd_cache_write(struct zd_session *s, const struct zs_action *a)
+{
+	struct zs_action w;
+	int now;
+
+	if (a->type != ZSA_CACHE_STORE && a->type != ZSA_CACHE_EXPIRE) {
+		zd_cache_submit(s, a);
+		return;
+	}
+	if (s->pend_peer != NULL && !zd_cache_peer_done(s))
+		now = zd_pend_add(s->d->pend, s->pend_peer, a, &w);
+	else if (s->pend_peer != NULL) {
+		now = zd_pend_end(s->d->pend, s->pend_peer, a, &w);
+		s->pend_peer = NULL;
+	} else
+		now = zd_pend_offer(s->d->pend, a, &w);
+	if (now)
+		zd_cache_submit(s, &w);
+	zwipe(&w, sizeof(w));
+}
+
+void
+zd_cache_release(struct zd_session *s)
+{
+	struct zs_action w;
+
+	if (s->pend_peer == NULL)
+		return;
+	if (zd_pend_end(s->d->pend, s->pend_peer, NULL, &w))
+		zd_cache_submit(s, &w);
+	s->pend_peer = NULL;
+	zwipe(&w, sizeof(w));
 }

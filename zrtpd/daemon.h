@@ -32,6 +32,7 @@ struct zd_control;
 struct zd_session;
 struct zd_call;
 struct zrand_pool;
+struct zd_pend;
 
 TAILQ_HEAD(zd_session_list, zd_session);
 TAILQ_HEAD(zd_call_list, zd_call);
@@ -40,6 +41,7 @@ struct zd {
 	struct event_base	*base;
 	struct zd_config	 cfg;
 	struct zcache		*cache;
+	struct zd_pend		*pend;		/* stores of overlapping exchanges */
 	uint8_t			 zid[ZRTP_ZID_LEN];
 	struct zd_workers	*workers;
 	struct zd_control	*control;

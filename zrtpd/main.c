@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cachepend.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -365,6 +366,7 @@ zd_run(struct zd *d)
 	zd_open_cache(d);
 	if ((d->pool = zrand_pool_new()) == NULL ||
 	    zd_sessions_index(d) != 0 ||
+	    (d->pend = zd_pend_new()) == NULL ||
 	    (d->workers = zd_workers_new(d->base, d->cfg.workers)) == NULL ||
 	    (d->ended = json_object()) == NULL)
 		zd_die("cannot start the worker threads");
@@ -389,6 +391,7 @@ zd_run(struct zd *d)
 	event_free(intr);
 	event_free(hup);
 	zcache_close(d->cache);
+	zd_pend_free(d->pend);
 	zrand_pool_free(d->pool);
 	free(d->by_id);
 	json_decref(d->ended);

@@ -404,6 +404,7 @@ zd_session_close(struct zd_session *s, const char *why)
 		zsecure_free(s->keys, sizeof(*s->keys));
 		s->keys = NULL;
 	}
+	zd_cache_release(s);
 	if (s->jobs == 0)
 		zd_session_free(s);
 }

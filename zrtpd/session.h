@@ -126,6 +126,7 @@ struct zd_session {
 	uint32_t		 algo[ZALGO_KIND_COUNT];
 	int			 keys_ready, secure_reported, srtp_open;
 	int			 cache_writes;	/* queued, not yet durable */
+	struct zd_pend_peer	*pend_peer;	/* read the cache, not yet stored */
 	enum zd_enroll		 enroll;
 	const char		*enroll_reason;	/* user, closed, forbidden */
 	int			 enroll_announced, enroll_tell_engine;
@@ -247,5 +248,9 @@ void	zd_cache_lookup(struct zd_session *s, const uint8_t *zid);
 /* Many stores at once become one transaction (one fsync). */
 void	zd_cache_batching(struct zd *d);
 void	zd_cache_write(struct zd_session *s, const struct zs_action *a);
+/* The exchange is past its cache store, or will make none. */
+void	zd_cache_release(struct zd_session *s);
+/* The peer is past its store of this exchange (or it is over). */
+int	zd_cache_peer_done(struct zd_session *s);
 
 #endif

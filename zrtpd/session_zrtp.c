@@ -373,6 +373,13 @@ zd_session_drain(struct zd_session *s)
 	zwipe(&a, sizeof(a));	/* keys and secrets pass through it */
 	if (!s->closing)
 		zd_enroll_settle(s);
+	/*
+	 * Failed, or secure (its store, if any, is in) with the peer past
+	 * its own: the exchange no longer holds the peer's row.
+	 */
+	if (s->pend_peer != NULL && (s->failed || (s->keys_ready &&
+	    zd_cache_peer_done(s))))
+		zd_cache_release(s);
 	zd_session_maybe_secure(s);
 }
 

@@ -85,8 +85,8 @@ lc_open(struct lc *l, const char *sock0, const char *sock1, size_t ncalls)
 		if (zrtpc_open(path[s], "calls", LC_TIMEOUT_MS, &l->c[s],
 		    &e) != 0)
 			return lc_fail(l, path[s], &e);
-		a = json_pack("{s:[sss]}", "events", "secure", "failed",
-		    "closed");
+		a = json_pack("{s:[ssss]}", "events", "secure", "failed",
+		    "closed", "sas_ready");
 		if (zrtpc_request(l->c[s], "subscribe", a, LC_TIMEOUT_MS, &res,
 		    &e) != 0) {
 			json_decref(a);
@@ -337,11 +337,20 @@ static void
 lc_event(struct lc *l, int s, json_t *ev)
 {
 	const char *name = json_string_value(json_object_get(ev, "event"));
+	const char *cache;
 	struct lc_call *c;
 
 	c = lc_find(l, s, json_string_value(json_object_get(ev, "session")));
 	if (name == NULL || c == NULL || c->st[s] == LC_CLOSED)
 		return;
+	if (strcmp(name, "sas_ready") == 0) {
+		cache = json_string_value(json_object_get(ev, "cache"));
+		snprintf(c->cache[s], sizeof(c->cache[s]), "%s",
+		    cache != NULL ? cache : "?");
+		if (strcmp(c->cache[s], "mismatch") == 0)
+			l->nmismatch++;
+		return;
+	}
 	if (strcmp(name, "secure") == 0 && c->st[s] != LC_SECURE) {
 		c->st[s] = LC_SECURE;
 		if (l->keys)

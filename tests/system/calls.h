@@ -30,6 +30,7 @@ struct lc_call {
 	int		 media_port[2], app_port[2];
 	char		 hash[2][80];	/* our a=zrtp-hash, per daemon */
 	enum lc_state	 st[2];
+	char		 cache[2][12];	/* sas_ready's cache: new/matched/... */
 	uint16_t	 seq[2];	/* next to send, from side s */
 	uint32_t	 sent[2];	/* frames sent from side s */
 	uint32_t	 rx[2];		/* frames side s received */
@@ -56,6 +57,7 @@ struct lc {
 	uint64_t	 zrtp_fwd;	/* ZRTP packets forwarded */
 	size_t		 keys_ok;	/* calls whose keys mirror */
 	size_t		 keys_bad;	/* secure, but not mirrored */
+	size_t		 nmismatch;	/* sessions whose sas_ready said mismatch */
 	uint64_t	 frames_rx, frames_bad;
 	/* Delay samples (ns), when kept: kernel arrival - send time. */
 	int64_t		*delay;

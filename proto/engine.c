@@ -258,14 +258,15 @@ static atomic_size_t		zs_live, zs_max;
 
 /*
  * The arena's classes (crypto/arena.h) per session: its secrets; small
- * slots for its call's secrets, its key pair's secret and one of its
- * caller's (the daemon's SRTP keys in keys mode); middle slots for one
+ * slots for its call's secrets, its key pair's secret and two of its
+ * caller's (the daemon's SRTP keys in keys mode, the store it keeps for
+ * the session's peer while calls with it overlap); middle slots for one
  * job's secret buffer and one of its caller's (a cache job). A slot
  * request that finds its class full takes a larger class's slot.
  */
 #define ZS_ARENA_SMALL		128
 #define ZS_ARENA_MID		512
-#define ZS_ARENA_SMALL_PER	3
+#define ZS_ARENA_SMALL_PER	4
 #define ZS_ARENA_MID_PER	2
 #define ZS_ARENA_SPARE		16	/* per class, beyond the sessions' */
 _Static_assert(sizeof(struct zcall_secrets) <= ZS_ARENA_SMALL &&

@@ -2,7 +2,9 @@
  * Stores for a peer whose exchanges overlap: counts the exchanges with
  * each peer between their cache read and their store, keeps the best
  * store meanwhile (zs_cache_record_cmp) and hands it out when the last
- * one ends. Holds secrets in locked memory; never touches the disk.
+ * one ends. The kept record (secrets) is in a small slot of the locked
+ * arena, one per session in flight (zs_init() counts it); never touches
+ * the disk.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,8 @@ struct zd_pend_peer {
 	int			 inflight;
 	int			 have, dirty;	/* a kept; not written yet */
 	int			 first;	/* a first contact's, written at once */
-	struct zs_action	 a;	/* the store to make, secrets inside */
+	enum zs_action_type	 type;	/* of the kept write */
+	struct zs_cache_record	*rec;	/* locked: the kept store */
 };
 
 struct zd_pend {
@@ -34,7 +37,8 @@ zd_pend_new(void)
 static void
 zd_pend_peer_free(struct zd_pend_peer *p)
 {
-	zsecure_free(p, sizeof(*p));	/* wipes */
+	zsecure_free(p->rec, sizeof(*p->rec));	/* wipes */
+	free(p);
 }
 
 void
@@ -72,9 +76,12 @@ zd_pend_begin(struct zd_pend *t, const uint8_t zid[ZRTP_ZID_LEN])
 	struct zd_pend_peer **pp = zd_pend_slot(t, zid), *p;
 
 	if ((p = *pp) == NULL) {
-		if ((p = zsecure_alloc(sizeof(*p))) == NULL)
+		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return NULL;
-		memset(p, 0, sizeof(*p));
+		if ((p->rec = zsecure_alloc(sizeof(*p->rec))) == NULL) {
+			free(p);
+			return NULL;
+		}
 		memcpy(p->zid, zid, ZRTP_ZID_LEN);
 		*pp = p;
 	}
@@ -101,9 +108,11 @@ zd_pend_merge(struct zd_pend_peer *p, const struct zs_action *a)
 	if (p->first && a->type == ZSA_CACHE_STORE && a->u.store.fresh)
 		return;
 	if (!p->have || (a->type == ZSA_CACHE_STORE &&
-	    (p->a.type != ZSA_CACHE_STORE ||
-	    zs_cache_record_cmp(&a->u.store, &p->a.u.store) > 0))) {
-		p->a = *a;
+	    (p->type != ZSA_CACHE_STORE ||
+	    zs_cache_record_cmp(&a->u.store, p->rec) > 0))) {
+		p->type = a->type;
+		if (a->type == ZSA_CACHE_STORE)
+			*p->rec = a->u.store;
 		p->have = p->dirty = 1;
 		if (a->type == ZSA_CACHE_STORE && a->u.store.fresh)
 			p->first = 1;
@@ -122,15 +131,20 @@ zd_pend_out(struct zd_pend *t, struct zd_pend_peer *p, int stored,
     struct zs_action *out)
 {
 	struct zd_pend_peer **pp;
-	int fresh = p->have && p->a.type == ZSA_CACHE_STORE &&
-	    p->a.u.store.fresh;
+	int fresh = p->have && p->type == ZSA_CACHE_STORE && p->rec->fresh;
 	/* A later first-contact store waits for that one to be durable. */
 	int write = p->have && (p->dirty || (fresh && stored));
 
 	if (p->inflight > 0 && !fresh)
 		return 0;
-	if (write)
-		*out = p->a;
+	if (write) {
+		memset(out, 0, sizeof(*out));
+		out->type = p->type;
+		if (p->type == ZSA_CACHE_STORE)
+			out->u.store = *p->rec;
+		else
+			memcpy(out->u.zid, p->zid, ZRTP_ZID_LEN);
+	}
 	p->dirty = 0;
 	if (p->inflight == 0) {
 		pp = zd_pend_slot(t, p->zid);

@@ -37,6 +37,18 @@ zpkt_seal_crc(uint8_t *pkt, size_t len)
 }
 
 int
+zpkt_crc_ok(const uint8_t *p, size_t len)
+{
+	uint8_t crc[ZRTP_CRC_LEN];
+
+	if (len < ZRTP_PKT_OVERHEAD)
+		return 0;
+	zpkt_crc_bytes(p, len - ZRTP_CRC_LEN, crc);
+	/* Public bytes: memcmp. */
+	return memcmp(crc, p + len - ZRTP_CRC_LEN, ZRTP_CRC_LEN) == 0;
+}
+
+int
 zpkt_is_zrtp(const uint8_t *p, size_t len)
 {
 	if (len < ZRTP_PKT_OVERHEAD)

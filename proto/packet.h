@@ -27,6 +27,11 @@ struct zpkt {
 
 /* Recompute the CRC trailer of a whole packet in place. */
 int	zpkt_seal_crc(uint8_t *pkt, size_t len);
+/*
+ * 1 when the CRC trailer matches, else 0: for a caller that counts damaged
+ * packets; zpkt_decode() checks it again.
+ */
+int	zpkt_crc_ok(const uint8_t *p, size_t len);
 /* 1 when a datagram looks like ZRTP (first nibble 1, cookie), else 0. */
 int	zpkt_is_zrtp(const uint8_t *p, size_t len);
 /* Header, cookie and CRC, then the message. Views point into p. */

@@ -52,6 +52,7 @@ enum zd_enroll {
 
 struct zd_counters {
 	uint64_t	zrtp_in, zrtp_out;
+	uint64_t	zrtp_bad_crc;	/* ZRTP in whose CRC failed (§5) */
 	uint64_t	srtp_in, srtp_out;	/* SRTP on the media port */
 	uint64_t	srtcp_in, srtcp_out;	/* SRTCP on the media port */
 	uint64_t	rtp_in, rtp_out;	/* plain, application port */

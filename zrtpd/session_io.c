@@ -184,6 +184,9 @@ static void
 zd_zrtp_in(struct zd_session *s, const uint8_t *p, size_t len)
 {
 	s->n.zrtp_in++;
+	/* Counted here, dropped by the engine (§5): damage or tampering. */
+	if (!zpkt_crc_ok(p, len))
+		s->n.zrtp_bad_crc++;
 	if (s->zs == NULL || !s->started || s->closing)
 		return;
 	/* Kept for the drain: a=zrtp-hash checks name the Hello seen. */

@@ -84,8 +84,9 @@ static json_t *
 zd_counters_json(const struct zd_counters *n)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "zrtp_in", (json_int_t)n->zrtp_in, "zrtp_out", (json_int_t)n->zrtp_out,
+	    "zrtp_bad_crc", (json_int_t)n->zrtp_bad_crc,
 	    "srtp_in", (json_int_t)n->srtp_in, "srtp_out", (json_int_t)n->srtp_out,
 	    "srtcp_in", (json_int_t)n->srtcp_in,
 	    "srtcp_out", (json_int_t)n->srtcp_out,

@@ -17,7 +17,8 @@
  *	    "cache_mismatch":0|1,"hash":...,"cipher":...,"auth":...,"ka":...,
  *	    "sas_type":...,"tx_key":hex,"tx_salt":hex,"rx_key":hex,
  *	    "rx_salt":hex}
- *	{"event":"srtp","sent":N,"received":M,"bad":K}	(only with --srtp)
+ *	{"event":"srtp","sent":N,"received":M,"bad":K,"replayed":R}
+ *							(only with --srtp)
  *	{"event":"error","what":"..."}			(then exit 1)
  * stderr: bzrtp's warnings and errors, and diagnostics, prefixed "bzpeer:".
  */
@@ -85,7 +86,9 @@ struct bzpeer {
 	char		 failure[256];	/* an error-level status message */
 
 	/* --srtp */
-	int		 nsrtp, sent, received, bad;
+	int		 nsrtp, sent, received, bad, replayed;
+	int		 quiet_ms;	/* --srtp-quiet: losses are no failure */
+	uint64_t	 last_srtp_rx;
 	int		 softphone;	/* media never stops, payload speech */
 	uint8_t		*seen;		/* [seq] for seq 1..nsrtp */
 	srtp_t		 srtp_tx, srtp_rx;
@@ -192,7 +195,7 @@ usage(void)
 	    "              [--timeout SECONDS] [--srtp N] [--loss PCT] "
 	    "[--seed N]\n"
 	    "              [--linger MS] [--verbose] [--peer-hello-hash H]\n"
-	    "              [--softphone]\n"
+	    "              [--softphone] [--srtp-quiet MS]\n"
 	    "  --local ADDR:PORT   bind here (default loopback, port 0)\n"
 	    "  --remote ADDR:PORT  send ZRTP and SRTP here\n"
 	    "  --ka/--hash/--cipher/--auth/--sas NAME  offer this one "
@@ -215,7 +218,11 @@ usage(void)
 	    "  --peer-hello-hash H the peer's a=zrtp-hash; a Hello that does "
 	    "not match ends the run\n"
 	    "  --softphone         with --srtp: send media without pause, "
-	    "PCMU silence\n");
+	    "PCMU silence\n"
+	    "  --srtp-quiet MS     with --srtp, over a lossy path: once all "
+	    "are sent, stop\n"
+	    "                      MS after the last one received; fewer "
+	    "is no failure\n");
 	exit(2);
 }
 
@@ -516,8 +523,8 @@ emit_secure(void)
 static void
 emit_srtp(void)
 {
-	printf("{\"event\":\"srtp\",\"sent\":%d,\"received\":%d,\"bad\":%d}\n",
-	    bz.sent, bz.received, bz.bad);
+	printf("{\"event\":\"srtp\",\"sent\":%d,\"received\":%d,\"bad\":%d,"
+	    "\"replayed\":%d}\n", bz.sent, bz.received, bz.bad, bz.replayed);
 	fflush(stdout);
 }
 
@@ -655,6 +662,7 @@ srtp_input(uint8_t *p, size_t len)
 	if (st == srtp_err_status_replay_fail ||
 	    st == srtp_err_status_replay_old) {
 		vlog("SRTP replay dropped");
+		bz.replayed++;
 		return;
 	}
 	if (st != srtp_err_status_ok) {
@@ -675,6 +683,7 @@ srtp_input(uint8_t *p, size_t len)
 		return;
 	}
 	vlog("recv SRTP seq %u ok", seq);
+	bz.last_srtp_rx = bzc_now_ms();
 	if (!bz.seen[seq]) {
 		bz.seen[seq] = 1;
 		bz.received++;
@@ -768,6 +777,11 @@ receive(void)
 static int
 finished(uint64_t now, int linger)
 {
+	/* Lossy: the peer's stream began and has been quiet long enough. */
+	if (bz.nsrtp > 0 && bz.quiet_ms > 0 && bz.sent == bz.nsrtp &&
+	    bz.received < bz.nsrtp)
+		return bz.received > 0 &&
+		    now - bz.last_srtp_rx >= (uint64_t)bz.quiet_ms;
 	if (bz.nsrtp > 0 && (bz.sent < bz.nsrtp || bz.received < bz.nsrtp))
 		return 0;
 	if (bz.lostack && bz.received == 0 &&
@@ -840,13 +854,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "peer-hello-hash", required_argument, NULL, 'z' },
 		{ "softphone", no_argument, NULL, 'f' },
+		{ "srtp-quiet", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, at;
 
 	while ((ch = getopt_long(argc, argv, "l:r:H:c:a:k:s:C:U:P:VS:t:n:L:"
-	    "e:g:vz:fh", longopts, NULL)) != -1) {
+	    "e:g:vz:fq:h", longopts, NULL)) != -1) {
 		if ((at = bzc_algotype_byopt(ch)) != -1) {
 			o->names[at] = optarg;
 			continue;
@@ -896,6 +911,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			bz.softphone = 1;
+			break;
+		case 'q':
+			bz.quiet_ms = (int)number(optarg, 10, 1, 60000);
 			break;
 		default:
 			usage();
@@ -1001,7 +1019,7 @@ main(int argc, char **argv)
 		if (bz.overflow > 0)
 			fprintf(stderr, "bzpeer: %d early SRTP datagrams "
 			    "discarded\n", bz.overflow);
-		if (bz.received < bz.nsrtp)
+		if (bz.received < bz.nsrtp && bz.quiet_ms == 0)
 			fail("timeout after %d s: received %d of %d SRTP "
 			    "packets", o.timeout, bz.received, bz.nsrtp);
 		if (bz.bad > 0)

@@ -8,6 +8,11 @@
  * --mode keys: the phone owns its media socket and forwards ZRTP between
  * it and the session's loopback port, and prints the keys it is given.
  * --plain: no daemon at all, a peer that never speaks ZRTP.
+ * --first-seq N: both phones' first RTP sequence number (1 by default;
+ * near 65535 the call crosses the SRTP rollover). --quiet MS: how long
+ * without a frame, once all are sent, ends the wait for the rest (1000).
+ * A frame that arrives twice counts in "dup", one older than the newest
+ * seen in "reordered".
  *
  * stdout lines:  offer PORT HASH|- CALL|- | event NAME JSON
  *                | secure SAS CACHE | notsecure REASON | keys TX RX SUITE
@@ -58,7 +63,10 @@ struct sp {
 	int		 frames, gap_ms, sending, early;
 	uint16_t	 seq;
 	uint32_t	 ssrc;
-	int		 sent, received, bad, reordered, last_seq;
+	int		 sent, received, bad, reordered, dup, last_idx;
+	uint16_t	 first_seq;
+	int		 quiet_ms;
+	uint8_t		 seen[65536];	/* by index: seq - first_seq */
 	uint64_t	 next_send, deadline, last_rx;
 	int		 secure, failed, done_sending;
 	char		 security[32], sas_text[64], cache[16], reason[160];
@@ -265,7 +273,7 @@ recv_frame(struct sp *p, int fd)
 	uint8_t pkt[2048];
 	char want[64];
 	ssize_t n;
-	int seq, i, k;
+	int seq, idx, i, k;
 
 	if ((n = recv(fd, pkt, sizeof(pkt), 0)) <= 0)
 		return;
@@ -290,9 +298,21 @@ recv_frame(struct sp *p, int fd)
 			p->bad++;
 			return;
 		}
-	if (seq <= p->last_seq)
+	/* Replay protection keeps a second copy from the application. */
+	idx = (uint16_t)(seq - p->first_seq);
+	if (idx >= p->frames) {
+		p->bad++;
+		return;
+	}
+	if (p->seen[idx]) {
+		p->dup++;
+		return;
+	}
+	p->seen[idx] = 1;
+	if (idx < p->last_idx)
 		p->reordered++;
-	p->last_seq = seq;
+	else
+		p->last_idx = idx;
 	p->received++;
 }
 
@@ -460,8 +480,8 @@ finish(struct sp *p)
 
 	if (p->plain) {
 		say("result {\"sent\":%d,\"received\":%d,\"bad\":%d,"
-		    "\"reordered\":%d}", p->sent, p->received, p->bad,
-		    p->reordered);
+		    "\"reordered\":%d,\"dup\":%d}", p->sent, p->received,
+		    p->bad, p->reordered, p->dup);
 		return;
 	}
 	show = ctl_call(p, json_pack("{s:s, s:s}", "cmd", "session_show",
@@ -469,11 +489,12 @@ finish(struct sp *p)
 	/* Hang up before saying so: the session is gone when we report. */
 	json_decref(ctl_call(p, json_pack("{s:s, s:s}", "cmd",
 	    "session_close", "session", p->sid)));
-	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:O,"
-	    " s:O}",
+	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+	    " s:O, s:O}",
 	    "security", json_string_value(json_object_get(show, "security")),
 	    "sas", p->sas_text, "cache", p->cache, "sent", p->sent,
 	    "received", p->received, "bad", p->bad, "reordered", p->reordered,
+	    "dup", p->dup,
 	    "rtcp_sent", p->rtcp_sent, "rtcp_received", p->rtcp_received,
 	    "counters", json_object_get(show, "counters"), "error",
 	    json_object_get(show, "error"));
@@ -534,6 +555,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->kex = v;
 		else if (strcmp(argv[i], "--sas") == 0)
 			p->sas = v;
+		else if (strcmp(argv[i], "--first-seq") == 0)
+			p->first_seq = (uint16_t)atoi(v);
+		else if (strcmp(argv[i], "--quiet") == 0)
+			p->quiet_ms = atoi(v);
 		else if (strcmp(argv[i], "--timeout") == 0)
 			p->deadline = now_ms() + 1000 * (uint64_t)atoi(v);
 		else
@@ -545,6 +570,7 @@ parse_args(struct sp *p, int argc, char **argv)
 		die("usage: softphone --socket PATH --side A|B [--frames N] "
 		    "[--gap MS] [--policy P] [--mode relay|keys] [--call ID] "
 		    "[--role R] [--kex K] [--sas S] [--timeout SEC] [--early] "
+		    "[--first-seq N] [--quiet MS] "
 		    "| --plain --side A|B [--frames N]");
 }
 
@@ -564,7 +590,11 @@ main(int argc, char **argv)
 	p.mode = "relay";
 	p.deadline = now_ms() + 30000;
 	p.ssrc = (uint32_t)getpid() * 2654435761u;
+	p.first_seq = 1;
+	p.quiet_ms = 1000;
+	p.last_idx = -1;
 	parse_args(&p, argc, argv);
+	p.seq = (uint16_t)(p.first_seq - 1);
 	p.ctl = p.udp = p.med = -1;
 	if (p.plain) {
 		int mp;
@@ -590,7 +620,8 @@ main(int argc, char **argv)
 		if (p.sent >= p.frames && ((p.received >= p.frames &&
 		    p.rtcp_received >= (p.rtcp_every > 0 ?
 		    p.frames / p.rtcp_every : 0)) ||
-		    now >= p.last_rx + 1000) && p.sending && !p.done_sending) {
+		    now >= p.last_rx + (uint64_t)p.quiet_ms) && p.sending &&
+		    !p.done_sending) {
 			p.done_sending = 1;
 			say("done %d %d", p.sent, p.received);
 		}
@@ -647,5 +678,5 @@ main(int argc, char **argv)
 	if (p.plain)
 		return p.bad == 0 && p.reordered == 0 ? 0 : 1;
 	return p.secure && !p.failed && p.bad == 0 && p.reordered == 0 &&
-	    p.received == p.frames ? 0 : 1;
+	    p.dup == 0 && p.received == p.frames ? 0 : 1;
 }

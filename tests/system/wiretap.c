@@ -6,12 +6,27 @@
  * test or the demo reads its verdict; it can also drop or corrupt.
  *
  * usage: wiretap --a PORT --b PORT --marker TEXT [--show N]
- *                [--corrupt-srtp N] [--forge-unknown N]
+ *                [--corrupt-srtp N] [--forge-unknown N] [impairments]
  * prints "ports PA PB" (daemon A sends to PA, daemon B to PB), a line per
  * shown datagram, and "wire JSON" when stdin closes or says "quit".
+ * --b 0: B is whoever first sends to PB (a peer that must be told PB
+ * before it can say its own port); until then A's datagrams are dropped
+ * and counted as "unrouted".
  * --forge-unknown N: after each ZRTP datagram from A, N forged ones go to
  * B with A's header and a valid CRC but a message type no one defines
  * (what an attacker without the keys can send at packet rate).
+ * --drop-type TYPE: every ZRTP message of that type (e.g. Conf2ACK) is
+ * dropped, either way, and counted as "type_dropped".
+ *
+ * Impairments (impair.c), seeded, each direction its own PRNG stream:
+ * --seed N, and percentages --drop, --dup, --reorder, --tamper-zrtp,
+ * --tamper-srtp (both directions, or one with the suffix -ab for A to B,
+ * -ba for B to A); a reordered copy is held until 1..--hold N later
+ * datagrams passed it (default 3) or --hold-ms MS (default 40);
+ * --reseal 1 re-seals a tampered ZRTP packet's CRC so that only the
+ * engine's own checks (hash chain, MAC, a=zrtp-hash) can find it. The
+ * line "impair seed=N" comes before "ports"; "quit" first sends every
+ * held copy, so the counts in "wire" are what left the tap.
  */
 #include <sys/socket.h>
 
@@ -22,20 +37,54 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "impair.h"
 #include "packet.h"
+
+struct tap;
+
+struct tap_dir {
+	struct tap	*t;
+	int		 to;		/* 0: toward A, 1: toward B */
+};
 
 struct tap {
 	int		fd[2];		/* [0] faces A, [1] faces B */
 	struct sockaddr_in dst[2];	/* A's and B's media ports */
+	int		learn_b;	/* --b 0: B's address from its first */
 	const char	*marker;
-	int		show, shown, corrupt, forge;
+	int		show, shown, corrupt, forge, impaired;
 	unsigned long	zrtp, srtp, srtcp, other, marker_hits, bytes, forged;
+	unsigned long	unrouted, type_dropped;
+	const char	*drop_type;	/* a ZRTP message type, or NULL */
+	uint64_t	seed;
+	struct impair	im[2];		/* [0] A to B, [1] B to A */
+	struct tap_dir	dir[2];
 	char		types[512];
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+tap_send(void *arg, const uint8_t *p, size_t n)
+{
+	struct tap_dir *d = arg;
+
+	sendto(d->t->fd[d->to], p, n, 0, (struct sockaddr *)&d->t->dst[d->to],
+	    sizeof(d->t->dst[d->to]));
+}
 
 static int
 udp_bind(void)
@@ -87,14 +136,18 @@ note_type(struct tap *t, const uint8_t *p, size_t n)
 	}
 }
 
+/* A line for a datagram; impaired, with the time and what befell it. */
 static void
-show(struct tap *t, int from, const uint8_t *p, size_t n, const char *what)
+show(struct tap *t, int from, const uint8_t *p, size_t n, const char *what,
+    int did)
 {
 	size_t i;
 
 	if (t->shown >= t->show)
 		return;
 	t->shown++;
+	if (t->impaired)
+		printf("%6llu ", (unsigned long long)(now_ms() % 1000000));
 	printf("  %s %-5s %4zu bytes:", from == 0 ? "A->B" : "B->A", what, n);
 	if (strcmp(what, "ZRTP") == 0 && n >= 24) {
 		/* The message type, as RFC 6189 §5 spells it. */
@@ -103,7 +156,11 @@ show(struct tap *t, int from, const uint8_t *p, size_t n, const char *what)
 	printf(" |");
 	for (i = 0; i < n && i < 28; i++)
 		putchar(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '.');
-	printf("%s|\n", n > 28 ? "..." : "");
+	printf("%s|%s%s%s%s\n", n > 28 ? "..." : "",
+	    did & IMPAIR_DROPPED ? " dropped" : "",
+	    did & IMPAIR_DUPLICATED ? " duplicated" : "",
+	    did & IMPAIR_HELD ? " held" : "",
+	    did & IMPAIR_TAMPERED ? " tampered" : "");
 	fflush(stdout);
 }
 
@@ -131,12 +188,22 @@ forge_unknown(struct tap *t, const uint8_t *hdr)
 static void
 relay(struct tap *t, int from)
 {
-	uint8_t p[4096];
+	uint8_t p[IMPAIR_PKT_MAX];
+	struct sockaddr_in src;
+	socklen_t slen = sizeof(src);
 	ssize_t n;
 	const char *what;
 
-	if ((n = recv(t->fd[from], p, sizeof(p), 0)) <= 0)
+	if ((n = recvfrom(t->fd[from], p, sizeof(p), 0,
+	    (struct sockaddr *)&src, &slen)) <= 0)
 		return;
+	if (from == 1 && t->learn_b && t->dst[1].sin_port == 0 &&
+	    src.sin_family == AF_INET)
+		t->dst[1] = src;
+	if (from == 0 && t->dst[1].sin_port == 0) {
+		t->unrouted++;
+		return;
+	}
 	t->bytes += (unsigned long)n;
 	if (memmem(p, (size_t)n, t->marker, strlen(t->marker)) != NULL)
 		t->marker_hits++;
@@ -144,6 +211,12 @@ relay(struct tap *t, int from)
 		t->zrtp++;
 		note_type(t, p, (size_t)n);
 		what = "ZRTP";
+		if (t->drop_type != NULL && n >= 24 && strncmp((char *)p + 16,
+		    t->drop_type, strlen(t->drop_type)) == 0) {
+			t->type_dropped++;
+			show(t, from, p, (size_t)n, what, IMPAIR_DROPPED);
+			return;
+		}
 	} else if (n >= 12 && (p[0] & 0xc0) == 0x80) {
 		if (p[1] >= 192 && p[1] <= 223) {
 			t->srtcp++;
@@ -161,63 +234,167 @@ relay(struct tap *t, int from)
 		t->other++;
 		what = "other";
 	}
-	show(t, from, p, (size_t)n, what);
-	sendto(t->fd[1 - from], p, (size_t)n, 0,
-	    (struct sockaddr *)&t->dst[1 - from], sizeof(t->dst[0]));
+	show(t, from, p, (size_t)n, what, impair_packet(&t->im[from], p,
+	    (size_t)n, now_ms()));
 	if (from == 0 && t->forge > 0 && strcmp(what, "ZRTP") == 0)
 		forge_unknown(t, p);
+}
+
+/* Impairment options: a percentage (or count) for one or both directions. */
+static const struct {
+	const char	*name;
+	size_t		 off;
+	int		 max;
+} tap_opts[] = {
+	{ "drop",	 offsetof(struct impair_opts, drop),	    100 },
+	{ "dup",	 offsetof(struct impair_opts, dup),	    100 },
+	{ "reorder",	 offsetof(struct impair_opts, reorder),    100 },
+	{ "tamper-zrtp", offsetof(struct impair_opts, tamper_zrtp), 100 },
+	{ "tamper-srtp", offsetof(struct impair_opts, tamper_srtp), 100 },
+	{ "hold",	 offsetof(struct impair_opts, hold_pkts),  IMPAIR_HELD_MAX },
+	{ "hold-ms",	 offsetof(struct impair_opts, hold_ms),    10000 },
+	{ "reseal",	 offsetof(struct impair_opts, reseal),	    1 },
+};
+
+/* 1 if opt (without "--") is an impairment; sets it in o[0] and/or o[1]. */
+static int
+tap_impair_opt(struct impair_opts o[2], const char *opt, const char *val)
+{
+	size_t i, len;
+	int v, d;
+
+	for (i = 0; i < sizeof(tap_opts) / sizeof(tap_opts[0]); i++) {
+		len = strlen(tap_opts[i].name);
+		if (strncmp(opt, tap_opts[i].name, len) != 0)
+			continue;
+		if (opt[len] == '\0')
+			d = -1;
+		else if (strcmp(opt + len, "-ab") == 0)
+			d = 0;
+		else if (strcmp(opt + len, "-ba") == 0)
+			d = 1;
+		else
+			continue;
+		v = atoi(val);
+		if (v < 0 || v > tap_opts[i].max) {
+			fprintf(stderr, "wiretap: --%s %s: out of range\n", opt,
+			    val);
+			exit(2);
+		}
+		if (d != 1)
+			*(int *)((char *)&o[0] + tap_opts[i].off) = v;
+		if (d != 0)
+			*(int *)((char *)&o[1] + tap_opts[i].off) = v;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
+{
+	int i, which;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		which = strcmp(argv[i], "--a") == 0 ? 0 :
+		    strcmp(argv[i], "--b") == 0 ? 1 : -1;
+		if (which >= 0) {
+			t->dst[which].sin_family = AF_INET;
+			t->dst[which].sin_port = htons((uint16_t)atoi(argv[i + 1]));
+			t->dst[which].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (which == 1 && t->dst[1].sin_port == 0)
+				t->learn_b = 1;
+		} else if (strcmp(argv[i], "--marker") == 0)
+			t->marker = argv[i + 1];
+		else if (strcmp(argv[i], "--show") == 0)
+			t->show = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--corrupt-srtp") == 0)
+			t->corrupt = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--forge-unknown") == 0)
+			t->forge = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--drop-type") == 0)
+			t->drop_type = argv[i + 1];
+		else if (strcmp(argv[i], "--seed") == 0)
+			t->seed = strtoull(argv[i + 1], NULL, 10);
+		else if (strncmp(argv[i], "--", 2) == 0 &&
+		    tap_impair_opt(o, argv[i] + 2, argv[i + 1]))
+			t->impaired = 1;
+		else {
+			fprintf(stderr, "wiretap: unknown option %s\n", argv[i]);
+			exit(2);
+		}
+	}
+	if (i != argc || t->dst[0].sin_port == 0 ||
+	    (t->dst[1].sin_port == 0 && !t->learn_b) || t->marker[0] == '\0') {
+		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
+		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
+		    "[--drop-type TYPE] "
+		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
+		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
+		    "[--reseal 0|1]\n");
+		exit(2);
+	}
+}
+
+static void
+tap_wire(struct tap *t)
+{
+	printf("wire {\"zrtp\":%lu,\"zrtp_types\":\"%s\",\"srtp\":%lu,"
+	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
+	    "\"forged\":%lu,\"unrouted\":%lu,\"type_dropped\":%lu,"
+	    "\"seed\":%llu,", t->zrtp, t->types, t->srtp, t->srtcp, t->other,
+	    t->bytes, t->marker_hits, t->forged, t->unrouted, t->type_dropped,
+	    (unsigned long long)t->seed);
+	impair_json(&t->im[0], "ab_", stdout);
+	putchar(',');
+	impair_json(&t->im[1], "ba_", stdout);
+	printf("}\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct tap t;
+	struct impair_opts o[2];
 	struct pollfd pfd[3];
 	char line[64];
-	int i;
+	int i, tmo, w;
 
 	t.marker = "";
-	for (i = 1; i + 1 < argc; i += 2) {
-		int which = strcmp(argv[i], "--a") == 0 ? 0 :
-		    strcmp(argv[i], "--b") == 0 ? 1 : -1;
-
-		if (which >= 0) {
-			t.dst[which].sin_family = AF_INET;
-			t.dst[which].sin_port = htons((uint16_t)atoi(argv[i + 1]));
-			t.dst[which].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		} else if (strcmp(argv[i], "--marker") == 0)
-			t.marker = argv[i + 1];
-		else if (strcmp(argv[i], "--show") == 0)
-			t.show = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--corrupt-srtp") == 0)
-			t.corrupt = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--forge-unknown") == 0)
-			t.forge = atoi(argv[i + 1]);
-		else {
-			fprintf(stderr, "wiretap: unknown option %s\n", argv[i]);
-			return 2;
-		}
-	}
-	if (t.dst[0].sin_port == 0 || t.dst[1].sin_port == 0 ||
-	    t.marker[0] == '\0') {
-		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
-		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N]\n");
-		return 2;
+	t.seed = 1;
+	memset(o, 0, sizeof(o));
+	o[0].hold_pkts = o[1].hold_pkts = 3;
+	o[0].hold_ms = o[1].hold_ms = 40;
+	tap_args(&t, o, argc, argv);
+	for (i = 0; i < 2; i++) {
+		t.dir[i] = (struct tap_dir){ &t, 1 - i };
+		/* Two streams from one seed: A to B, B to A. */
+		impair_init(&t.im[i], &o[i], t.seed * 2 + (uint64_t)i, tap_send,
+		    &t.dir[i]);
 	}
 	t.fd[0] = udp_bind();
 	t.fd[1] = udp_bind();
+	if (t.impaired)
+		printf("impair seed=%llu\n", (unsigned long long)t.seed);
 	printf("ports %d %d\n", port_of(t.fd[0]), port_of(t.fd[1]));
 	fflush(stdout);
 	for (;;) {
+		tmo = -1;
+		for (i = 0; i < 2; i++)
+			if ((w = impair_next_ms(&t.im[i], now_ms())) >= 0 &&
+			    (tmo < 0 || w < tmo))
+				tmo = w;
 		pfd[0] = (struct pollfd){ 0, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ t.fd[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ t.fd[1], POLLIN, 0 };
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, tmo) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents & POLLIN)
 			relay(&t, 0);
 		if (pfd[2].revents & POLLIN)
 			relay(&t, 1);
+		for (i = 0; i < 2; i++)
+			impair_expire(&t.im[i], now_ms(), 0);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(0, line, sizeof(line));
 
@@ -225,9 +402,8 @@ main(int argc, char **argv)
 				break;
 		}
 	}
-	printf("wire {\"zrtp\":%lu,\"zrtp_types\":\"%s\",\"srtp\":%lu,"
-	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
-	    "\"forged\":%lu}\n", t.zrtp, t.types, t.srtp, t.srtcp, t.other,
-	    t.bytes, t.marker_hits, t.forged);
+	for (i = 0; i < 2; i++)
+		impair_expire(&t.im[i], now_ms(), 1);
+	tap_wire(&t);
 	return 0;
 }

@@ -811,9 +811,13 @@ START_TEST(test_bit_flips)
 				want = ZE_BAD_CRC;
 			expect_rc(zpkt_decode(pkt, len, &out), want, "flip",
 			    i * 8 + b);
+			/* Any flip, the first byte's and the cookie's too. */
+			ck_assert_int_eq(zpkt_crc_ok(pkt, len), 0);
 			pkt[i] ^= 1u << b;
 		}
 	}
+	ck_assert_int_eq(zpkt_crc_ok(pkt, len), 1);
+	ck_assert_int_eq(zpkt_crc_ok(pkt, ZRTP_PKT_OVERHEAD - 1), 0);
 	ck_assert_int_eq(zpkt_decode(pkt, len, &out), 0);
 	free(pkt);
 }

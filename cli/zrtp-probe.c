@@ -418,6 +418,9 @@ drain(struct probe *pr)
 		case ZSA_FAILED:
 			on_failed(pr, &a);
 			break;
+		case ZSA_SRTP_RX:
+			/* The probe's media starts at ZSA_SECURE (Conf2ACK). */
+			break;
 		}
 	}
 	zwipe(&a, sizeof(a));	/* keys and secrets pass through it */

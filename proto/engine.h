@@ -182,7 +182,13 @@ enum zs_action_type {
 	ZSA_CLEAR,		/* peer went clear: stop SRTP, keys wiped */
 	ZSA_ENROLL,		/* PBX offers enrollment: ask the user */
 	ZSA_CACHE_PBX,		/* store pbxsecret for zid (§7.3.1) */
-	ZSA_FAILED		/* session over: error, with codes */
+	ZSA_FAILED,		/* session over: error, with codes */
+	/*
+	 * §4.6, initiator, Confirm2 sent: the keys ZSA_SECURE will carry, to
+	 * authenticate the responder's SRTP with (zs_srtp_ok(), which counts
+	 * as its Conf2ACK). Nothing may be sent with them before ZSA_SECURE.
+	 */
+	ZSA_SRTP_RX
 };
 
 /*
@@ -252,7 +258,7 @@ struct zs_action {
 			int		cache_mismatch;
 			int		relayed;	/* from a trusted PBX */
 		} sas;
-		struct zs_srtp_keys	 secure;
+		struct zs_srtp_keys	 secure;	/* and srtp_rx */
 		struct zs_cache_record	 store;
 		struct {
 			int		code;		/* enum zcode, never 0 */

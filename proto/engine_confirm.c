@@ -227,9 +227,12 @@ zs_on_confirm1_early(struct zsession *s, const struct zpkt *pkt)
 	return zs_on_confirm1(s, pkt);
 }
 
+static int	zs_emit_keys(struct zsession *, enum zs_action_type);
+
 enum zs_state
 zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 {
+	enum zs_state next;
 	int r;
 
 	/* Keys once: a dropped forgery must not cost the preshared key. */
@@ -240,7 +243,14 @@ zs_on_confirm1(struct zsession *s, const struct zpkt *pkt)
 	if (zs_confirm_checks(s, pkt) != 0)
 		return zs_stop(s);
 	zs_retransmit_stop(s);
-	return zs_send_confirm(s, ZMSG_CONFIRM2);
+	/*
+	 * §4.6: the responder's first valid SRTP stands for a lost Conf2ACK,
+	 * and only a caller holding the keys can tell a valid one.
+	 */
+	if ((next = zs_send_confirm(s, ZMSG_CONFIRM2)) == ZS_CONFIRM2_SENT &&
+	    (r = zs_emit_keys(s, ZSA_SRTP_RX)) != 0)
+		return zs_fail(s, ZC_INTERNAL, r, "SRTP keys");
+	return next;
 }
 
 enum zs_state
@@ -289,13 +299,13 @@ zs_emit_sas(struct zsession *s)
 }
 
 static int
-zs_emit_keys(struct zsession *s)
+zs_emit_keys(struct zsession *s, enum zs_action_type type)
 {
 	struct zs_srtp_keys *k;
 	struct zs_action *a;
 	int ini = zs_we_initiate(s);
 
-	if ((a = zs_push(s, ZSA_SECURE)) == NULL)
+	if ((a = zs_push(s, type)) == NULL)
 		return ZE_NOSPACE;
 	k = &a->u.secure;
 	k->cipher = s->algo[ZALGO_CIPHER];
@@ -337,7 +347,7 @@ zs_go_secure(struct zsession *s)
 
 	zkex_clear(&s->kp);
 	zcall_first_stream(s);	/* the call's ZRTPSess, if it is the first */
-	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s)) != 0 ||
+	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s, ZSA_SECURE)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "going secure");
 	return ZS_SECURE;

@@ -36,7 +36,7 @@ zd_relay_close(struct zd_session *s)
 	if (!s->srtp_open)
 		return;
 	zsrtp_close(&s->srtp);
-	s->srtp_open = 0;
+	s->srtp_open = s->srtp_rx_only = 0;
 }
 
 /* Best-effort media in clear: counted, and said once, loudly. */
@@ -65,9 +65,9 @@ zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 	}
 	s->n.rtp_in++;
 	/* Keyed media flows at once; only the report waits for the disk. */
-	if (!s->srtp_open) {
+	if (!s->srtp_open || s->srtp_rx_only) {
 		if (zd_session_effective_require(s) || s->keys_ready ||
-		    !s->started) {
+		    s->srtp_rx_only || !s->started) {
 			s->n.clear_dropped++;
 			return;
 		}

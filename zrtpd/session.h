@@ -137,6 +137,7 @@ struct zd_session {
 	struct zs_srtp_keys	*keys;		/* keys mode, secure memory */
 	struct zsrtp		 srtp;
 	int			 srtp_confirmed;	/* zs_srtp_ok() sent */
+	int			 srtp_rx_only;	/* ZSA_SRTP_RX: check, send none */
 	int			 media_clear;	/* clear media passed */
 	/*
 	 * sas_challenge: the open challenge's id and right pick, answered

@@ -192,7 +192,10 @@ on_secure(struct zd_session *s, struct zs_action *a)
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++)
 		s->algo[k] = zs_algo(s->zs, (enum zalgo_kind)k);
-	if (s->mode == ZD_MODE_RELAY) {
+	if (s->mode == ZD_MODE_RELAY && s->srtp_rx_only) {
+		/* The same keys, open since ZSA_SRTP_RX: now both ways. */
+		s->srtp_rx_only = 0;
+	} else if (s->mode == ZD_MODE_RELAY) {
 		if (zd_relay_open(s, &a->u.secure) != 0) {
 			snprintf(s->failure, sizeof(s->failure), "libsrtp2 "
 			    "cannot use the negotiated cipher");
@@ -203,6 +206,21 @@ on_secure(struct zd_session *s, struct zs_action *a)
 	    (s->keys = zsecure_alloc(sizeof(*s->keys))) != NULL)
 		*s->keys = a->u.secure;
 	s->keys_ready = 1;
+}
+
+/*
+ * §4.6: an initiator whose Conf2ACK is lost goes secure on the
+ * responder's first authentic SRTP (zd_relay_from_wire), which takes the
+ * keys to check; it sends none before ZSA_SECURE. Keys mode hands keys
+ * out at ZSA_SECURE only, and waits for the Conf2ACK.
+ */
+static void
+on_srtp_rx(struct zd_session *s, struct zs_action *a)
+{
+	if (s->mode != ZD_MODE_RELAY || s->srtp_open)
+		return;
+	if (zd_relay_open(s, &a->u.secure) == 0)
+		s->srtp_rx_only = 1;
 }
 
 static void
@@ -356,6 +374,7 @@ static const zd_action_fn zd_actions[] = {
 	[ZSA_ENROLL] = on_enroll,
 	[ZSA_CACHE_PBX] = on_write,
 	[ZSA_FAILED] = on_failed,
+	[ZSA_SRTP_RX] = on_srtp_rx,
 };
 
 void

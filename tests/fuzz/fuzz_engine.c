@@ -86,6 +86,8 @@ struct fe {
 	uint8_t		 peer_zid[ZRTP_ZID_LEN];
 	int		 secure, failed, clear, sas_seen, mismatch, verified;
 	int		 stores;
+	int		 srtp_rx;	/* ZSA_SRTP_RX seen */
+	struct zs_srtp_keys rx_keys;	/* what it carried */
 	int		 mult;		/* a Multistream stream */
 	char		 sas[ZSAS_TEXT_MAX];
 	/* Datagrams delivered so far, as views into the input. */
@@ -266,7 +268,8 @@ fe_check_secure(struct fe *f, const struct zs_action *a)
 	    zalgo_cipher(k->cipher, &c) != 0 ||
 	    (k->auth != ZALGO('H', 'S', '3', '2') &&
 	    k->auth != ZALGO('H', 'S', '8', '0')) ||
-	    memcmp(k->tx_key, k->rx_key, k->key_len) == 0)
+	    memcmp(k->tx_key, k->rx_key, k->key_len) == 0 ||
+	    (f->srtp_rx && memcmp(&f->rx_keys, k, sizeof(*k)) != 0))
 		abort();
 	fe_check_algos(f);
 }
@@ -329,6 +332,13 @@ fe_drain(struct fe *f)
 		case ZSA_SECURE:
 			fe_check_secure(f, &a);
 			break;
+		case ZSA_SRTP_RX:
+			/* §4.6: an initiator's, once, before secure. */
+			if (f->srtp_rx++ || f->secure || f->failed ||
+			    zs_role(f->s) != ZS_ROLE_INITIATOR)
+				abort();
+			f->rx_keys = a.u.secure;
+			break;
 		case ZSA_CACHE_STORE:
 			fe_check_store(f, &a);
 			break;
@@ -387,7 +397,7 @@ fe_begin(struct fe *f, uint8_t setup, uint8_t cache_octet)
 	memset(f->peer_zid, 0, sizeof(f->peer_zid));
 	memset(f->sas, 0, sizeof(f->sas));
 	f->have_peer = f->secure = f->failed = f->clear = f->sas_seen = 0;
-	f->mismatch = f->verified = f->stores = 0;
+	f->mismatch = f->verified = f->stores = f->srtp_rx = 0;
 	f->timer_armed = 0;
 	f->npast = 0;
 	f->rng = FE_SEED_A;

@@ -347,6 +347,8 @@ START_TEST(test_tamper)
 	call(11);
 	ck_assert(!net.end[0].secure || !net.end[1].secure);
 	ck_assert(!zs_is_secure(net.end[0].s) || !zs_is_secure(net.end[1].s));
+	/* No keys for the responder's SRTP without a Confirm1 that verified. */
+	ck_assert_int_eq(net.end[0].srtp_rx, 0);
 	ck_assert_msg(net.end[0].fail_wire == tampers[_i].wire ||
 	    net.end[1].fail_wire == tampers[_i].wire,
 	    "expected 0x%x, got 0x%x / 0x%x", tampers[_i].wire,
@@ -776,7 +778,12 @@ tamper_drop_conf2ack(struct sim *n, int from, uint8_t *p, size_t *len)
 		memset(p + 16, 'x', 8);	/* no longer a message type */
 }
 
-/* §4.6: the responder's first valid SRTP stands in for a lost Conf2ACK. */
+/*
+ * §4.6: the responder's first valid SRTP stands in for a lost Conf2ACK.
+ * To tell a valid one, the initiator's caller holds the keys from the
+ * Confirm2 on (ZSA_SRTP_RX): the responder's send keys, the ones
+ * ZSA_SECURE carries later. The responder never needs them early.
+ */
 START_TEST(test_srtp_acknowledges)
 {
 	net.end[0].cfg.role_pref = ZS_PREFER_INITIATOR;
@@ -786,9 +793,19 @@ START_TEST(test_srtp_acknowledges)
 	sim_run(&net, 2000);	/* well inside Confirm2's schedule */
 	ck_assert(net.end[1].secure);
 	ck_assert_str_eq(zs_state_name(net.end[0].s), "confirm2-sent");
+	ck_assert(!net.end[0].secure);
+	ck_assert_int_eq(net.end[0].srtp_rx, 1);
+	ck_assert_uint_eq(net.end[0].rx_keys.key_len, net.end[1].keys.key_len);
+	ck_assert_mem_eq(net.end[0].rx_keys.rx_key, net.end[1].keys.tx_key,
+	    net.end[1].keys.key_len);
+	ck_assert_mem_eq(net.end[0].rx_keys.rx_salt, net.end[1].keys.tx_salt,
+	    ZRTP_SRTP_SALT_LEN);
 	ck_assert_int_eq(zs_srtp_ok(net.end[0].s, net.now), 0);
 	sim_settle(&net, 100);
 	ck_assert(net.end[0].secure && !net.end[0].failed);
+	ck_assert(memcmp(&net.end[0].rx_keys, &net.end[0].keys,
+	    sizeof(net.end[0].keys)) == 0);
+	ck_assert_int_eq(net.end[1].srtp_rx, 0);
 	assert_agree();
 }
 END_TEST
@@ -1179,6 +1196,8 @@ START_TEST(test_forged_confirm_dropped)
 	net.tamper = tamper_first_confirm;
 	call(153);
 	assert_agree();
+	ck_assert_int_eq(net.end[0].srtp_rx, 1);	/* the genuine one's */
+	ck_assert_int_eq(net.end[0].srtp_rx_before_secure, 1);
 	ck_assert_int_ge(confirm_forged, 2);
 	ck_assert(net.end[0].alert_codes & CODE(ZC_CONFIRM_MAC));
 }

@@ -135,6 +135,11 @@ sim_drain(struct sim *n, int who)
 			e->secure = 1;
 			e->keys = a.u.secure;
 			break;
+		case ZSA_SRTP_RX:
+			e->srtp_rx++;
+			e->srtp_rx_before_secure += !e->secure;
+			e->rx_keys = a.u.secure;
+			break;
 		case ZSA_CACHE_STORE:
 			e->cache.writes++;
 			sim_store(e, &a);
@@ -220,6 +225,7 @@ sim_start(struct sim *n, uint64_t seed)
 		e->fail_wire = 0;
 		e->kex_jobs = 0;
 		e->clear = 0;
+		e->srtp_rx = e->srtp_rx_before_secure = 0;
 		e->enroll_offered = 0;
 		e->relayed_sas[0] = '\0';
 		/* Each end made and started in turn: one order of draws. */

@@ -35,6 +35,9 @@ struct sim_end {
 	uint32_t		 fail_wire;
 	int			 fail_from_peer;
 	struct zs_srtp_keys	 keys;
+	int			 srtp_rx;	/* ZSA_SRTP_RX seen, and before */
+	int			 srtp_rx_before_secure;	/* ZSA_SECURE */
+	struct zs_srtp_keys	 rx_keys;
 	char			 sas[ZSAS_TEXT_MAX];
 	int			 sas_verified, cache_mismatch;
 	int			 kex_jobs;

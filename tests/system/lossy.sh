@@ -1,0 +1,210 @@
+#!/bin/sh
+# System test, part of `make check`: two zrtpd daemons secure calls between
+# two softphones through a wiretap that impairs the wire between them
+# (tests/system/impair.c, seeded, each seed printed): it drops, duplicates,
+# reorders and tampers with ZRTP and SRTP alike. For every call, from what
+# the wiretap says it did:
+# - both sides go secure with the same SAS, by retransmission alone;
+# - each phone gets exactly the frames that crossed with a clean copy
+#   (the wiretap's srtp_good for that direction): whole, none twice (SRTP
+#   replay protection), in order but where the wire reordered them;
+# - each daemon counts every other copy (duplicates, tampered copies) as
+#   rejected, and never hands one to its phone;
+# - every tampered ZRTP packet is counted by the receiving daemon as a bad
+#   CRC (zrtp_bad_crc), so the engine dropped it, and the exchange still
+#   completes;
+# - the daemons keep running.
+# Seeds are fixed: a failure names its seed and reruns the same faults.
+set -eu
+. "${srcdir:-.}/tests/system/lib.sh"
+
+daemon A
+daemon B
+
+FRAMES=100
+
+# lcall WIRETAP_OPTS...: one call through the impairing wiretap; sets sasA
+# sasB resA resB wire. PHONE_OPTS go to both phones.
+lcall() {
+	phone pa A 3 4 --side A --frames $FRAMES --gap 4 --quiet 300 \
+	    ${PHONE_OPTS:-}
+	phone pb B 5 6 --side B --frames $FRAMES --gap 4 --quiet 300 \
+	    ${PHONE_OPTS:-}
+	sasA="" sasB="" resA="" resB="" wire="" cacheA="" cacheB=""
+	offer pa || return 1
+	portA=$port hashA=$hash
+	offer pb || return 1
+	portB=$port hashB=$hash
+	spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
+	    --marker ZRTPD-PLAIN-AUDIO "$@"
+	expect tap ports
+	set -- $line
+	tell pa "answer 127.0.0.1 $2 $hashB"
+	tell pb "answer 127.0.0.1 $3 $hashA"
+	expect pa secure || { show pa; return 1; }
+	sasA=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	cacheA=${line##* }
+	expect pb secure || { show pb; return 1; }
+	sasB=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
+	cacheB=${line##* }
+	tell pa go
+	tell pb go
+	expect pa done || { show pa; return 1; }
+	expect pb done || { show pb; return 1; }
+	# The wiretap first: every copy it held goes out before it counts,
+	# and before the phones read their sessions' counters.
+	tell tap quit
+	expect tap wire
+	wire=${line#wire }
+	tell pa quit
+	tell pb quit
+	expect pa result
+	resA=${line#result }
+	expect pb result
+	resB=${line#result }
+	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+}
+
+# wf NAME: a member of the wiretap's verdict.
+wf() { jfield "$1" "$wire"; }
+
+# judge_dir WHAT DIR RES: what crossed in direction DIR (ab, ba) against
+# the receiving phone's result RES.
+judge_dir() {
+	_ok=0
+	check_eq "$1 $2: frames received = clean packets crossed" \
+	    "$(jfield received "$3")" "$(wf ${2}_srtp_good)" || _ok=1
+	check_eq "$1 $2: SRTP accepted by the daemon" \
+	    "$(jfield srtp_in "$3")" "$(wf ${2}_srtp_good)" || _ok=1
+	check_eq "$1 $2: SRTP rejected = duplicate and tampered copies" \
+	    "$(jfield rejected "$3")" "$(wf ${2}_srtp_bad)" || _ok=1
+	check_eq "$1 $2: frames damaged" "$(jfield bad "$3")" 0 || _ok=1
+	check_eq "$1 $2: frames delivered twice" "$(jfield dup "$3")" 0 || _ok=1
+	check_eq "$1 $2: tampered ZRTP = bad CRC counted" \
+	    "$(jfield zrtp_bad_crc "$3")" "$(wf ${2}_tampered_zrtp)" || _ok=1
+	[ "$(jfield received "$3")" -ge $((FRAMES / 2)) ] ||
+	    { fail "$1 $2: only $(jfield received "$3") frames"; _ok=1; }
+	return $_ok
+}
+
+# judge WHAT: the checks every call must pass; WANT_* name the faults the
+# wiretap must have made (so that no call passes by luck of a clean wire).
+judge() {
+	ok=1
+	[ -n "$sasA" ] && [ "$sasA" != "-" ] || { fail "$1: no SAS"; ok=0; }
+	check_eq "$1: SAS B = SAS A" "$sasB" "$sasA" || ok=0
+	# Loss never leaves the two caches a generation apart.
+	check_eq "$1: cache A" "$cacheA" "$WANT_CACHE" || ok=0
+	check_eq "$1: cache B" "$cacheB" "$WANT_CACHE" || ok=0
+	for r in "$resA" "$resB"; do
+		case "$(jfield security "$r")" in secure_*) ;;
+		*) fail "$1: not secure: $r"; ok=0 ;; esac
+	done
+	judge_dir "$1" ab "$resB" || ok=0
+	judge_dir "$1" ba "$resA" || ok=0
+	for f in ${WANT:-}; do
+		[ "$(wf "ab_$f")" -gt 0 ] && [ "$(wf "ba_$f")" -gt 0 ] ||
+		    { fail "$1: the wiretap made no '$f' each way"; ok=0; }
+	done
+	check_eq "$1: plain payload on the wire" "$(wf marker_hits)" 0 || ok=0
+	for d in A B; do
+		kill -0 "$(daemon_pid $d)" 2>/dev/null ||
+		    { fail "$1: daemon $d is gone"; ok=0; }
+	done
+	if [ $ok -eq 1 ]; then
+		reord=$(( $(jfield reordered "$resA") + $(jfield reordered "$resB") ))
+		echo "ok   $1: SAS '$sasA' both sides; frames A->B $(jfield received "$resB"), B->A $(jfield received "$resA") of $FRAMES, $reord reordered, rejected $(jfield rejected "$resB")/$(jfield rejected "$resA"), ZRTP bad CRC $(jfield zrtp_bad_crc "$resB")/$(jfield zrtp_bad_crc "$resA")"
+		total_reordered=$((total_reordered + reord))
+		for f in ab_tampered_zrtp ba_tampered_zrtp ab_tampered_srtp \
+		    ba_tampered_srtp; do
+			eval "total_$f=\$((total_$f + $(wf $f)))"
+		done
+	else
+		echo "  wire: $wire"
+		echo "  A: $resA"
+		echo "  B: $resB"
+		show pa
+		show pb
+	fi
+}
+
+# (0) RFC 6189 §4.6: a wire that loses every Conf2ACK. The initiator (A)
+# MUST take the responder's first authentic SRTP for it; it checks it with
+# the keys the engine hands over with Confirm2 (ZSA_SRTP_RX), so the call
+# is secure at B's first frame, and every frame of both crosses. (Before,
+# A had no keys until a Conf2ACK, refused B's media and failed when
+# Confirm2's schedule ran out.)
+phone pa A 3 4 --side A --frames 50 --gap 4 --quiet 300 --role initiator \
+    --timeout 20
+phone pb B 5 6 --side B --frames 50 --gap 4 --quiet 300 --role responder \
+    --timeout 20
+offer pa; portA=$port hashA=$hash
+offer pb; portB=$port hashB=$hash
+spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
+    --marker ZRTPD-PLAIN-AUDIO --drop-type Conf2ACK
+expect tap ports
+set -- $line
+tell pa "answer 127.0.0.1 $2 $hashB"
+tell pb "answer 127.0.0.1 $3 $hashA"
+ok=1 sasA="" sasB=""
+if expect pb secure; then sasB=${line#secure }; else fail "conf2ack: B not secure"; ok=0; fi
+tell pb go
+if expect pa secure; then sasA=${line#secure }; else fail "conf2ack: A not secure"; ok=0; fi
+tell pa go
+expect pa done || true
+expect pb done || true
+tell tap quit
+expect tap wire || true
+wire=${line#wire }
+tell pa quit
+tell pb quit
+expect pa result || true
+resA=${line#result }
+expect pb result || true
+resB=${line#result }
+exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+check_eq "conf2ack: SAS and cache, B = A" "$sasB" "$sasA" || ok=0
+check_eq "conf2ack: frames A got" "$(jfield received "$resA")" 50 || ok=0
+check_eq "conf2ack: frames B got" "$(jfield received "$resB")" 50 || ok=0
+check_eq "conf2ack: A's failure" "$(jfield error "$resA")" null || ok=0
+[ "$(jfield type_dropped "$wire")" -ge 1 ] ||
+    { fail "conf2ack: the wiretap dropped no Conf2ACK: $wire"; ok=0; }
+if [ $ok -eq 1 ]; then
+	echo "ok   every Conf2ACK lost ($(jfield type_dropped "$wire")): the initiator secure on the responder's first SRTP (§4.6), SAS '${sasA% *}', 50 frames each way"
+else
+	echo "  wire: $wire"; echo "  A: $resA"; echo "  B: $resB"
+	show pa; show pb
+fi
+
+total_reordered=0
+WANT_CACHE=matched
+
+# (a) loss, duplication and reordering, both ways, ZRTP and SRTP alike.
+for seed in ${LOSSY_SEEDS:-1 2 3}; do
+	WANT="dropped duplicated held" lcall --seed $seed --drop 25 --dup 15 \
+	    --reorder 20 --hold 3 ||
+	    fail "seed $seed: loss+dup+reorder: the call did not complete"
+	WANT="dropped duplicated held" judge "seed $seed, 25% loss, 15% dup, 20% reordered"
+	WANT_CACHE=matched
+done
+[ $total_reordered -gt 0 ] ||
+    fail "no frame reached a phone out of order: the reordering was not tested"
+
+# (b) the same with tampering: one bit flipped (the CRC left as it was) in
+# a quarter of the ZRTP copies and a tenth of the SRTP copies, each way.
+total_ab_tampered_zrtp=0 total_ba_tampered_zrtp=0
+total_ab_tampered_srtp=0 total_ba_tampered_srtp=0
+for seed in ${TAMPER_SEEDS:-1 2 3}; do
+	lcall --seed $seed --drop 10 --dup 10 --reorder 10 --tamper-zrtp 25 \
+	    --tamper-srtp 10 ||
+	    fail "seed $seed: tampering: the call did not complete"
+	WANT="dropped duplicated held tampered_srtp" judge "seed $seed, 10% loss, dup, reordered, 25% of ZRTP and 10% of SRTP tampered"
+done
+for f in ab_tampered_zrtp ba_tampered_zrtp ab_tampered_srtp \
+    ba_tampered_srtp; do
+	eval "n=\$total_$f"
+	[ "$n" -gt 0 ] || fail "the wiretap made no $f: not tested"
+done
+echo "ok   tampered copies over the seeds: ZRTP $total_ab_tampered_zrtp A->B, $total_ba_tampered_zrtp B->A (each counted as a bad CRC by its receiver); SRTP $total_ab_tampered_srtp A->B, $total_ba_tampered_srtp B->A (each rejected)"
+
+[ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; tail -n 30 "$tmp/B/log"; exit 1; }

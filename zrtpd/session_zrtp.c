@@ -140,8 +140,11 @@ on_peer(struct zd_session *s, struct zs_action *a)
 	zd_printable(s->peer_cid, a->u.peer.client_id, ZRTP_CID_LEN);
 	zd_printable(s->peer_version, a->u.peer.version, ZRTP_VERSION_LEN);
 	zd_rx_hello_hash(s, s->peer_hello_hex);
-	/* The engine took this Hello: it matched any a=zrtp-hash given. */
-	if (strcmp(s->hash_state, "pending") == 0)
+	/*
+	 * The engine took this Hello: it matched any a=zrtp-hash given, even
+	 * after altered or forged ones were refused ("mismatch" until now).
+	 */
+	if (strcmp(s->hash_state, "none") != 0)
 		s->hash_state = "matched";
 	zd_hex(s->peer_zid, ZRTP_ZID_LEN, hex);
 	zlog(LOG_INFO, "%s: peer ZID %.8s..., client '%s'", s->id, hex,

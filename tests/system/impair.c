@@ -78,6 +78,10 @@ impair_tamper(struct impair *im, uint8_t *p, size_t n, int cls)
 	size_t from = 1, to = n;
 
 	if (cls == IMPAIR_ZRTP) {
+		if (im->o.zrtp_type != NULL && (n < ZRTP_PKT_HDR_LEN + 12 ||
+		    strncmp((const char *)p + ZRTP_PKT_HDR_LEN + 4,
+		    im->o.zrtp_type, strlen(im->o.zrtp_type)) != 0))
+			return 0;
 		if (!impair_roll(im, im->o.tamper_zrtp))
 			return 0;
 		/* Resealed: the message only, so the CRC cannot tell. */

@@ -21,6 +21,7 @@ struct impair_opts {
 	int		hold_pkts;	/* a held copy goes after 1..N later ones */
 	int		hold_ms;	/* ... or after this long, whichever first */
 	int		reseal;		/* re-seal a tampered ZRTP packet's CRC */
+	const char	*zrtp_type;	/* tamper only this message type */
 };
 
 struct impair_held {

@@ -489,12 +489,13 @@ finish(struct sp *p)
 	/* Hang up before saying so: the session is gone when we report. */
 	json_decref(ctl_call(p, json_pack("{s:s, s:s}", "cmd",
 	    "session_close", "session", p->sid)));
-	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
-	    " s:O, s:O}",
+	res = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s?, s:i,"
+	    " s:i, s:O, s:O}",
 	    "security", json_string_value(json_object_get(show, "security")),
 	    "sas", p->sas_text, "cache", p->cache, "sent", p->sent,
 	    "received", p->received, "bad", p->bad, "reordered", p->reordered,
-	    "dup", p->dup,
+	    "dup", p->dup, "zrtp_hash_state", json_string_value(json_object_get(
+	    json_object_get(show, "zrtp_hash"), "state")),
 	    "rtcp_sent", p->rtcp_sent, "rtcp_received", p->rtcp_received,
 	    "counters", json_object_get(show, "counters"), "error",
 	    json_object_get(show, "error"));

@@ -24,7 +24,8 @@
  * -ba for B to A); a reordered copy is held until 1..--hold N later
  * datagrams passed it (default 3) or --hold-ms MS (default 40);
  * --reseal 1 re-seals a tampered ZRTP packet's CRC so that only the
- * engine's own checks (hash chain, MAC, a=zrtp-hash) can find it. The
+ * engine's own checks (hash chain, MAC, a=zrtp-hash) can find it;
+ * --tamper-type TYPE tampers with that ZRTP message type only. The
  * line "impair seed=N" comes before "ports"; "quit" first sends every
  * held copy, so the counts in "wire" are what left the tap.
  */
@@ -314,6 +315,8 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 			t->forge = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--drop-type") == 0)
 			t->drop_type = argv[i + 1];
+		else if (strcmp(argv[i], "--tamper-type") == 0)
+			o[0].zrtp_type = o[1].zrtp_type = argv[i + 1];
 		else if (strcmp(argv[i], "--seed") == 0)
 			t->seed = strtoull(argv[i + 1], NULL, 10);
 		else if (strncmp(argv[i], "--", 2) == 0 &&
@@ -328,7 +331,7 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 	    (t->dst[1].sin_port == 0 && !t->learn_b) || t->marker[0] == '\0') {
 		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
 		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
-		    "[--drop-type TYPE] "
+		    "[--drop-type TYPE] [--tamper-type TYPE] "
 		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
 		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
 		    "[--reseal 0|1]\n");

@@ -343,6 +343,27 @@ zs_init(size_t max_sessions, size_t threads)
 	return 0;
 }
 
+static void
+zs_msgbuf_set(struct zs_msgbuf *mb, uint8_t *b, size_t cap)
+{
+	mb->b = b;
+	mb->cap = cap;
+	mb->len = 0;
+}
+
+/* Each kept message's buffer, sized for what it may hold. */
+static void
+zs_msgbufs_init(struct zsession *s)
+{
+	zs_msgbuf_set(&s->hello, s->hello_b[0], ZS_HELLO_MAX);
+	zs_msgbuf_set(&s->peer_hello, s->hello_b[1], ZS_HELLO_MAX);
+	zs_msgbuf_set(&s->commit, s->commit_b[0], ZS_COMMIT_MAX);
+	zs_msgbuf_set(&s->peer_commit, s->commit_b[1], ZS_COMMIT_MAX);
+	zs_msgbuf_set(&s->dhpart, s->dhpart_b[0], ZS_MSG_MAX);
+	zs_msgbuf_set(&s->peer_dhpart, s->dhpart_b[1], ZS_MSG_MAX);
+	zs_msgbuf_set(&s->confirm, s->confirm_b, ZS_CONFIRM_MAX);
+}
+
 struct zsession *
 zs_new(const struct zs_config *cfg, const struct zs_env *env)
 {
@@ -377,6 +398,7 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 		return NULL;
 	}
 	memset(s->sec, 0, sizeof(*s->sec));
+	zs_msgbufs_init(s);
 	s->id = atomic_fetch_add(&zs_next_id, 1);
 	s->cfg = c;
 	s->cfg.call = s->call;
@@ -804,7 +826,7 @@ zs_build(struct zsession *s, const struct zmsg *m, struct zs_msgbuf *mb,
 	int r;
 
 	(void)s;
-	zwbuf_init(&w, mb->b, sizeof(mb->b));
+	zwbuf_init(&w, mb->b, mb->cap);
 	if ((r = zmsg_encode(m, &w)) != 0)
 		return r;
 	mb->len = w.len;
@@ -816,7 +838,7 @@ zs_build(struct zsession *s, const struct zmsg *m, struct zs_msgbuf *mb,
 int
 zs_keep(struct zs_msgbuf *mb, const struct zview *raw)
 {
-	if (raw->len > sizeof(mb->b))
+	if (raw->len > mb->cap)
 		return ZE_BAD_LENGTH;
 	memcpy(mb->b, raw->p, raw->len);
 	mb->len = raw->len;
@@ -837,7 +859,8 @@ zs_ignore(struct zsession *s, const struct zpkt *pkt)
 int
 zs_send_ack(struct zsession *s, enum zmsg_type type)
 {
-	struct zs_msgbuf mb;
+	uint8_t b[ZS_MSG_MAX];
+	struct zs_msgbuf mb = { b, sizeof(b), 0 };
 	struct zmsg m;
 	int r;
 
@@ -851,7 +874,8 @@ zs_send_ack(struct zsession *s, enum zmsg_type type)
 enum zs_state
 zs_on_ping(struct zsession *s, const struct zpkt *pkt)
 {
-	struct zs_msgbuf mb;
+	uint8_t b[ZS_MSG_MAX];
+	struct zs_msgbuf mb = { b, sizeof(b), 0 };
 	struct zmsg m;
 	int r;
 

@@ -426,7 +426,8 @@ zs_goclear_authentic(struct zsession *s, const struct zpkt *pkt)
 enum zs_state
 zs_on_goclear(struct zsession *s, const struct zpkt *pkt)
 {
-	struct zs_msgbuf mb;
+	uint8_t b[ZS_MSG_MAX];
+	struct zs_msgbuf mb = { b, sizeof(b), 0 };
 	struct zmsg m;
 	int r;
 

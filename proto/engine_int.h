@@ -40,14 +40,33 @@ enum zs_event {
 
 /* Largest message we keep: a DHPart carrying a DH3k public value. */
 #define ZS_MSG_MAX	(84 + ZKEX_PV_MAX)
+/* §5.2: a Hello with seven of each of its five kinds of algorithm. */
+#define ZS_HELLO_MAX	(88 + 4 * 5 * ZRTP_ALGO_MAX)
+/* §5.4: a DH Commit (hvi); Multistream and Preshared ones are shorter. */
+#define ZS_COMMIT_MAX	(ZRTP_MSG_HDR_LEN + ZRTP_HASH_IMAGE_LEN + \
+	ZRTP_ZID_LEN + 5 * 4 + ZRTP_HVI_LEN + ZRTP_MAC_LEN)
+/*
+ * What s->confirm holds, all without a signature (we sign nothing): our
+ * Confirm (§5.7) or SASrelay (§5.13), both 76 bytes, or an Error or
+ * GoClear we resend. An encoder that needs more fails with ZE_NOSPACE.
+ */
+#define ZS_CONFIRM_MAX	(ZRTP_MSG_HDR_LEN + ZRTP_MAC_LEN + ZRTP_IV_LEN + \
+	ZRTP_HASH_IMAGE_LEN + 8)
 #define ZS_QUEUE_MAX	16
 #define ZS_OUTBOX	4
 #define ZS_OWED_ACK_PATIENCE	6	/* Hello resends before paying */
 #define ZS_DROPPED	1	/* a check dropped the message: not an error */
 
+/*
+ * A message kept for retransmission, hashing and MAC checks: cap bytes at
+ * b, the session's storage sized for its type (zs_msgbufs_init) or a
+ * caller's buffer, so that a session does not hold seven DHPart-sized
+ * buffers (docs/performance.md, "Scale").
+ */
 struct zs_msgbuf {
-	uint8_t	b[ZS_MSG_MAX];
-	size_t	len;
+	uint8_t	*b;
+	size_t	 cap;
+	size_t	 len;
 };
 
 /*
@@ -176,6 +195,11 @@ struct zsession {
 	int			 store_deferred, stored;
 
 	size_t			 q_head, q_len;
+	/* The message buffers' bytes (hello and peer_hello, ...). */
+	uint8_t			 hello_b[2][ZS_HELLO_MAX];
+	uint8_t			 commit_b[2][ZS_COMMIT_MAX];
+	uint8_t			 dhpart_b[2][ZS_MSG_MAX];
+	uint8_t			 confirm_b[ZS_CONFIRM_MAX];
 	uint8_t			 outbox[ZS_OUTBOX][ZS_MSG_MAX + ZRTP_PKT_OVERHEAD];
 	size_t			 outbox_next;
 	size_t			 sends_queued;

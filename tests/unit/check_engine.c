@@ -1089,6 +1089,51 @@ forge(uint32_t ssrc, const uint8_t *msg, size_t len, uint8_t *out)
 }
 
 /*
+ * The kept-message buffers are sized per type (engine_int.h): the largest
+ * Hello a peer may send, seven algorithms of each kind (§5.2), 228 bytes,
+ * is kept and negotiated from, not refused as malformed. (Seen to fail
+ * with ZS_HELLO_MAX one word smaller.)
+ */
+START_TEST(test_largest_hello_kept)
+{
+	static const char real[ZALGO_KIND_COUNT][5] = {
+		[ZALGO_HASH] = "S256", [ZALGO_CIPHER] = "AES1",
+		[ZALGO_AUTH] = "HS32", [ZALGO_KEX] = "X255",
+		[ZALGO_SAS] = "B32 ",
+	};
+	uint8_t msg[512], p[SIM_PKT_MAX];
+	struct zwbuf w;
+	struct zmsg m;
+	int k, i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = ZMSG_HELLO;
+	memcpy(m.u.hello.version, "1.10", ZRTP_VERSION_LEN);
+	memcpy(m.u.hello.client_id, "largest hello   ", ZRTP_CID_LEN);
+	memset(m.u.hello.h3, 0x33, sizeof(m.u.hello.h3));
+	memset(m.u.hello.zid, 0x77, sizeof(m.u.hello.zid));
+	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
+		m.u.hello.count[k] = ZRTP_ALGO_MAX;
+		m.u.hello.algo[k][0] = ZALGO(real[k][0], real[k][1],
+		    real[k][2], real[k][3]);
+		for (i = 1; i < ZRTP_ALGO_MAX; i++)	/* unknown: ignored */
+			m.u.hello.algo[k][i] = ZALGO('Z', 'z', 'A' + k,
+			    '0' + i);
+	}
+	zwbuf_init(&w, msg, sizeof(msg));
+	ck_assert_int_eq(zmsg_encode(&m, &w), 0);
+	ck_assert_uint_eq(w.len, 88 + 4 * 5 * ZRTP_ALGO_MAX);
+	sim_start(&net, 151);
+	ck_assert_uint_eq(zs_algo(net.end[0].s, ZALGO_KEX), 0);
+	sim_inject(&net, 0, p, forge(0x5151, msg, w.len, p));
+	ck_assert_msg(!net.end[0].failed, "failed: code %d",
+	    net.end[0].fail_code);
+	/* Negotiated from it (with the implied mandatory ones, §5.1.5). */
+	ck_assert_uint_ne(zs_algo(net.end[0].s, ZALGO_KEX), 0);
+}
+END_TEST
+
+/*
  * Issue 6, item 4: a valid-CRC packet of an unknown type from the peer's
  * SSRC mid-handshake is dropped with an alert (an extension may define
  * it, §5.1.1): the call still goes secure.
@@ -1393,6 +1438,7 @@ main(void)
 	tcase_add_test(tc, test_impostor_takeover);
 	tcase_add_test(tc, test_unmatched_rs2_mismatch);
 	tcase_add_test(tc, test_impostor_pbx_enrollment);
+	tcase_add_test(tc, test_largest_hello_kept);
 	tcase_add_test(tc, test_unknown_type_dropped);
 	tcase_add_loop_test(tc, test_forged_hello_version, 0, 3);
 	tcase_add_test(tc, test_old_version_peer);

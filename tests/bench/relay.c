@@ -1067,6 +1067,8 @@ part_scale(void)
 	if (lc_open(&l, d[0].sock, d[1].sock, n) != 0)
 		die("%s", l.err);
 	l.keys = scale_keys;
+	/* Thousands of sessions on a loaded host: a request may wait. */
+	l.timeout_ms = 120000;
 	l.app_host[0] = app[scale_keys][0];
 	l.app_host[1] = app[scale_keys][1];
 	l.media_host[0] = "127.0.0.5";

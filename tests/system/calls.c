@@ -19,7 +19,8 @@
 
 #include "calls.h"
 
-#define LC_TIMEOUT_MS	10000	/* one control request */
+#define LC_TIMEOUT_MS	10000	/* one control request, unless l->timeout_ms */
+#define LC_TMO(l)	((l)->timeout_ms > 0 ? (l)->timeout_ms : LC_TIMEOUT_MS)
 #define LC_SSRC_BASE	0x10000000u
 
 static int
@@ -199,7 +200,7 @@ lc_create(struct lc *l, size_t i)
 		if (l->kex != NULL)
 			json_object_set_new(a, "algorithms",
 			    json_pack("{s:[s]}", "kex", l->kex));
-		r = zrtpc_request(l->c[s], "session_create", a, LC_TIMEOUT_MS,
+		r = zrtpc_request(l->c[s], "session_create", a, LC_TMO(l),
 		    &res, &e);
 		json_decref(a);
 		if (r != 0)
@@ -236,7 +237,7 @@ lc_start(struct lc *l, size_t i)
 			    c->sid[s], "remote_addr",
 			    lc_host(l->media_host[1 - s]), "remote_port",
 			    c->media_port[1 - s], "peer_hash", c->hash[1 - s]);
-		r = zrtpc_request(l->c[s], "session_start", a, LC_TIMEOUT_MS,
+		r = zrtpc_request(l->c[s], "session_start", a, LC_TMO(l),
 		    &res, &e);
 		json_decref(a);
 		if (r != 0)
@@ -258,7 +259,7 @@ lc_hangup(struct lc *l, size_t i)
 
 	for (s = 0; s < 2; s++) {
 		a = json_pack("{s:s}", "session", c->sid[s]);
-		r = zrtpc_request(l->c[s], "session_close", a, LC_TIMEOUT_MS,
+		r = zrtpc_request(l->c[s], "session_close", a, LC_TMO(l),
 		    &res, &e);
 		json_decref(a);
 		if (r != 0)

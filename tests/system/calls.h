@@ -51,6 +51,7 @@ struct lc {
 	size_t		 nby[2];
 	size_t		 nsecure;	/* calls secure on both sides */
 	size_t		 nfailed;
+	int		 timeout_ms;	/* per request, 0: 10 s; after lc_open */
 	/* Keys mode: set after lc_open, before lc_create. */
 	int		 keys;
 	size_t		*by_port[2];	/* app port on daemon s -> call + 1 */

@@ -1132,6 +1132,12 @@ part_scale(void)
 	    "%.1f s)\n", (double)n / t_create, n, t_create);
 	printf("secured       %zu of %zu calls in %.1f s (%zu failed)\n",
 	    secured, n, t_hs, l.nfailed);
+	for (i = 0; i < n; i++)
+		if (l.call[i].failure[0] != '\0') {
+			printf("  first failure: call %zu: %.150s\n", i,
+			    l.call[i].failure);
+			break;
+		}
 	printf("handshakes    %6.1f calls/s, both ends on this machine;\n"
 	    "              %6.1f per CPU-second of the two daemons (%.1f "
 	    "CPU-s, all threads)\n", (double)secured / t_hs,

@@ -104,6 +104,22 @@ zd_cache_write_failed(struct zd_session *s, enum zs_action_type type)
 	    "secret is lost"));
 }
 
+/* A V flag write is done: the verdict given while it was out, if any. */
+static void
+zd_cache_verified_next(struct zd_session *s, const uint8_t *zid)
+{
+	struct zs_action a;
+
+	s->verified_out = 0;
+	if (s->verified_next < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.type = ZSA_CACHE_VERIFIED;
+	memcpy(a.u.verified.zid, zid, ZRTP_ZID_LEN);
+	a.u.verified.verified = s->verified_next;
+	zd_cache_write(s, &a);
+}
+
 static void
 zd_cache_done(struct zd_job *j)
 {
@@ -134,6 +150,8 @@ zd_cache_done(struct zd_job *j)
 			zd_cache_write_failed(s, cj->a.type);
 		if (cj->a.type == ZSA_CACHE_PBX && cj->rc == 0)
 			zd_enroll_stored(s, 1);
+		if (cj->a.type == ZSA_CACHE_VERIFIED)
+			zd_cache_verified_next(s, cj->a.u.verified.zid);
 		if (!s->closing)
 			zd_session_maybe_secure(s);
 	}
@@ -205,7 +223,24 @@ zd_cache_submit(struct zd_session *s, const struct zs_action *a)
 {
 	struct zd_cache_job *cj;
 
+	/*
+	 * At most one V flag write per session is out: each is a job in
+	 * the locked arena until the cache thread answers, and a client
+	 * repeating sas_verdict while the cache is slow filled the arena
+	 * that every session's secrets need. A verdict given meanwhile is
+	 * kept, the last one wins, and is written when the first is done.
+	 */
+	if (a->type == ZSA_CACHE_VERIFIED) {
+		if (s->verified_out) {
+			s->verified_next = a->u.verified.verified != 0;
+			return;
+		}
+		s->verified_out = 1;
+		s->verified_next = -1;
+	}
 	if ((cj = zd_cache_job_new(s)) == NULL) {
+		if (a->type == ZSA_CACHE_VERIFIED)
+			s->verified_out = 0;
 		zlog(LOG_ERR, "%s: no memory for a cache write", s->id);
 		zd_cache_write_failed(s, a->type);
 		return;

@@ -128,6 +128,9 @@ struct zd_session {
 	int			 keys_ready, secure_reported, srtp_open;
 	int			 cache_writes;	/* queued, not yet durable */
 	struct zd_pend_peer	*pend_peer;	/* read the cache, not yet stored */
+	int			 verified_out;	/* a V flag write is queued */
+	int			 verified_next;	/* -1, or the flag to write
+						 * after it (cachejob.c) */
 	enum zd_enroll		 enroll;
 	const char		*enroll_reason;	/* user, closed, forbidden */
 	int			 enroll_announced, enroll_tell_engine;

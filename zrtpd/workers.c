@@ -27,6 +27,7 @@ struct zd_workers {
 	struct zd_fifo	 out;
 	unsigned	 pending;
 	int		 stopping;
+	int		 joined;	/* threads gone: jobs run inline */
 	int		 efd;
 	struct event	*ev;
 	unsigned	 nthreads;
@@ -244,6 +245,12 @@ fail_mu:
 void
 zd_workers_submit(struct zd_workers *w, enum zd_queue q, struct zd_job *job)
 {
+	/* A done() of the last drain may queue one more: run it here. */
+	if (w->joined) {
+		job->run(job);
+		job->done(job);
+		return;
+	}
 	pthread_mutex_lock(&w->mu);
 	fifo_push(&w->in[q], job);
 	w->pending++;
@@ -276,6 +283,7 @@ zd_workers_free(struct zd_workers *w)
 	pthread_mutex_unlock(&w->mu);
 	for (i = 0; i < w->nthreads; i++)
 		pthread_join(w->threads[i], NULL);
+	w->joined = 1;
 	/* Queued jobs ran before their thread left; finish them here. */
 	workers_drain(w->efd, EV_READ, w);
 	event_free(w->ev);

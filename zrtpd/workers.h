@@ -30,7 +30,10 @@ struct zd_job {
 struct zd_workers;
 
 struct zd_workers *zd_workers_new(struct event_base *base, unsigned nthreads);
-/* Never fails once started: the job is queued. */
+/*
+ * Never fails once started: the job is queued (or, once zd_workers_free()
+ * has joined the threads, run at once on the caller's thread).
+ */
 void	zd_workers_submit(struct zd_workers *w, enum zd_queue q,
 	    struct zd_job *job);
 /* The cache queue's batch hooks (begin/end return 0 or an error). */

@@ -96,13 +96,14 @@ zd_no_core_dumps(void)
 /*
  * Descriptors: each session holds its application socket, a relay-mode
  * session its media socket too (zd_relay_limit() of them: keys mode
- * leaves the media socket to the application), and the rest of the
+ * leaves the media socket to the application); a closed session that
+ * still waits for a job holds none (session.c), and the rest of the
  * daemon at most ZD_FDS_RESERVE:
  *   16  its own: stdin, stdout, stderr; libevent's epoll and signal pipe
  *       (3); the control socket; SQLite's cache, -wal and -shm, and while
  *       it commits a -journal and the directory (5); the workers'
  *       eventfd; syslog's socket; two opened and closed at once
- *       (/proc/net/udp, the pid file, NOTIFY_SOCKET, the configuration at
+ *       (the NETLINK_SOCK_DIAG socket, the pid file, NOTIFY_SOCKET, the configuration at
  *       SIGHUP, /dev/urandom). Idle it holds 11.
  *   68  connections below admin access: at most ZD_CONN_OTHERS, which
  *       keep no passed descriptor, and the ZD_PASS_FDS_MAX that one

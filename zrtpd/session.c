@@ -399,6 +399,16 @@ zd_session_close(struct zd_session *s, const char *why)
 	if (s->media_ev != NULL)
 		event_del(s->media_ev);
 	event_del(s->app_ev);
+	/*
+	 * Its sockets go now, not when its last job is answered: nsessions
+	 * and nrelay count it out already, and the descriptor limit is
+	 * theirs (main.c), so a closed session may hold none.
+	 */
+	if (s->media_fd >= 0)
+		close(s->media_fd);
+	if (s->app_fd >= 0)
+		close(s->app_fd);
+	s->media_fd = s->app_fd = -1;
 	zd_relay_close(s);
 	if (s->keys != NULL) {
 		zsecure_free(s->keys, sizeof(*s->keys));

@@ -22,6 +22,9 @@ printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
     "{\"id\":2,\"cmd\":\"sas_verdict\",\"session\":\"$sid\",\"verdict\":\"match\"}" |
     ctl A >"$tmp/v0"
 want_reply "$tmp/v0" 2 "first verdict" ok
+aport=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    "{\"id\":2,\"cmd\":\"session_show\",\"session\":\"$sid\"}" | ctl A |
+    tail -n 1 | jq -r .result.app.port)
 spawn lock 7 8 "$b/tests/system/dblock" "$tmp/A/state/cache.db"
 expect lock locked || { show lock; fail "cannot lock A's cache"; exit 1; }
 {
@@ -37,6 +40,18 @@ expect lock locked || { show lock; fail "cannot lock A's cache"; exit 1; }
 } | ctl A >"$tmp/v"
 want_reply "$tmp/v" 302 "a session created after 300 verdicts" ok
 grep -q '"id":301,"ok":true' "$tmp/v" || fail "verdict 301: $(sed -n 301p "$tmp/v")"
+# Closed while its V flag write waits for the cache: the session stays
+# until the write is answered, but its sockets go at once. They stayed:
+# descriptors outside what max_sessions and max_relay_sessions count
+# (closed sessions are not counted), as many as closed sessions with a
+# write or a key agreement still out.
+printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    "{\"id\":2,\"cmd\":\"session_close\",\"session\":\"$sid\"}" |
+    ctl A >"$tmp/close"
+want_reply "$tmp/close" 2 "session_close with its write out" ok
+r=$("$b/tests/system/udpsock" --bind 127.0.0.1 "$aport" 2>&1 | tail -n 1)
+check_eq "the closed session's application port, free at once" "$r" \
+    "port $aport"
 # The lock goes: the last verdict (301, mismatch) is the one on disk.
 exec 7>&- 8<&-
 i=0 v=true

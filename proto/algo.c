@@ -47,13 +47,15 @@ static const uint32_t zalgo_kex_blocks[ZKEX_COUNT] = {
  * What a configuration may list, per kind: blocks the engine runs whose
  * keys our SRTP stack (libsrtp2: AES-CM, HMAC-SHA1) can use. Twofish
  * (2FS1, 2FS3) runs in the engine but has no SRTP transform there, so a
- * call that chose it could not carry media: it is not offered. Also the
- * list printed when a name is refused.
+ * call that chose it could not carry media: it is not offered. Neither is
+ * AES2: libsrtp2 2.5.0 derives AES-192 session keys with AES-256
+ * (cisco/libsrtp#763), so its media would fail against a peer that follows
+ * RFC 6188. Also the list printed when a name is refused.
  */
 #define ZALGO_NAMES_MAX	8
 static const char *const zalgo_names[ZALGO_KIND_COUNT][ZALGO_NAMES_MAX] = {
 	[ZALGO_HASH] = { "S256", "S384", "N256", "N384" },
-	[ZALGO_CIPHER] = { "AES1", "AES2", "AES3" },
+	[ZALGO_CIPHER] = { "AES1", "AES3" },
 	[ZALGO_AUTH] = { "HS32", "HS80" },
 	[ZALGO_KEX] = { "X255", "E255", "X448", "EC25", "EC38", "EC52",
 	    "DH2k", "DH3k" },

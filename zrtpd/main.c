@@ -130,11 +130,17 @@ zd_fd_sessions(rlim_t hard, unsigned max_relay)
 	return (unsigned long long)(room - max_relay);
 }
 
+static rlim_t
+zd_fd_need(const struct zd_config *c)
+{
+	return (rlim_t)c->max_sessions + zd_relay_limit(c) + ZD_FDS_RESERVE;
+}
+
 static void
 zd_fd_limit(const struct zd_config *c)
 {
 	unsigned relay = zd_relay_limit(c);
-	rlim_t need = (rlim_t)c->max_sessions + relay + ZD_FDS_RESERVE;
+	rlim_t need = zd_fd_need(c);
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -420,8 +426,11 @@ main(int argc, char **argv)
 	locked = zs_locked_bytes(d.cfg.max_sessions, d.cfg.workers + 1);
 	if (d.cfg.check_only) {
 		printf("zrtpd: configuration OK; %u sessions need %zu KiB of "
-		    "locked memory (RLIMIT_MEMLOCK, LimitMEMLOCK=)\n",
-		    d.cfg.max_sessions, (locked + 1023) / 1024);
+		    "locked memory (RLIMIT_MEMLOCK, LimitMEMLOCK=) and %llu "
+		    "descriptors (RLIMIT_NOFILE, LimitNOFILE=; %u relay "
+		    "mode)\n", d.cfg.max_sessions, (locked + 1023) / 1024,
+		    (unsigned long long)zd_fd_need(&d.cfg),
+		    zd_relay_limit(&d.cfg));
 		return 0;
 	}
 	if (d.cfg.use_syslog < 0)

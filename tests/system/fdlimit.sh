@@ -11,6 +11,7 @@
 #    sessions fit (300 = 200 + 100), all secured with keys that mirror;
 #    a relay-mode create is refused ("limit"). With max_relay_sessions 20
 #    the same hard limit is refused, and says max_sessions 180 fits.
+#    --check-config says what is needed.
 # 4. A descriptor passed on a connection below admin access is closed at
 #    once (only admin commands take one), so that the 64 such connections
 #    cost 64 descriptors, not 128; root's is kept.
@@ -53,6 +54,13 @@ refused E 300 'max_sessions 200 needs 320 file descriptors*relay-mode session: 2
     --max_sessions 200 --max_relay_sessions 20
 
 # --- keys mode only: one descriptor per session.
+r=$("$b/zrtpd/zrtpd" --check-config --state_dir "$tmp/cc" \
+    --control_socket "$tmp/cc.sock" --max_sessions 200 --max_relay_sessions 0)
+case "$r" in
+*"200 sessions need"*"and 300 descriptors"*"0 relay mode"*)
+	echo "ok   --check-config: $r" ;;
+*)	fail "--check-config, max_relay_sessions 0: $r" ;;
+esac
 (ulimit -Hn 300 && daemon K --log_level notice --max_sessions 200 \
     --max_relay_sessions 0)
 pids="$pids $(daemon_pid K)"

@@ -157,33 +157,36 @@ zs_open_confirm(struct zsession *s, const struct zpkt *pkt,
  * The peer's H0 closes its chain: hash(H0) is the H1 it sent in its DHPart
  * (whose MAC H0 keys), or, in Multistream and Preshared mode, hash^3(H0)
  * is its Hello's H3 (responder's Confirm1) or hash^2(H0) its Commit's H2
- * (initiator's Confirm2).
+ * (initiator's Confirm2). ZE_BAD_FIELD: it does not, so this H0 is not the
+ * peer's; ZE_BAD_MAC: it does, and the earlier message it keys was
+ * altered in flight.
  */
 static int
 zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 {
 	uint8_t h[3][ZHASH_MAX_LEN];
-	int i, ok;
+	int i, chain, mac;
 
 	if (zhash(ZHASH_S256, h0, ZRTP_HASH_IMAGE_LEN, h[0]) != 0 ||
 	    zhash(ZHASH_S256, h[0], ZRTP_HASH_IMAGE_LEN, h[1]) != 0 ||
 	    zhash(ZHASH_S256, h[1], ZRTP_HASH_IMAGE_LEN, h[2]) != 0)
 		return ZE_CRYPTO;
-	if (s->mode == ZMODE_DH)
-		ok = zct_eq(h[0], s->peer_h1, ZRTP_HASH_IMAGE_LEN) &&
-		    zmsg_mac_check(s->peer_dhpart.b, s->peer_dhpart.len,
+	if (s->mode == ZMODE_DH) {
+		chain = zct_eq(h[0], s->peer_h1, ZRTP_HASH_IMAGE_LEN);
+		mac = zmsg_mac_check(s->peer_dhpart.b, s->peer_dhpart.len,
 		    h0) == 0;
-	else if (zs_we_initiate(s))
-		ok = zchain_check(h[1], s->peer_hello_m.h3) == 0 &&
-		    zmsg_mac_check(s->peer_hello.b, s->peer_hello.len,
+	} else if (zs_we_initiate(s)) {
+		chain = zchain_check(h[1], s->peer_hello_m.h3) == 0;
+		mac = zmsg_mac_check(s->peer_hello.b, s->peer_hello.len,
 		    h[1]) == 0;
-	else
-		ok = zct_eq(h[1], s->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN) &&
-		    zmsg_mac_check(s->peer_commit.b, s->peer_commit.len,
+	} else {
+		chain = zct_eq(h[1], s->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN);
+		mac = zmsg_mac_check(s->peer_commit.b, s->peer_commit.len,
 		    h[0]) == 0;
+	}
 	for (i = 0; i < 3; i++)
 		zwipe(h[i], sizeof(h[i]));
-	return ok ? 0 : ZE_BAD_MAC;
+	return !chain ? ZE_BAD_FIELD : !mac ? ZE_BAD_MAC : 0;
 }
 
 /*
@@ -199,7 +202,20 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 
 	if ((r = zs_open_confirm(s, pkt, &body, plain)) != 0)
 		goto out;
-	if (zs_check_h0(s, body.h0) != 0) {
+	switch (zs_check_h0(s, body.h0)) {
+	case 0:
+		break;
+	case ZE_BAD_FIELD:
+		/*
+		 * §5.7: confirm_mac leaves out the CFB IV, so an IV altered in
+		 * flight garbles H0 (the first block) under a MAC that still
+		 * verifies: not authenticated, dropped like a bad MAC (§9).
+		 */
+		zs_refuse(s, ZC_CONFIRM_MAC,
+		    "Confirm whose H0 is not the peer's: dropped");
+		r = ZS_DROPPED;
+		goto out;
+	default:
 		r = zs_fail(s, ZC_CONFIRM_MAC, 0,
 		    "peer's H0 does not close its hash chain");
 		goto out;

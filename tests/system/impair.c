@@ -1,8 +1,9 @@
 /*
  * The wiretap's seeded impairment of one direction (impair.h). A tampered
- * copy has one bit flipped, never in the first byte (RFC 7983 sorts
- * datagrams by it: a flip there makes another kind of packet, not a
- * tampered one). It must not judge packets: only the ends do.
+ * copy has one bit flipped, never in the first byte nor in a ZRTP packet's
+ * magic cookie (RFC 7983 and RFC 6189 §5 tell packets apart by them: a
+ * flip there makes another kind of packet, not a tampered one). It must
+ * not judge packets: only the ends do.
  */
 #include <string.h>
 
@@ -71,6 +72,22 @@ impair_flip(struct impair *im, uint8_t *p, size_t from, size_t to)
 	return 1;
 }
 
+/* One bit of a ZRTP packet but its first byte and its cookie (4..7). */
+static int
+impair_flip_zrtp(struct impair *im, uint8_t *p, size_t n)
+{
+	uint64_t bit;
+	size_t i;
+
+	if (n <= ZRTP_PKT_HDR_LEN)
+		return 0;
+	bit = impair_rand(im) % ((n - 5) * 8);
+	i = (size_t)(bit / 8);
+	i = i < 3 ? i + 1 : i + 5;
+	p[i] ^= (uint8_t)(1u << (bit % 8));
+	return 1;
+}
+
 /* 1 if this copy leaves tampered. */
 static int
 impair_tamper(struct impair *im, uint8_t *p, size_t n, int cls)
@@ -89,7 +106,8 @@ impair_tamper(struct impair *im, uint8_t *p, size_t n, int cls)
 			from = ZRTP_PKT_HDR_LEN;
 			to = n > ZRTP_PKT_OVERHEAD ? n - ZRTP_CRC_LEN : from;
 		}
-		if (!impair_flip(im, p, from, to))
+		if (im->o.reseal ? !impair_flip(im, p, from, to) :
+		    !impair_flip_zrtp(im, p, n))
 			return 0;
 		if (im->o.reseal)
 			zpkt_seal_crc(p, n);

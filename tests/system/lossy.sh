@@ -270,8 +270,11 @@ rcall() {
 	resB=${line#result }
 	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
 }
-for t in Hello Confirm Commit DHPart2; do
-	rcall $t 7
+# Seed 10 alters a Confirm's CFB IV, which confirm_mac leaves out: that
+# ended the exchange (0x70) before the engine dropped it like a bad MAC.
+for ts in Hello:7 Confirm:7 Confirm:10 Commit:7 DHPart2:7; do
+	t=${ts%:*} sd=${ts#*:}
+	rcall $t $sd
 	ok=1
 	n=$(( $(wf ab_tampered_zrtp) + $(wf ba_tampered_zrtp) ))
 	[ "$n" -gt 0 ] || { fail "resealed $t: nothing altered"; ok=0; }
@@ -313,7 +316,7 @@ for t in Hello Confirm Commit DHPart2; do
 		    { fail "resealed $t: daemon $d is gone"; ok=0; }
 	done
 	if [ $ok -eq 1 ]; then
-		echo "ok   $t altered, CRC resealed (seed 7): $outcome"
+		echo "ok   $t altered, CRC resealed (seed $sd): $outcome"
 	else
 		echo "  wire: $wire"; echo "  A: $resA"; echo "  B: $resB"
 		show pa; show pb

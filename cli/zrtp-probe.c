@@ -331,6 +331,7 @@ static void
 drain(struct probe *pr)
 {
 	struct zs_action a;
+	int set;
 
 	while (zs_next_action(pr->s, &a)) {
 		switch (a.type) {
@@ -374,8 +375,9 @@ drain(struct probe *pr)
 				    "cache write failed: expiry lost");
 			break;
 		case ZSA_CACHE_VERIFIED:
-			if (pr->cache != NULL && zcache_set_verified(pr->cache,
-			    a.u.verified.zid, a.u.verified.verified) != 0)
+			if (pr->cache != NULL && zcache_verdict(pr->cache,
+			    a.u.verified.zid, a.u.verified.verified,
+			    a.u.verified.bound, a.u.verified.rs1, &set) != 0)
 				note_alert(pr, ZC_IO,
 				    "cache write failed: V flag lost");
 			break;

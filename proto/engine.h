@@ -274,6 +274,14 @@ struct zs_action {
 		struct {
 			uint8_t		zid[ZRTP_ZID_LEN];
 			int		verified;
+			/*
+			 * bound: this call was a first contact, so
+			 * nothing proves the row is its peer's; the
+			 * flag is set only on a row whose rs1 or rs2
+			 * is rs1, the secret this call stored.
+			 */
+			int		bound;
+			uint8_t		rs1[ZRTP_RS_LEN];
 		} verified;
 		struct {
 			uint8_t		zid[ZRTP_ZID_LEN];

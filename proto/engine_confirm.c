@@ -711,6 +711,18 @@ zs_sas_verdict_do(struct zsession *s, uint64_t now_ms, int verified)
 		return ZE_NOSPACE;
 	memcpy(a->u.verified.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
 	a->u.verified.verified = s->our_v;
+	/*
+	 * A first contact proved nothing about the row: another first
+	 * contact with the same ZID (an impostor's) may have stored there
+	 * first and been kept (docs/engine.md, "Concurrent calls"). The
+	 * verdict then speaks for this call's secret only.
+	 */
+	if (s->sec->last_store.type == ZSA_CACHE_STORE &&
+	    s->sec->last_store.u.store.fresh) {
+		a->u.verified.bound = 1;
+		memcpy(a->u.verified.rs1, s->sec->last_store.u.store.rs1,
+		    ZRTP_RS_LEN);
+	}
 	return 0;
 }
 

@@ -811,6 +811,46 @@ zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    "UPDATE peers SET verified = 0 WHERE zid = ?1", zid, NULL);
 }
 
+/*
+ * One statement, so that no store slips between the check and the flag.
+ * SQLite compares the blobs with memcmp(): the time it takes is seen by
+ * no peer (the cache thread answers the daemon's loop only).
+ */
+static int
+zcache_set_verified_bound(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+    const uint8_t rs[ZRTP_RS_LEN], int *set)
+{
+	sqlite3_stmt *st = NULL;
+	int r = ZE_INVAL;
+
+	*set = 0;
+	if (sqlite3_prepare_v2(c->db, "UPDATE peers SET verified = 1 WHERE "
+	    "zid = ?1 AND (rs1 = ?2 OR rs2 = ?2)", -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, rs, ZRTP_RS_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_DONE) {
+		*set = sqlite3_changes(c->db) == 1;
+		r = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+zcache_verdict(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN], int *set)
+{
+	if (verified && bound)
+		return zcache_set_verified_bound(c, zid, rs1, set);
+	*set = 1;
+	return zcache_set_verified(c, zid, verified);
+}
+
 int
 zcache_forget(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN])
 {

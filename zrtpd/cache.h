@@ -75,6 +75,13 @@ int	zcache_set_pbx(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 /* The SAS-verified (V) flag alone (a ZSA_CACHE_VERIFIED action). */
 int	zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    int verified);
+/*
+ * A ZSA_CACHE_VERIFIED action (engine.h): a bound one sets V only on a
+ * row whose rs1 or rs2 is the call's rs1 (a first contact's verdict);
+ * *set says whether the flag was written. 0, or an error.
+ */
+int	zcache_verdict(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
+	    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN], int *set);
 
 /*
  * A consistent image of the whole cache (every secret: it goes only to a

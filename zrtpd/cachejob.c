@@ -23,6 +23,7 @@ struct zd_cache_job {
 	struct zcache		*cache;
 	int			 lookup;
 	int			 rc;
+	int			 set;	/* a verdict's V flag was written */
 	struct zs_action	 a;	/* write: the engine's action */
 	uint8_t			 zid[ZRTP_ZID_LEN];
 	struct zs_cache_entry	 e;	/* lookup: the answer */
@@ -62,8 +63,9 @@ zd_cache_run(struct zd_job *j)
 		cj->rc = zcache_store(cj->cache, &cj->a.u.store, now);
 		break;
 	case ZSA_CACHE_VERIFIED:
-		cj->rc = zcache_set_verified(cj->cache, cj->a.u.verified.zid,
-		    cj->a.u.verified.verified);
+		cj->rc = zcache_verdict(cj->cache, cj->a.u.verified.zid,
+		    cj->a.u.verified.verified, cj->a.u.verified.bound,
+		    cj->a.u.verified.rs1, &cj->set);
 		break;
 	case ZSA_CACHE_EXPIRE:
 		cj->rc = zcache_expire(cj->cache, cj->a.u.zid, now);
@@ -104,20 +106,28 @@ zd_cache_write_failed(struct zd_session *s, enum zs_action_type type)
 	    "secret is lost"));
 }
 
-/* A V flag write is done: the verdict given while it was out, if any. */
+/*
+ * A V flag write is done: said if a first contact's verdict found the row
+ * holding another call's secret; then the verdict given while it was
+ * out, if any (the same action but its flag).
+ */
 static void
-zd_cache_verified_next(struct zd_session *s, const uint8_t *zid)
+zd_cache_verified_next(struct zd_session *s, const struct zd_cache_job *cj)
 {
 	struct zs_action a;
 
+	if (cj->rc == 0 && !cj->set)
+		zlog(LOG_WARNING, "%s: the verdict is not kept: the peer's "
+		    "stored secret is another call's (a first contact with "
+		    "the same ZID at the same time); its next call asks again",
+		    s->id);
 	s->verified_out = 0;
 	if (s->verified_next < 0)
 		return;
-	memset(&a, 0, sizeof(a));
-	a.type = ZSA_CACHE_VERIFIED;
-	memcpy(a.u.verified.zid, zid, ZRTP_ZID_LEN);
+	a = cj->a;
 	a.u.verified.verified = s->verified_next;
 	zd_cache_write(s, &a);
+	zwipe(&a, sizeof(a));
 }
 
 static void
@@ -151,7 +161,7 @@ zd_cache_done(struct zd_job *j)
 		if (cj->a.type == ZSA_CACHE_PBX && cj->rc == 0)
 			zd_enroll_stored(s, 1);
 		if (cj->a.type == ZSA_CACHE_VERIFIED)
-			zd_cache_verified_next(s, cj->a.u.verified.zid);
+			zd_cache_verified_next(s, cj);
 		if (!s->closing)
 			zd_session_maybe_secure(s);
 	}

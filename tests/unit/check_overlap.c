@@ -159,6 +159,7 @@ ov_drain(int i, int who)
 	struct ov_call *c = &ov.call[i];
 	struct zs_action a;
 	struct ov_pkt *p;
+	int set;
 
 	while (zs_next_action(c->s[who], &a)) {
 		switch (a.type) {
@@ -195,9 +196,10 @@ ov_drain(int i, int who)
 			c->store_wait[who] = 1;
 			c->store[who] = a;
 			break;
-		case ZSA_CACHE_VERIFIED:
-			ck_assert_int_eq(zcache_set_verified(c->side[who]->c,
-			    a.u.verified.zid, a.u.verified.verified), 0);
+		case ZSA_CACHE_VERIFIED:	/* as zd_cache_run() */
+			ck_assert_int_eq(zcache_verdict(c->side[who]->c,
+			    a.u.verified.zid, a.u.verified.verified,
+			    a.u.verified.bound, a.u.verified.rs1, &set), 0);
 			break;
 		case ZSA_FAILED:
 			ck_abort_msg("call %d side %d failed: %s", i, who,
@@ -428,6 +430,50 @@ START_TEST(test_overlap_impostor_and_verdict)
 END_TEST
 
 /*
+ * Two first contacts at once, the impostor's and the genuine B's: the
+ * impostor's store lands first on A's side and is kept (the genuine one
+ * is not written), and A's user then verifies the genuine call's SAS. Its
+ * V flag must not mark the row, which holds the impostor's secret: the
+ * impostor's next call would match it and show the SAS verified, never
+ * to be compared. The flag was written to the ZID's row whatever it held.
+ */
+START_TEST(test_first_contact_impostor_verdict)
+{
+	struct zs_cache_entry e;
+	int imp = ov.ncalls, gen = imp + 1, i, who, more;
+
+	ov.rng = 0xF1257ull + (uint64_t)_i;
+	ov_start(1);
+	ov_start(0);
+	do {	/* every cache read before any store: both first contacts */
+		more = 0;
+		for (i = imp; i <= gen; i++)
+			for (who = 0; who < 2; who++)
+				if (ov.call[i].lookup_wait[who]) {
+					ov_lookup(i, who);
+					more = 1;
+				}
+	} while (more);
+	for (i = imp; i <= gen; i++)
+		for (who = 0; who < 2; who++)
+			ck_assert_int_eq(ov.call[i].store_wait[who], 1);
+	/* _i: which side of each call stores first; A's impostor first. */
+	ov_store(imp, _i & 1);
+	ov_store(imp, 1 - (_i & 1));
+	ov_store(gen, _i & 1);
+	ov_store(gen, 1 - (_i & 1));
+	ck_assert_int_eq(zs_sas_verdict(ov.call[gen].s[0], ov.now, 1), 0);
+	ov_drain(gen, 0);
+	ck_assert_int_eq(zcache_load(ov.side[0].c, ov.side[1].zid,
+	    OV_EPOCH + (int64_t)(ov.now / 1000), &e), 0);
+	ck_assert(e.found && e.rs1_valid);
+	ck_assert_msg(e.verified == 0, "the genuine call's verdict marked "
+	    "the impostor's secret verified");
+	zwipe(&e, sizeof(e));
+}
+END_TEST
+
+/*
  * The waiting rule itself: a first contact's first store goes out at
  * once, a second first-contact store never replaces it, and a store
  * that matched (read after it) waits for the last exchange.
@@ -484,6 +530,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_overlapping_calls_match, 0, 8);
 	tcase_add_loop_test(tc, test_overlap_impostor_and_verdict, 0, 4);
+	tcase_add_loop_test(tc, test_first_contact_impostor_verdict, 0, 2);
 	tcase_add_loop_test(tc, test_first_call_then_burst, 0, 4);
 	tcase_add_test(tc, test_pend_rule);
 	suite_add_tcase(s, tc);

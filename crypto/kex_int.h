@@ -30,5 +30,7 @@ extern const struct kex_ops kex_mont_ops;	/* kex.c, nettle */
 int	kex_ossl_init(void);
 /* GMP (under nettle's ECC) allocating in wiped secure memory. */
 int	kex_gmp_init(void);
+/* After a nettle call, from the same frame: wipe the stack it used. */
+void	kex_burn_stack(void);
 
 #endif

@@ -204,8 +204,9 @@ nettle_check(enum zkex_alg alg, const uint8_t *pv)
 /*
  * As ossl_mul, on nettle: the scalar passes through an mpz into an
  * ecc_scalar, both in GMP memory, which kex_gmp_init() points at
- * libgcrypt's secure memory, wiped on every free. ecc_scalar_set refuses
- * a scalar outside [1, n).
+ * libgcrypt's secure memory, wiped on every free; what the calls leave on
+ * the stack is wiped after (kex_burn_stack). ecc_scalar_set refuses a
+ * scalar outside [1, n).
  */
 static int
 nettle_mul(const struct zkex *k, const uint8_t *peer, uint8_t *out,
@@ -247,6 +248,7 @@ out:
 	mpz_clear(e);
 	mpz_clear(x);
 	mpz_clear(y);
+	kex_burn_stack();
 	return r;
 }
 

@@ -245,14 +245,15 @@ END_TEST
 
 /*
  * nettle's X25519/X448 copy the clamped scalar into their own stack frame
- * and leave it there (kex.c): a key pair from a known secret, then a scan
- * of the stack below this test's frame, where nettle's frames were, for
- * bytes 8 to 23 of the scalar (clamping leaves them as they are).
+ * and leave it there, and its P-384 leaves the scalar's bytes (kex.c): a
+ * key pair from a known secret, then a scan of the stack below this
+ * test's frame, where nettle's frames were, for bytes 8 to 23 of the
+ * scalar (clamping leaves them as they are), in either byte order.
  */
 #define STACK_SCAN	16384
 
 static void __attribute__((noinline))
-stack_use_mont(enum zkex_alg alg, const uint8_t *sv)
+stack_use_kex(enum zkex_alg alg, const uint8_t *sv)
 {
 	struct zkex k;
 
@@ -277,17 +278,23 @@ stack_holds(const uint8_t *needle, size_t len)
 	return memmem(copy, sizeof(copy), needle, len) != NULL;
 }
 
-START_TEST(test_mont_stack_wiped)
+START_TEST(test_kex_stack_wiped)
 {
-	enum zkex_alg alg = _i == 0 ? ZKEX_X255 : ZKEX_X448;
-	uint8_t sv[56];
+	static const enum zkex_alg algs[] = { ZKEX_X255, ZKEX_X448,
+	    ZKEX_EC38 };
+	enum zkex_alg alg = algs[_i];
+	uint8_t sv[56], rev[16];
 	size_t i;
 
+	/* Below P-384's n: the first byte is small. */
 	for (i = 0; i < sizeof(sv); i++)
 		sv[i] = (uint8_t)(0x9d ^ (i * 37));
-	stack_use_mont(alg, sv);
-	ck_assert_msg(!stack_holds(sv + 8, 16), "%s scalar left on the stack",
-	    alg == ZKEX_X255 ? "X25519" : "X448");
+	sv[0] = 0x01;
+	for (i = 0; i < sizeof(rev); i++)
+		rev[i] = sv[8 + sizeof(rev) - 1 - i];
+	stack_use_kex(alg, sv);
+	ck_assert_msg(!stack_holds(sv + 8, 16) && !stack_holds(rev, 16),
+	    "key agreement %d: scalar left on the stack", alg);
 }
 END_TEST
 
@@ -632,7 +639,7 @@ crypto_suite(void)
 	tcase_add_test(tc, test_ec52_unreduced);
 	tcase_add_test(tc, test_x25519_low_order);
 	tcase_add_test(tc, test_x448_low_order);
-	tcase_add_loop_test(tc, test_mont_stack_wiped, 0, 2);
+	tcase_add_loop_test(tc, test_kex_stack_wiped, 0, 3);
 	tcase_add_test(tc, test_kex_bad_secret);
 	tcase_add_test(tc, test_kex_secret_memory);
 	tcase_add_test(tc, test_mont_noncanonical);

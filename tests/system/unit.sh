@@ -31,7 +31,7 @@ systemd-analyze verify --man=no "$tmp/zrtpd.service" >"$tmp/verify" 2>&1 ||
 for want in Type=notify User=zrtpd Group=zrtpd StateDirectory=zrtpd \
     StateDirectoryMode=0700 RuntimeDirectory=zrtpd NoNewPrivileges=yes \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
-    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" \
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK" \
     MemoryDenyWriteExecute=yes SystemCallFilter=@system-service \
     LimitCORE=0 LimitMEMLOCK=8M CapabilityBoundingSet=; do
 	grep -qx "$want" "$tmp/zrtpd.service" || fail "unit lacks $want"

@@ -355,13 +355,53 @@ zs_msgbuf_set(struct zs_msgbuf *mb, uint8_t *b, size_t cap)
 static void
 zs_msgbufs_init(struct zsession *s)
 {
-	zs_msgbuf_set(&s->hello, s->hello_b[0], ZS_HELLO_MAX);
-	zs_msgbuf_set(&s->peer_hello, s->hello_b[1], ZS_HELLO_MAX);
-	zs_msgbuf_set(&s->commit, s->commit_b[0], ZS_COMMIT_MAX);
-	zs_msgbuf_set(&s->peer_commit, s->commit_b[1], ZS_COMMIT_MAX);
-	zs_msgbuf_set(&s->dhpart, s->dhpart_b[0], ZS_MSG_MAX);
-	zs_msgbuf_set(&s->peer_dhpart, s->dhpart_b[1], ZS_MSG_MAX);
+	zs_msgbuf_set(&s->hello, s->ex->hello_b[0], ZS_HELLO_MAX);
+	zs_msgbuf_set(&s->peer_hello, s->ex->hello_b[1], ZS_HELLO_MAX);
+	zs_msgbuf_set(&s->commit, s->ex->commit_b[0], ZS_COMMIT_MAX);
+	zs_msgbuf_set(&s->peer_commit, s->ex->commit_b[1], ZS_COMMIT_MAX);
+	zs_msgbuf_set(&s->dhpart, s->ex->dhpart_b[0], ZS_MSG_MAX);
+	zs_msgbuf_set(&s->peer_dhpart, s->ex->dhpart_b[1], ZS_MSG_MAX);
 	zs_msgbuf_set(&s->confirm, s->confirm_b, ZS_CONFIRM_MAX);
+}
+
+/*
+ * Secure: the exchange's messages and decoded Hello and Commit go
+ * (docs/engine.md, "What a secure session keeps"). In the secure and
+ * clear states a retransmitted Hello gets a HelloACK, a Confirm2 a
+ * Conf2ACK, and a Commit, DHPart or Confirm1 is dropped, all without
+ * them; nothing resends them (s->retx is our Confirm2 until Conf2ACK,
+ * then GoClear, SASrelay or Error, all in s->confirm).
+ */
+void
+zs_release_exchange(struct zsession *s)
+{
+	if (s->ex == NULL)
+		return;
+	if (s->retx != NULL && s->retx != &s->confirm)
+		zs_retransmit_stop(s);	/* never: the handshake stopped it */
+	zs_msgbuf_set(&s->hello, NULL, 0);
+	zs_msgbuf_set(&s->peer_hello, NULL, 0);
+	zs_msgbuf_set(&s->commit, NULL, 0);
+	zs_msgbuf_set(&s->peer_commit, NULL, 0);
+	zs_msgbuf_set(&s->dhpart, NULL, 0);
+	zs_msgbuf_set(&s->peer_dhpart, NULL, 0);
+	s->peer_pv.p = NULL;
+	s->peer_pv.len = 0;
+	free(s->ex);
+	s->ex = NULL;
+}
+
+/* The datagrams handed out are the caller's until it calls again. */
+static void
+zs_outbox_release(struct zsession *s)
+{
+	size_t i;
+
+	for (i = 0; i < ZS_OUTBOX; i++) {
+		free(s->outbox[i]);
+		s->outbox[i] = NULL;
+		s->outbox_len[i] = 0;
+	}
 }
 
 struct zsession *
@@ -388,11 +428,14 @@ zs_new(const struct zs_config *cfg, const struct zs_env *env)
 	}
 	/* The session in ordinary memory, its secrets in locked memory. */
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->ex = calloc(1, sizeof(*s->ex))) == NULL ||
 	    (s->sec = zsecure_alloc(sizeof(*s->sec))) == NULL ||
 	    (s->call = cfg->call != NULL ? zcall_ref(cfg->call) :
 	    zcall_new(NULL, 0)) == NULL) {
-		if (s != NULL)
+		if (s != NULL) {
 			zsecure_free(s->sec, sizeof(*s->sec));
+			free(s->ex);
+		}
 		free(s);
 		atomic_fetch_sub(&zs_live, 1);
 		return NULL;
@@ -436,6 +479,8 @@ zs_free(struct zsession *s)
 	zkex_clear(&s->kp);
 	zcall_unref(s->call);
 	zsecure_free(s->sec, sizeof(*s->sec));
+	zs_release_exchange(s);
+	zs_outbox_release(s);
 	zwipe(s, sizeof(*s));
 	free(s);
 	atomic_fetch_sub(&zs_live, 1);
@@ -496,6 +541,8 @@ zs_push(struct zsession *s, enum zs_action_type t)
 int
 zs_next_action(struct zsession *s, struct zs_action *a)
 {
+	if (s->sends_queued == 0)
+		zs_outbox_release(s);
 	if (s->q_len == 0)
 		return 0;
 	*a = s->sec->q[s->q_head];
@@ -511,8 +558,9 @@ zs_next_action(struct zsession *s, struct zs_action *a)
 int
 zs_send(struct zsession *s, const struct zs_msgbuf *m)
 {
-	uint8_t *out = s->outbox[s->outbox_next];
+	size_t cap = m->len + ZRTP_PKT_OVERHEAD, i = s->outbox_next;
 	struct zs_action *a;
+	uint8_t *out;
 	size_t len;
 	int r;
 
@@ -521,8 +569,18 @@ zs_send(struct zsession *s, const struct zs_msgbuf *m)
 		zs_overflow(s);
 		return ZE_NOSPACE;
 	}
+	if (m->b == NULL || m->len > ZS_MSG_MAX)
+		return ZE_INVAL;
+	if (s->outbox_len[i] < cap) {
+		free(s->outbox[i]);
+		s->outbox_len[i] = 0;
+		if ((s->outbox[i] = malloc(cap)) == NULL)
+			return ZE_NOMEM;
+		s->outbox_len[i] = cap;
+	}
+	out = s->outbox[i];
 	if ((r = zpkt_wrap(s->seq++, s->cfg.ssrc, m->b, m->len, out,
-	    sizeof(s->outbox[0]), &len)) != 0)
+	    s->outbox_len[i], &len)) != 0)
 		return r;
 	if ((a = zs_push(s, ZSA_SEND)) == NULL)
 		return ZE_NOSPACE;
@@ -1178,7 +1236,12 @@ zs_hello_hash(const struct zsession *s)
 size_t
 zs_memory(const struct zsession *s)
 {
+	size_t i, n = 0;
+
+	for (i = 0; i < ZS_OUTBOX; i++)
+		n += s->outbox_len[i];
 	return sizeof(*s) + sizeof(*s->sec) + sizeof(*s->call) +
-	    sizeof(*s->call->sec) +
+	    sizeof(*s->call->sec) + n +
+	    (s->ex != NULL ? sizeof(*s->ex) : 0) +
 	    (s->kp.sv != NULL ? s->kp.sv_len : 0) + s->job_bytes;
 }

@@ -102,7 +102,7 @@ zcall_first_stream(struct zsession *s)
 	if (s->mode == ZMODE_MULT || c->filled || s->sec->keys.hash_len == 0)
 		return;
 	if (zcall_fill(c, s->sec->keys.zrtp_sess, s->sec->keys.hash_len,
-	    s->algo, s->peer_hello_m.zid) == 0)
+	    s->algo, s->peer_zid) == 0)
 		c->filler = s->id;
 }
 

@@ -176,11 +176,11 @@ zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 		mac = zmsg_mac_check(s->peer_dhpart.b, s->peer_dhpart.len,
 		    h0) == 0;
 	} else if (zs_we_initiate(s)) {
-		chain = zchain_check(h[1], s->peer_hello_m.h3) == 0;
+		chain = zchain_check(h[1], s->ex->peer_hello_m.h3) == 0;
 		mac = zmsg_mac_check(s->peer_hello.b, s->peer_hello.len,
 		    h[1]) == 0;
 	} else {
-		chain = zct_eq(h[1], s->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN);
+		chain = zct_eq(h[1], s->ex->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN);
 		mac = zmsg_mac_check(s->peer_commit.b, s->peer_commit.len,
 		    h[0]) == 0;
 	}
@@ -223,7 +223,7 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 	s->peer_v = (body.flags & ZCONFIRM_FLAG_V) != 0;
 	/* §7.3.1: E only from a MiTM (Hello M flag), and E disregards A. */
 	s->peer_e = (body.flags & ZCONFIRM_FLAG_E) != 0 &&
-	    (s->peer_hello_m.flags & ZHELLO_FLAG_M) != 0 &&
+	    (s->peer_flags & ZHELLO_FLAG_M) != 0 &&
 	    s->mode != ZMODE_MULT;
 	s->peer_a = (body.flags & ZCONFIRM_FLAG_A) != 0 && !s->peer_e;
 	s->peer_expiry = body.cache_expiry;
@@ -349,7 +349,7 @@ zs_store_pbxsecret(struct zsession *s)
 
 	if ((a = zs_push(s, ZSA_CACHE_PBX)) == NULL)
 		return ZE_NOSPACE;
-	memcpy(a->u.pbx.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(a->u.pbx.zid, s->peer_zid, ZRTP_ZID_LEN);
 	if ((r = zs_pbxsecret(s, a->u.pbx.pbxsecret)) != 0)
 		zwipe(a, sizeof(*a));
 	return r;
@@ -366,6 +366,7 @@ zs_go_secure(struct zsession *s)
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s, ZSA_SECURE)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "going secure");
+	zs_release_exchange(s);
 	return ZS_SECURE;
 }
 
@@ -383,7 +384,7 @@ zs_enrollment(struct zsession *s)
 	if (s->peer_e) {
 		if ((a = zs_push(s, ZSA_ENROLL)) == NULL)
 			return ZE_NOSPACE;
-		memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+		memcpy(a->u.zid, s->peer_zid, ZRTP_ZID_LEN);
 		return 0;
 	}
 	if (!s->cfg.pbx || !s->cfg.pbx_enroll)
@@ -482,8 +483,8 @@ zs_go_clear_keys(struct zsession *s)
 {
 	uint8_t next[ZHASH_MAX_LEN], ctx[2 * ZRTP_ZID_LEN];
 	const uint8_t *zid_i = zs_we_initiate(s) ? s->cfg.zid :
-	    s->peer_hello_m.zid;
-	const uint8_t *zid_r = zs_we_initiate(s) ? s->peer_hello_m.zid :
+	    s->peer_zid;
+	const uint8_t *zid_r = zs_we_initiate(s) ? s->peer_zid :
 	    s->cfg.zid;
 	enum zhash_alg hash = s->sec->keys.hash;
 	size_t len = s->sec->keys.hash_len;
@@ -596,14 +597,14 @@ zs_relayed_sas(struct zsession *s, const struct zpkt *pkt)
 	zwipe(plain, sizeof(plain));
 	if ((r = zs_send_ack(s, ZMSG_RELAYACK)) != 0)
 		return r;
-	if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
+	if (!(s->peer_flags & ZHELLO_FLAG_M) || !s->pbx_matched) {
 		/*
 		 * §7.3: a PBX sends the party it is not enrolled with a
 		 * SASrelay for the scheme alone, sashash zero: ignored, no
 		 * alarm. A SAS relayed by a MiTM we did not enroll is a
 		 * bad-guy MiTM's: never shown, and reported.
 		 */
-		if (!(s->peer_hello_m.flags & ZHELLO_FLAG_M) ||
+		if (!(s->peer_flags & ZHELLO_FLAG_M) ||
 		    !zs_all_zero(body.sashash, sizeof(body.sashash)))
 			zs_alert(s, ZC_SASRELAY_UNTRUSTED, NULL);
 		return 0;
@@ -709,7 +710,7 @@ zs_sas_verdict_do(struct zsession *s, uint64_t now_ms, int verified)
 	 */
 	if ((a = zs_push(s, ZSA_CACHE_VERIFIED)) == NULL)
 		return ZE_NOSPACE;
-	memcpy(a->u.verified.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(a->u.verified.zid, s->peer_zid, ZRTP_ZID_LEN);
 	a->u.verified.verified = s->our_v;
 	/*
 	 * A first contact proved nothing about the row: another first

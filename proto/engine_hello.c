@@ -32,6 +32,7 @@ static const enum zkex_alg zs_kex_speed[] = {
 
 static int	zs_send_helloack(struct zsession *);
 static int	zs_inputs_ready(const struct zsession *);
+static int	zs_hello_hex_matches(const struct zsession *, const char *);
 
 /* A list with the mandatory algorithms appended when missing. */
 static size_t
@@ -161,8 +162,8 @@ zs_kex_name(const struct zsession *s, enum zkex_alg alg)
 	enum zkex_alg k;
 	size_t n, i;
 
-	n = zs_full_list(s->peer_hello_m.count,
-	    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo,
+	n = zs_full_list(s->ex->peer_hello_m.count,
+	    (const uint32_t (*)[ZRTP_ALGO_MAX])s->ex->peer_hello_m.algo,
 	    ZALGO_KEX, theirs);
 	for (i = 0; i < n; i++)
 		if (zalgo_kex(theirs[i], &k) == 0 && k == alg &&
@@ -215,8 +216,8 @@ zs_negotiate(struct zsession *s)
 
 	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
 		no = zs_full_list(s->cfg.count, s->cfg.algo, k, ours);
-		nt = zs_full_list(s->peer_hello_m.count,
-		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->peer_hello_m.algo, k,
+		nt = zs_full_list(s->ex->peer_hello_m.count,
+		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->ex->peer_hello_m.algo, k,
 		    theirs);
 		nc[k] = zs_common(ours, no, theirs, nt, k, c[k]);
 		if (k == ZALGO_KEX)
@@ -316,7 +317,20 @@ zs_send_hello(struct zsession *s)
 static int
 zs_check_hello_hash(const struct zsession *s, const struct zview *hello)
 {
-	char hex[ZRTP_HELLO_HASH_HEX], want[ZRTP_HELLO_HASH_HEX];
+	char hex[ZRTP_HELLO_HASH_HEX];
+
+	if (s->cfg.peer_hello_hash[0] == '\0')
+		return 0;
+	if (zhello_hash_hex(hello->p, hello->len, hex) != 0)
+		return ZE_BAD_MAC;
+	return zs_hello_hex_matches(s, hex);
+}
+
+/* The peer's Hello hash in hex against a=zrtp-hash, when it is given. */
+static int
+zs_hello_hex_matches(const struct zsession *s, const char *hex)
+{
+	char want[ZRTP_HELLO_HASH_HEX];
 	const char *w = s->cfg.peer_hello_hash;
 	size_t i;
 
@@ -324,8 +338,7 @@ zs_check_hello_hash(const struct zsession *s, const struct zview *hello)
 		return 0;
 	if (strncmp(w, "1.10 ", 5) == 0)
 		w += 5;
-	if (strlen(w) != 64 ||
-	    zhello_hash_hex(hello->p, hello->len, hex) != 0)
+	if (strlen(w) != 64)
 		return ZE_BAD_MAC;
 	for (i = 0; i < 64; i++)
 		want[i] = (char)tolower((unsigned char)w[i]);
@@ -348,7 +361,7 @@ zs_request_inputs(struct zsession *s)
 	}
 	if ((a = zs_push(s, ZSA_CACHE_LOOKUP)) == NULL)
 		return ZE_NOSPACE;
-	memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(a->u.zid, s->peer_zid, ZRTP_ZID_LEN);
 	return zs_request_keygen(s);
 }
 
@@ -384,10 +397,10 @@ zs_report_peer(struct zsession *s)
 
 	if ((a = zs_push(s, ZSA_PEER)) == NULL)
 		return;
-	memcpy(a->u.peer.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
-	memcpy(a->u.peer.client_id, s->peer_hello_m.client_id, ZRTP_CID_LEN);
-	memcpy(a->u.peer.version, s->peer_hello_m.version, ZRTP_VERSION_LEN);
-	a->u.peer.flags = s->peer_hello_m.flags;
+	memcpy(a->u.peer.zid, s->peer_zid, ZRTP_ZID_LEN);
+	memcpy(a->u.peer.client_id, s->ex->peer_hello_m.client_id, ZRTP_CID_LEN);
+	memcpy(a->u.peer.version, s->ex->peer_hello_m.version, ZRTP_VERSION_LEN);
+	a->u.peer.flags = s->peer_flags;
 }
 
 /*
@@ -453,7 +466,13 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zs_keep(&s->peer_hello, &pkt->raw_msg)) != 0 ||
 	    (r = zmsg_decode(s->peer_hello.b, s->peer_hello.len, &m)) != 0)
 		return zs_fail(s, ZC_MALFORMED, r, "peer Hello") != ZS_INIT;
-	s->peer_hello_m = m.u.hello;
+	s->ex->peer_hello_m = m.u.hello;
+	memcpy(s->peer_zid, m.u.hello.zid, ZRTP_ZID_LEN);
+	s->peer_flags = m.u.hello.flags;
+	/* For an a=zrtp-hash that comes later, after the Hello is gone. */
+	if ((r = zhello_hash_hex(s->peer_hello.b, s->peer_hello.len,
+	    s->peer_hello_hex)) != 0)
+		return zs_fail(s, ZC_INTERNAL, r, "peer Hello hash") != ZS_INIT;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
 	s->refused_code = ZC_NONE;	/* a usable Hello supersedes */
@@ -615,7 +634,6 @@ int
 zs_set_peer_hello_hash(struct zsession *s, uint64_t now_ms, const char *hash)
 {
 	const char *h = hash;
-	struct zview kept;
 	size_t i;
 
 	if (strncmp(h, "1.10 ", 5) == 0)
@@ -628,12 +646,11 @@ zs_set_peer_hello_hash(struct zsession *s, uint64_t now_ms, const char *hash)
 	s->now = now_ms;
 	snprintf(s->cfg.peer_hello_hash, sizeof(s->cfg.peer_hello_hash), "%s",
 	    h);
-	if (s->peer_hello.len == 0 || s->state == ZS_FAILED ||
+	/* The kept hash: a secure session no longer holds the Hello. */
+	if (s->peer_hello_hex[0] == '\0' || s->state == ZS_FAILED ||
 	    s->state == ZS_ERROR_SENT)
 		return 0;
-	kept.p = s->peer_hello.b;
-	kept.len = s->peer_hello.len;
-	if (zs_check_hello_hash(s, &kept) != 0)
+	if (zs_hello_hex_matches(s, s->peer_hello_hex) != 0)
 		(void)zs_fail(s, ZC_HELLO_HASH, 0,
 		    "the peer's Hello does not match a=zrtp-hash");
 	return zs_settle(s, 0);		/* zs_fsm_step() ends it */

@@ -61,7 +61,8 @@ enum zs_event {
  * A message kept for retransmission, hashing and MAC checks: cap bytes at
  * b, the session's storage sized for its type (zs_msgbufs_init) or a
  * caller's buffer, so that a session does not hold seven DHPart-sized
- * buffers (docs/performance.md, "Scale").
+ * buffers (docs/performance.md, "Scale"). b is NULL, cap and len 0, once
+ * the exchange's storage is released.
  */
 struct zs_msgbuf {
 	uint8_t	*b;
@@ -100,6 +101,21 @@ struct zs_kex_job {
 	uint8_t			 peer_pv[ZKEX_PV_MAX];
 	size_t			 peer_pv_len;
 	int			 status;	/* filled by zs_kex_run() */
+};
+
+/*
+ * What only the key exchange reads: both sides' Hello, Commit and DHPart
+ * and the peer's decoded Hello and Commit. Allocated with the session,
+ * released when it goes secure (zs_release_exchange(); docs/engine.md,
+ * "What a secure session keeps"): no handler of the secure or clear state
+ * reads them.
+ */
+struct zs_exchange {
+	struct zmsg_hello	 peer_hello_m;
+	struct zmsg_commit	 peer_commit_m;
+	uint8_t			 hello_b[2][ZS_HELLO_MAX];
+	uint8_t			 commit_b[2][ZS_COMMIT_MAX];
+	uint8_t			 dhpart_b[2][ZS_MSG_MAX];
 };
 
 /* A call's secrets, in locked memory. */
@@ -146,8 +162,11 @@ struct zsession {
 	uint32_t		 peer_ssrc;
 	int			 have_peer_ssrc;
 	struct zs_msgbuf	 peer_hello, peer_commit, peer_dhpart;
-	struct zmsg_hello	 peer_hello_m;
-	struct zmsg_commit	 peer_commit_m;
+	struct zs_exchange	*ex;		/* NULL once secure */
+	/* Of the peer's Hello, what a secure session still needs. */
+	uint8_t			 peer_zid[ZRTP_ZID_LEN];
+	uint8_t			 peer_flags;	/* ZHELLO_FLAG_* */
+	char			 peer_hello_hex[ZRTP_HELLO_HASH_HEX];
 	uint8_t			 peer_h1[ZRTP_HASH_IMAGE_LEN];	/* DHPart */
 	uint8_t			 peer_ids[4][ZRTP_SECRET_ID_LEN];
 	struct zview		 peer_pv;	/* into peer_dhpart */
@@ -195,12 +214,14 @@ struct zsession {
 	int			 store_deferred, stored;
 
 	size_t			 q_head, q_len;
-	/* The message buffers' bytes (hello and peer_hello, ...). */
-	uint8_t			 hello_b[2][ZS_HELLO_MAX];
-	uint8_t			 commit_b[2][ZS_COMMIT_MAX];
-	uint8_t			 dhpart_b[2][ZS_MSG_MAX];
 	uint8_t			 confirm_b[ZS_CONFIRM_MAX];
-	uint8_t			 outbox[ZS_OUTBOX][ZS_MSG_MAX + ZRTP_PKT_OVERHEAD];
+	/*
+	 * Datagrams handed out as ZSA_SEND, each allocated for its length
+	 * by zs_send() and freed when the outbox is next empty at
+	 * zs_next_action() (the caller's pointer is good until then).
+	 */
+	uint8_t			*outbox[ZS_OUTBOX];
+	size_t			 outbox_len[ZS_OUTBOX];
 	size_t			 outbox_next;
 	size_t			 sends_queued;
 };
@@ -233,6 +254,7 @@ void	zs_alert(struct zsession *s, int code, const char *what);
 void	zs_refuse(struct zsession *s, int code, const char *what);
 void	zs_drop_key_pair(struct zsession *s);
 void	zs_wipe_secrets(struct zsession *s);
+void	zs_release_exchange(struct zsession *s);
 void	zs_go_clear_keys(struct zsession *s);
 struct zs_kex_job *zs_job_new(struct zsession *s, int op, size_t sec_len);
 int	zs_push_job(struct zsession *s, struct zs_kex_job *job);

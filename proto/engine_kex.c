@@ -105,11 +105,11 @@ static int
 zs_commit_authentic(struct zsession *s, const struct zmsg_commit *c)
 {
 	if (s->peer_hello.len == 0 ||
-	    !zct_eq(c->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN)) {
+	    !zct_eq(c->zid, s->peer_zid, ZRTP_ZID_LEN)) {
 		zs_alert(s, ZC_UNKNOWN_ZID, NULL);
 		return 0;
 	}
-	return !zs_check_link(s, c->h2, s->peer_hello_m.h3, &s->peer_hello,
+	return !zs_check_link(s, c->h2, s->ex->peer_hello_m.h3, &s->peer_hello,
 	    ZC_HELLO_ALTERED, "Commit does not chain to the peer's Hello: "
 	    "dropped");
 }
@@ -157,17 +157,17 @@ zs_accept_commit(struct zsession *s, const struct zpkt *pkt)
 
 	if ((r = zs_keep(&s->peer_commit, &pkt->raw_msg)) != 0)
 		return zs_fail(s, ZC_MALFORMED, r, "Commit");
-	s->peer_commit_m = pkt->msg.u.commit;
+	s->ex->peer_commit_m = pkt->msg.u.commit;
 	s->role = ZS_ROLE_RESPONDER;
 	s->hello_acked = 1;	/* §6: a Commit acknowledges our Hello */
 	zs_retransmit_stop(s);
-	memcpy(s->algo, s->peer_commit_m.algo, sizeof(s->algo));
+	memcpy(s->algo, s->ex->peer_commit_m.algo, sizeof(s->algo));
 	if ((r = zs_apply_algos(s)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "Commit algorithms");
 	if (s->mode != ZMODE_MULT)
 		s->mode = s->algo[ZALGO_KEX] == ZKEX_BLOCK_PRSH ? ZMODE_PRSH :
 		    ZMODE_DH;
-	memcpy(s->nonce, s->peer_commit_m.nonce, sizeof(s->nonce));
+	memcpy(s->nonce, s->ex->peer_commit_m.nonce, sizeof(s->nonce));
 	if (s->mode == ZMODE_MULT && zcall_add_nonce(s->call, s->nonce) != 0)
 		return zs_fail(s, ZC_INTERNAL, ZE_NOSPACE,
 		    "too many Multistream streams in this call");
@@ -208,7 +208,7 @@ zs_we_win(const struct zsession *s, const struct zmsg_commit *theirs)
 	if (our_prsh != their_prsh)
 		return their_prsh;
 	/* Two Preshared Commits: the PBX (M flag) yields to the phone. */
-	if (our_prsh && (s->peer_hello_m.flags & ZHELLO_FLAG_M))
+	if (our_prsh && (s->peer_flags & ZHELLO_FLAG_M))
 		return 1;
 	/* Public wire values ordered as big integers (§4.2): memcmp's job. */
 	if (s->mode != ZMODE_DH)
@@ -359,7 +359,7 @@ zs_on_dhpart1(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zhash(ZHASH_S256, pkt->msg.u.dhpart.h1, ZRTP_HASH_IMAGE_LEN,
 	    h2)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "hash");
-	if (zs_check_link(s, h2, s->peer_hello_m.h3, &s->peer_hello,
+	if (zs_check_link(s, h2, s->ex->peer_hello_m.h3, &s->peer_hello,
 	    ZC_HELLO_ALTERED, "DHPart1 does not chain to the peer's Hello: "
 	    "dropped") || zs_keep_dhpart(s, pkt) != 0)
 		return zs_stop(s);
@@ -401,7 +401,7 @@ zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
 	uint8_t hvi[ZRTP_HVI_LEN];
 	int r;
 
-	if (zs_check_link(s, pkt->msg.u.dhpart.h1, s->peer_commit_m.h2,
+	if (zs_check_link(s, pkt->msg.u.dhpart.h1, s->ex->peer_commit_m.h2,
 	    &s->peer_commit, ZC_COMMIT_ALTERED, "DHPart2 does not chain to the "
 	    "peer's Commit: dropped"))
 		return zs_stop(s);
@@ -409,7 +409,7 @@ zs_on_dhpart2(struct zsession *s, const struct zpkt *pkt)
 	if ((r = zhvi_compute(s->hash, pkt->raw_msg.p, pkt->raw_msg.len,
 	    s->hello.b, s->hello.len, hvi)) != 0)
 		return zs_fail(s, ZC_INTERNAL, r, "hash");
-	if (!zct_eq(hvi, s->peer_commit_m.hvi, ZRTP_HVI_LEN))
+	if (!zct_eq(hvi, s->ex->peer_commit_m.hvi, ZRTP_HVI_LEN))
 		return zs_fail(s, ZC_HVI, 0, NULL);
 	if (zs_keep_dhpart(s, pkt) != 0)
 		return zs_stop(s);

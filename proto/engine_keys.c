@@ -109,7 +109,7 @@ zs_match_s2(struct zsession *s)
 
 	if (s->call->sec->aux_len == 0)
 		return 0;
-	if (zsecret_id(s->hash, &aux, s->peer_hello_m.h3, ZRTP_HASH_IMAGE_LEN,
+	if (zsecret_id(s->hash, &aux, s->ex->peer_hello_m.h3, ZRTP_HASH_IMAGE_LEN,
 	    id) != 0)
 		return 0;
 	return zct_eq(id, s->peer_ids[2], ZRTP_SECRET_ID_LEN);
@@ -131,8 +131,8 @@ zs_roles(const struct zsession *s, const uint8_t **zid_i,
 {
 	int ini = s->role == ZS_ROLE_INITIATOR;
 
-	*zid_i = ini ? s->cfg.zid : s->peer_hello_m.zid;
-	*zid_r = ini ? s->peer_hello_m.zid : s->cfg.zid;
+	*zid_i = ini ? s->cfg.zid : s->peer_zid;
+	*zid_r = ini ? s->peer_zid : s->cfg.zid;
 	*hello_r = ini ? &s->peer_hello : &s->hello;
 	*commit = ini ? &s->commit : &s->peer_commit;
 }
@@ -210,8 +210,8 @@ zs_preshared_usable(const struct zsession *s)
 	if (!s->cfg.preshared || s->mode != ZMODE_DH || !s->sec->cache.rs1_valid ||
 	    !s->sec->cache.verified || s->peer_commit.len != 0)
 		return 0;
-	for (i = 0; i < s->peer_hello_m.count[ZALGO_KEX]; i++)
-		if (s->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)
+	for (i = 0; i < s->ex->peer_hello_m.count[ZALGO_KEX]; i++)
+		if (s->ex->peer_hello_m.algo[ZALGO_KEX][i] == ZKEX_BLOCK_PRSH)
 			return 1;
 	return 0;
 }
@@ -252,7 +252,7 @@ zs_prsh_match(struct zsession *s)
 		return ZE_BAD_MAC;
 	for (with_aux = 1; with_aux >= 0; with_aux--) {
 		if (zs_prsh_key(s, with_aux, id) == 0 &&
-		    zct_eq(id, s->peer_commit_m.key_id, ZRTP_KEYID_LEN))
+		    zct_eq(id, s->ex->peer_commit_m.key_id, ZRTP_KEYID_LEN))
 			return 0;
 	}
 	zwipe(s->sec->psk, sizeof(s->sec->psk));
@@ -375,7 +375,7 @@ zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 	int slot = s->mode == ZMODE_DH && !s->cache_mismatch ? s->s1_slot : 0;
 
 	a->type = ZSA_CACHE_STORE;
-	memcpy(rec->zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+	memcpy(rec->zid, s->peer_zid, ZRTP_ZID_LEN);
 	memcpy(rec->rs1, s->sec->keys.rs1_new, ZRTP_RS_LEN);
 	rec->rs1_expires = expiry == 0xffffffff ? -1 :
 	    old->now + (int64_t)expiry;
@@ -422,7 +422,7 @@ zs_cache_update(struct zsession *s)
 	}
 	if (expiry == 0) {
 		a->type = ZSA_CACHE_EXPIRE;
-		memcpy(a->u.zid, s->peer_hello_m.zid, ZRTP_ZID_LEN);
+		memcpy(a->u.zid, s->peer_zid, ZRTP_ZID_LEN);
 	} else
 		zs_store_action(s, a, expiry);
 	zwipe(s->sec->keys.rs1_new, sizeof(s->sec->keys.rs1_new));

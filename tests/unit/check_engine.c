@@ -1404,6 +1404,93 @@ END_TEST
  * taken. The right value changes nothing; a wrong one ends the session
  * (hello_hash_mismatch, Error 0x40); a value that is no hash is refused.
  */
+/*
+ * Issue 7: a secure session frees the exchange's messages. Each message
+ * of the exchange, sent again to the end that received it, gets the
+ * answer the secure state's table gives (a Hello its HelloACK, a Confirm2
+ * at the responder its Conf2ACK, the rest nothing); the session stays
+ * secure with its SAS and keys, and ASan sees no read of what was freed.
+ */
+static const char *const resent_types[] = {
+	"Hello   ", "Commit  ", "DHPart1 ", "DHPart2 ", "Confirm1", "Confirm2",
+};
+#define RESENT_N	(sizeof(resent_types) / sizeof(resent_types[0]))
+static struct {
+	uint8_t	b[SIM_PKT_MAX];
+	size_t	len;
+} first_sent[2][RESENT_N];
+
+static void
+record_first(struct sim *n, int from, uint8_t *p, size_t *len)
+{
+	size_t i;
+
+	(void)n;
+	for (i = 0; i < RESENT_N; i++)
+		if (*len > 24 && memcmp(p + 16, resent_types[i], 8) == 0 &&
+		    first_sent[from][i].len == 0) {
+			memcpy(first_sent[from][i].b, p, *len);
+			first_sent[from][i].len = *len;
+		}
+}
+
+START_TEST(test_resent_after_secure)
+{
+	size_t mem[2], i, seen = 0;
+	char sas[ZSAS_TEXT_MAX];
+	struct zs_srtp_keys keys;
+	int k, alerts;
+
+	memset(first_sent, 0, sizeof(first_sent));
+	net.tamper = record_first;
+	if (_i == 1)	/* the largest DHParts */
+		for (k = 0; k < 2; k++) {
+			net.end[k].cfg.count[ZALGO_KEX] = 0;
+			prefer(&net.end[k].cfg, ZALGO_KEX, blk("DH3k"));
+		}
+	sim_start(&net, 960 + _i);
+	for (k = 0; k < 2; k++)
+		mem[k] = zs_memory(net.end[k].s);
+	sim_run(&net, 60000);
+	sim_settle(&net, 10000);
+	assert_agree();
+	for (k = 0; k < 2; k++) {
+		/* The exchange's messages are gone, the outbox too. */
+		ck_assert_uint_lt(zs_memory(net.end[k].s) + 1500, mem[k]);
+		memcpy(sas, net.end[k].sas, sizeof(sas));
+		keys = net.end[k].keys;
+		alerts = net.end[k].alerts;
+		for (i = 0; i < RESENT_N; i++) {
+			const char *want = NULL;
+
+			if (first_sent[1 - k][i].len == 0)
+				continue;
+			seen++;
+			if (i == 0)
+				want = "HelloACK";
+			else if (i == 5 &&
+			    zs_role(net.end[k].s) == ZS_ROLE_RESPONDER)
+				want = "Conf2ACK";
+			ck_assert_int_eq(net.nq, 0);
+			sim_inject(&net, k, first_sent[1 - k][i].b,
+			    first_sent[1 - k][i].len);
+			ck_assert_int_eq(net.nq, want != NULL);
+			if (want != NULL)
+				ck_assert_mem_eq(net.q[0].b + 16, want, 8);
+			sim_settle(&net, 10000);
+			ck_assert(zs_is_secure(net.end[0].s) &&
+			    zs_is_secure(net.end[1].s));
+			ck_assert(!net.end[0].failed && !net.end[1].failed);
+			ck_assert_int_eq(net.end[k].alerts, alerts);
+			ck_assert_str_eq(net.end[k].sas, sas);
+			ck_assert_mem_eq(&net.end[k].keys, &keys, sizeof(keys));
+		}
+	}
+	/* Hello and Confirm from both, DHPart1 and DHPart2, a Commit or two. */
+	ck_assert_uint_ge(seen, 7);
+}
+END_TEST
+
 START_TEST(test_late_hello_hash)
 {
 	char right[80];
@@ -1480,6 +1567,7 @@ main(void)
 	tcase_add_test(tc, test_spoofed_helloack);
 	tcase_add_test(tc, test_foreign_error_before_hello);
 	tcase_add_test(tc, test_codes_table);
+	tcase_add_loop_test(tc, test_resent_after_secure, 0, 2);
 	tcase_add_test(tc, test_late_hello_hash);
 	tcase_add_test(tc, test_lossy_link);
 	tcase_add_test(tc, test_cache_unreadable);

@@ -180,7 +180,8 @@ zs_check_h0(struct zsession *s, const uint8_t h0[ZRTP_HASH_IMAGE_LEN])
 		mac = zmsg_mac_check(s->peer_hello.b, s->peer_hello.len,
 		    h[1]) == 0;
 	} else {
-		chain = zct_eq(h[1], s->ex->peer_commit_m.h2, ZRTP_HASH_IMAGE_LEN);
+		chain = zct_eq(h[1], s->ex->peer_commit_m.h2,
+		    ZRTP_HASH_IMAGE_LEN);
 		mac = zmsg_mac_check(s->peer_commit.b, s->peer_commit.len,
 		    h[0]) == 0;
 	}

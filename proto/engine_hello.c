@@ -217,8 +217,8 @@ zs_negotiate(struct zsession *s)
 	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
 		no = zs_full_list(s->cfg.count, s->cfg.algo, k, ours);
 		nt = zs_full_list(s->ex->peer_hello_m.count,
-		    (const uint32_t (*)[ZRTP_ALGO_MAX])s->ex->peer_hello_m.algo, k,
-		    theirs);
+		    (const uint32_t (*)[ZRTP_ALGO_MAX])
+		    s->ex->peer_hello_m.algo, k, theirs);
 		nc[k] = zs_common(ours, no, theirs, nt, k, c[k]);
 		if (k == ZALGO_KEX)
 			nct = zs_common(theirs, nt, ours, no, k, c_theirs);
@@ -398,8 +398,10 @@ zs_report_peer(struct zsession *s)
 	if ((a = zs_push(s, ZSA_PEER)) == NULL)
 		return;
 	memcpy(a->u.peer.zid, s->peer_zid, ZRTP_ZID_LEN);
-	memcpy(a->u.peer.client_id, s->ex->peer_hello_m.client_id, ZRTP_CID_LEN);
-	memcpy(a->u.peer.version, s->ex->peer_hello_m.version, ZRTP_VERSION_LEN);
+	memcpy(a->u.peer.client_id, s->ex->peer_hello_m.client_id,
+	    ZRTP_CID_LEN);
+	memcpy(a->u.peer.version, s->ex->peer_hello_m.version,
+	    ZRTP_VERSION_LEN);
 	a->u.peer.flags = s->peer_flags;
 }
 

@@ -109,8 +109,8 @@ zs_match_s2(struct zsession *s)
 
 	if (s->call->sec->aux_len == 0)
 		return 0;
-	if (zsecret_id(s->hash, &aux, s->ex->peer_hello_m.h3, ZRTP_HASH_IMAGE_LEN,
-	    id) != 0)
+	if (zsecret_id(s->hash, &aux, s->ex->peer_hello_m.h3,
+	    ZRTP_HASH_IMAGE_LEN, id) != 0)
 		return 0;
 	return zct_eq(id, s->peer_ids[2], ZRTP_SECRET_ID_LEN);
 }

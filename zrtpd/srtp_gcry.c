@@ -23,6 +23,7 @@ struct zsrtp_icm {
 	uint8_t			offset[ZSRTP_BLOCK];	/* salt || 0000 */
 	uint8_t			ctr[ZSRTP_BLOCK];	/* as set_iv left it */
 	uint64_t		done;	/* bytes since set_iv */
+	unsigned		start;	/* its block counter, at set_iv */
 	int			aes_len;
 };
 
@@ -97,6 +98,7 @@ zsrtp_icm_init(void *sv, const uint8_t *key)
 	memcpy(s->offset, key + s->aes_len, SRTP_SALT_LEN);
 	memcpy(s->ctr, s->offset, sizeof(s->ctr));
 	s->done = 0;
+	s->start = 0;
 	if (gcry_cipher_setkey(s->h, key, (size_t)s->aes_len) != 0 ||
 	    gcry_cipher_setctr(s->h, s->ctr, sizeof(s->ctr)) != 0)
 		return srtp_err_status_init_fail;
@@ -114,6 +116,7 @@ zsrtp_icm_set_iv(void *sv, uint8_t *iv, srtp_cipher_direction_t dir)
 	for (i = 0; i < sizeof(s->ctr); i++)
 		s->ctr[i] = s->offset[i] ^ iv[i];
 	s->done = 0;
+	s->start = (unsigned)s->ctr[14] << 8 | s->ctr[15];
 	if (gcry_cipher_setctr(s->h, s->ctr, sizeof(s->ctr)) != 0)
 		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
@@ -125,14 +128,16 @@ zsrtp_icm_set_iv(void *sv, uint8_t *iv, srtp_cipher_direction_t dir)
  * libgcrypt's CTR counts all 128 bits: so at the wrap the counter is set
  * back to the IV's bits with a zero block counter. SRTP packets never
  * reach it (their counter starts at 0 and 2^16 blocks is 1 MiB); a
- * set_iv with other low bits (libsrtp2's random self-test) may.
+ * set_iv with other low bits (libsrtp2's random self-test) may. The
+ * position counts from set_iv's block counter (start), not from ctr,
+ * which a wrap resets: so a later call still wraps 2^16 blocks on.
  */
 static srtp_err_status_t
 zsrtp_icm_encrypt(void *sv, uint8_t *buf, unsigned int *len)
 {
 	struct zsrtp_icm *s = sv;
 	size_t left = *len, room, n;
-	unsigned blk, start = (unsigned)s->ctr[14] << 8 | s->ctr[15];
+	unsigned blk, start = s->start;
 
 	while (left > 0) {
 		blk = (unsigned)((start + s->done / ZSRTP_BLOCK) & 0xffff);

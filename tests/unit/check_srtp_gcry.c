@@ -6,6 +6,7 @@
  * Also: the 16-bit block counter wraps, a type with a wrong known answer
  * is refused by libsrtp2.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -292,6 +293,59 @@ START_TEST(test_icm_block_counter_wraps)
 }
 END_TEST
 
+/*
+ * Two wraps after one set_iv, the first at the end of a call: the second
+ * must still come after 2^16 blocks. The position was read back from the
+ * counter the first wrap had reset, so the second came a block early.
+ */
+START_TEST(test_icm_wraps_again_after_a_call)
+{
+	static const uint8_t key[30] = {
+		0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+		0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
+		0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7,
+		0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+	};
+	enum { LEN = 16 * (0x10000 + 2) };
+	uint8_t iv[16] = { [14] = 0xff, [15] = 0xff }, *got, *want;
+	unsigned int n;
+	srtp_cipher_t *c;
+	gcry_cipher_hd_t e;
+	size_t i;
+
+	ck_assert_ptr_nonnull(got = calloc(1, LEN));
+	ck_assert_ptr_nonnull(want = calloc(1, LEN));
+	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_gcry_icm_128, &c, 30,
+	    0), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_cipher_init(c, key), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
+	    srtp_err_status_ok);
+	n = 16;		/* block FFFF: the first wrap ends the call */
+	ck_assert_int_eq(srtp_cipher_encrypt(c, got, &n), srtp_err_status_ok);
+	n = LEN - 16;	/* 0000 ... FFFF, then 0000 again */
+	ck_assert_int_eq(srtp_cipher_encrypt(c, got + 16, &n),
+	    srtp_err_status_ok);
+	srtp_cipher_dealloc(c);
+
+	/* Counter blocks salt || (FFFF + i mod 2^16), by ECB. */
+	ck_assert_int_eq(gcry_cipher_open(&e, GCRY_CIPHER_AES128,
+	    GCRY_CIPHER_MODE_ECB, 0), 0);
+	ck_assert_int_eq(gcry_cipher_setkey(e, key, 16), 0);
+	for (i = 0; i < LEN / 16; i++) {
+		memcpy(want + 16 * i, key + 16, 14);
+		want[16 * i + 14] = (uint8_t)((0xffff + i) >> 8);
+		want[16 * i + 15] = (uint8_t)(0xffff + i);
+	}
+	ck_assert_int_eq(gcry_cipher_encrypt(e, want, LEN, NULL, 0), 0);
+	gcry_cipher_close(e);
+	for (i = 0; i < LEN / 16; i++)
+		ck_assert_msg(memcmp(got + 16 * i, want + 16 * i, 16) == 0,
+		    "block %zu of the keystream", i);
+	free(got);
+	free(want);
+}
+END_TEST
+
 /* libsrtp2 runs a type's own known answers before it takes it. */
 START_TEST(test_wrong_known_answer_refused)
 {
@@ -339,6 +393,7 @@ main(void)
 	tcase_add_loop_test(tc, test_rtp_packet_recomputed, 0, n);
 	tcase_add_loop_test(tc, test_rtcp_packet_recomputed, 0, n);
 	tcase_add_test(tc, test_icm_block_counter_wraps);
+	tcase_add_test(tc, test_icm_wraps_again_after_a_call);
 	tcase_add_test(tc, test_wrong_known_answer_refused);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -9,6 +9,7 @@
 
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "algo.h"
@@ -452,13 +453,21 @@ cmd_session_enroll(struct zd_conn *cn, json_t *id, json_t *req)
 		    "enrollment", zd_enroll_brief(s)));
 }
 
-/* Once per session: decoys in the SAS's scheme, all distinct, none it. */
-static void
+/*
+ * Once per session: decoys in the SAS's scheme, all distinct, none it;
+ * allocated here, since most sessions never ask (issue 7). -1: no memory.
+ */
+static int
 zd_challenge_decoys(struct zd_session *s)
 {
 	uint8_t hash[4];
 	size_t i, j;
 
+	if (s->decoys != NULL)
+		return 0;
+	if ((s->decoys = calloc(ZD_CHALLENGE_MAX - 1,
+	    sizeof(s->decoys[0]))) == NULL)
+		return -1;
 	for (i = 0; i < ZD_CHALLENGE_MAX - 1; i++) {
 again:
 		zrand_bytes(hash, sizeof(hash));
@@ -470,7 +479,7 @@ again:
 			if (strcmp(s->decoys[i], s->decoys[j]) == 0)
 				goto again;
 	}
-	s->have_decoys = 1;
+	return 0;
 }
 
 /* Uniform in [0, n), n <= 256 (no modulo bias). */
@@ -514,8 +523,10 @@ cmd_sas_challenge(struct zd_conn *cn, json_t *id, json_t *req)
 		    "match or mismatch", s->challenge_wrong);
 		return;
 	}
-	if (!s->have_decoys)
-		zd_challenge_decoys(s);
+	if (zd_challenge_decoys(s) != 0) {
+		zd_cmd_error(cn, id, "internal", "out of memory");
+		return;
+	}
 	shown[0] = s->sas;
 	for (i = 1; i < count; i++)
 		shown[i] = s->decoys[i - 1];

@@ -54,33 +54,33 @@ zd_session_free(struct zd_session *s)
 	zd_relay_close(s);
 	zs_free(s->zs);
 	zsecure_free(s->keys, sizeof(*s->keys));
-	zwipe(&s->zcfg, sizeof(s->zcfg));
+	free(s->decoys);
 	free(s);
 }
 
 /* The session's lists, else the configured ones, else the engine's. */
 static int
-zd_session_engine_config(struct zd_session *s,
+zd_session_engine_config(struct zd_session *s, struct zs_config *zc,
     const struct zd_session_params *p, char *err, size_t err_len)
 {
 	const struct zd_config *c = &s->d->cfg;
 	const struct zd_algos *al;
 	int k;
 
-	zs_config_defaults(&s->zcfg);
-	memcpy(s->zcfg.zid, s->d->zid, ZRTP_ZID_LEN);
-	zrand_pool_take(s->d->pool, &s->zcfg.ssrc, sizeof(s->zcfg.ssrc));
-	s->zcfg.role_pref = p->role;
-	s->zcfg.cache_expiry = c->cache_expiry;
-	s->zcfg.timers.handshake_ms = c->handshake_timeout * 1000;
+	zs_config_defaults(zc);
+	memcpy(zc->zid, s->d->zid, ZRTP_ZID_LEN);
+	zrand_pool_take(s->d->pool, &zc->ssrc, sizeof(zc->ssrc));
+	zc->role_pref = p->role;
+	zc->cache_expiry = c->cache_expiry;
+	zc->timers.handshake_ms = c->handshake_timeout * 1000;
 	for (k = 0; k < ZALGO_KIND_COUNT; k++) {
 		al = p->algos.count[k] != 0 ? &p->algos : &c->algos;
 		if (al->count[k] == 0)
 			continue;
-		s->zcfg.count[k] = al->count[k];
-		memcpy(s->zcfg.algo[k], al->algo[k], sizeof(s->zcfg.algo[k]));
+		zc->count[k] = al->count[k];
+		memcpy(zc->algo[k], al->algo[k], sizeof(zc->algo[k]));
 	}
-	return zalgo_complete(s->zcfg.count, s->zcfg.algo, 0, err,
+	return zalgo_complete(zc->count, zc->algo, 0, err,
 	    err_len) == 0 ? 0 : -1;
 }
 
@@ -92,12 +92,12 @@ zd_random(void *arg, void *buf, size_t len)
 
 /* The engine exists from creation: its a=zrtp-hash goes into the SDP. */
 static int
-zd_session_engine_new(struct zd_session *s)
+zd_session_engine_new(struct zd_session *s, struct zs_config *zc)
 {
 	struct zs_env env = { zd_random, s->d->pool };
 
-	s->zcfg.call = zd_call_engine(s);
-	if ((s->zs = zs_new(&s->zcfg, &env)) == NULL)
+	zc->call = zd_call_engine(s);
+	if ((s->zs = zs_new(zc, &env)) == NULL)
 		return -1;
 	snprintf(s->hello_hash, sizeof(s->hello_hash), "%s",
 	    zs_hello_hash(s->zs));
@@ -126,6 +126,7 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
     size_t err_len)
 {
 	struct zd_session *s;
+	struct zs_config zc;
 
 	*err_code = "internal";
 	if (d->nsessions >= d->cfg.max_sessions) {
@@ -162,7 +163,8 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
 		s->app_len = p->app_len;
 		s->have_app = 1;
 	}
-	if (zd_session_engine_config(s, p, err, err_len) != 0) {
+	/* The engine keeps its copy of the configuration; no second one. */
+	if (zd_session_engine_config(s, &zc, p, err, err_len) != 0) {
 		*err_code = "bad_request";
 		goto fail;
 	}
@@ -180,7 +182,7 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
 		snprintf(err, err_len, "no call \"%s\"", p->call);
 		goto fail;
 	}
-	if (zd_session_engine_new(s) != 0) {
+	if (zd_session_engine_new(s, &zc) != 0) {
 		snprintf(err, err_len, "cannot create the ZRTP engine (out of "
 		    "locked memory?)");
 		zd_call_leave(s);
@@ -195,8 +197,10 @@ zd_session_create(struct zd *d, const struct zd_session_params *p,
 	    zd_call_id(s), s->mode == ZD_MODE_RELAY ? "relay" : "keys",
 	    zd_policy_name(s->policy), s->multistream ? ", multistream" : "");
 	*out = s;
+	zwipe(&zc, sizeof(zc));
 	return 0;
 fail:
+	zwipe(&zc, sizeof(zc));
 	zd_session_free(s);
 	return -1;
 }
@@ -263,12 +267,12 @@ zd_session_set_peer_hash(struct zd_session *s, const char *hash, char *err,
 		    "(\"1.10 \" and 64 hex digits)");
 		return -1;
 	}
-	snprintf(s->zcfg.peer_hello_hash, sizeof(s->zcfg.peer_hello_hash),
-	    "%s", strncmp(hash, "1.10 ", 5) == 0 ? hash + 5 : hash);
+	snprintf(s->peer_hash, sizeof(s->peer_hash), "%s",
+	    strncmp(hash, "1.10 ", 5) == 0 ? hash + 5 : hash);
 	s->hash_state = "pending";
 	if (s->peer_hello_hex[0] != '\0')
 		s->hash_state = strcasecmp(s->peer_hello_hex,
-		    s->zcfg.peer_hello_hash) == 0 ? "matched" : "mismatch";
+		    s->peer_hash) == 0 ? "matched" : "mismatch";
 	if (s->zs != NULL) {
 		zs_set_peer_hello_hash(s->zs, zd_now_ms(), hash);
 		zd_session_drain(s);
@@ -281,7 +285,7 @@ zd_session_effective_require(const struct zd_session *s)
 {
 	/* The peer announced ZRTP: its absence is an attack. */
 	return s->policy == ZD_POLICY_REQUIRE ||
-	    s->zcfg.peer_hello_hash[0] != '\0';
+	    s->peer_hash[0] != '\0';
 }
 
 int

@@ -103,7 +103,8 @@ struct zd_session {
 	socklen_t		 media_len, app_local_len, remote_len, app_len;
 	int			 have_remote, have_app;
 	struct zsession		*zs;
-	struct zs_config	 zcfg;
+	/* The peer's a=zrtp-hash, 64 hex digits, or "". */
+	char			 peer_hash[ZRTP_HELLO_HASH_HEX];
 	char			 hello_hash[80];
 	/* What the exchange told us. */
 	int			 have_peer, have_sas, sas_verified, sas_relayed;
@@ -150,8 +151,9 @@ struct zd_session {
 	 */
 	char			 challenge[16];
 	int			 challenge_pick;
-	int			 challenge_wrong, have_decoys;
-	char			 decoys[ZD_CHALLENGE_MAX - 1][ZSAS_TEXT_MAX];
+	int			 challenge_wrong;
+	/* ZD_CHALLENGE_MAX - 1, allocated at the first challenge. */
+	char			(*decoys)[ZSAS_TEXT_MAX];
 	/* The failure that ended the exchange, if any. */
 	int			 failed, fail_from_peer, fail_error;
 	char			 failure[160];

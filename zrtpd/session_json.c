@@ -168,8 +168,8 @@ zd_session_json(const struct zd_session *s)
 	    json_string(s->cache_state) : json_null());
 	json_object_set_new(j, "zrtp_hash", json_pack("{s:o, s:o, s:s}",
 	    "ours", s->hello_hash[0] ? json_string(s->hello_hash) : json_null(),
-	    "peer", s->zcfg.peer_hello_hash[0] ?
-	    json_sprintf("1.10 %s", s->zcfg.peer_hello_hash) : json_null(),
+	    "peer", s->peer_hash[0] ?
+	    json_sprintf("1.10 %s", s->peer_hash) : json_null(),
 	    "state", s->hash_state));
 	json_object_set_new(j, "enrollment", zd_enroll_json(s));
 	json_object_set_new(j, "counters", zd_counters_json(&s->n));

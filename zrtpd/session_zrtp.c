@@ -246,7 +246,7 @@ on_alert(struct zd_session *s, struct zs_action *a)
 		    zcode_name(a->u.alert.code));
 		zd_rx_hello_hash(s, got);
 		zd_event_simple(s, "zrtp_hash_mismatch", json_pack("{s:s, s:s}",
-		    "expected", s->zcfg.peer_hello_hash, "received", got));
+		    "expected", s->peer_hash, "received", got));
 		return;
 	}
 	/*
@@ -328,7 +328,7 @@ zd_session_fail(struct zd_session *s, int code, uint32_t wire,
 		s->hash_state = "mismatch";
 		if (!s->hash_reported)
 			zd_event_simple(s, "zrtp_hash_mismatch", json_pack(
-			    "{s:s, s:s}", "expected", s->zcfg.peer_hello_hash,
+			    "{s:s, s:s}", "expected", s->peer_hash,
 			    "received", s->peer_hello_hex));
 		s->hash_reported = 1;
 	}

@@ -1,12 +1,12 @@
 /*
  * libsrtp2 sessions keyed by ZRTP. Keys are copied into libsrtp2's own
  * key buffer and wiped from ours at once. AES and HMAC-SHA1 are
- * libgcrypt's (srtp_gcry.c), registered once in zsrtp_init().
+ * nettle's (srtp_prim.c), registered once in zsrtp_init().
  */
 #include <string.h>
 
 #include "srtp.h"
-#include "srtp_gcry.h"
+#include "srtp_prim.h"
 #include "zcrypto.h"
 #include "zerr.h"
 
@@ -15,7 +15,7 @@ zsrtp_init(void)
 {
 	if (srtp_init() != srtp_err_status_ok)
 		return ZE_CRYPTO;
-	return zsrtp_gcry_register();
+	return zsrtp_prim_register();
 }
 
 /*

@@ -34,8 +34,8 @@ struct zsrtp {
 };
 
 /*
- * Once per process: libsrtp2, with libgcrypt's AES-ICM and HMAC-SHA1 in
- * place of its own (srtp_gcry.c). ZE_CRYPTO if their known answers fail.
+ * Once per process: libsrtp2, with nettle's AES-ICM and HMAC-SHA1 in
+ * place of its own (srtp_prim.c). ZE_CRYPTO if their known answers fail.
  */
 int	zsrtp_init(void);
 /* 0, or ZE_UNSUPPORTED for a cipher/tag libsrtp2 lacks, ZE_CRYPTO. */

@@ -14,8 +14,9 @@
  * SRTP contexts; default all), -F relay loops at SCHED_FIFO (root), -w
  * handshakes under way (200), -T seconds to secure them (180) and -m
  * relay|keys, the sessions' mode (relay), in the scale part, -N the raw
- * relays on libsrtp2's own AES and HMAC (Debian's: NSS) instead of
- * zrtpd's libgcrypt ones.
+ * relays on libsrtp2's own AES and HMAC (Debian's: NSS), -G on the
+ * libgcrypt ones zrtpd had before (tests/bench/srtp_gcry.c), instead of
+ * zrtpd's nettle ones.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -43,6 +44,7 @@
 #include "packet.h"
 #include "srtp.h"
 #include "srtp_gcry.h"
+#include "srtp_prim.h"
 #include "zcrypto.h"
 
 #define RB_TPUT_CALLS	8	/* sessions carrying the throughput load */
@@ -67,7 +69,13 @@ static int	 rounds = 5;
 static size_t	 scale_n = 10000;
 static const char *parts = "tdsc";
 static int	 fifo;		/* -F: relay loops at SCHED_FIFO */
-static int	 raw_native;	/* -N: raw relays on libsrtp2's own types */
+static int	 raw_prims;	/* raw relays' primitives: RB_PRIM_* */
+
+/* Primitives libsrtp2 runs on: zrtpd's, libsrtp2's own, libgcrypt's. */
+enum { RB_PRIM_ZRTPD, RB_PRIM_NSS, RB_PRIM_GCRY, RB_PRIM_N };
+static const char *const rb_prim_name[RB_PRIM_N] = {
+	"nettle", "NSS", "libgcrypt",
+};
 
 /*
  * libsrtp2's own AES-ICM and HMAC-SHA1 (NSS in Debian's build): exported
@@ -89,6 +97,16 @@ srtp_native(void)
 	    srtp_err_status_ok ||
 	    srtp_replace_auth_type(&srtp_hmac, SRTP_HMAC_SHA1) !=
 	    srtp_err_status_ok)
+		_exit(3);
+}
+
+/* In a child: put the primitives p in place of zrtpd's. */
+static void
+srtp_prims(int p)
+{
+	if (p == RB_PRIM_NSS)
+		srtp_native();
+	else if (p == RB_PRIM_GCRY && zbench_gcry_register() != 0)
 		_exit(3);
 }
 
@@ -306,8 +324,8 @@ status_kb(pid_t pid, const char *field)
  * The raw limit: what any relay must do per packet, and nothing else. One
  * process per side with two sockets, the application's and the wire's:
  * one recvfrom, one zsrtp_protect or zsrtp_unprotect (the daemon's own
- * libsrtp2 set-up, zrtpd/srtp.c, on libgcrypt; with -N on libsrtp2's
- * own primitives), one sendto; poll() only when both sockets are empty.
+ * libsrtp2 set-up, zrtpd/srtp.c, on nettle; with -N on libsrtp2's
+ * own primitives, -G on libgcrypt), one sendto; poll() only when both sockets are empty.
  */
 struct rb_raw {
 	pid_t	pid;
@@ -355,8 +373,7 @@ raw_loop(int app, int wire, int app_to, int wire_to,
 	size_t len;
 	int busy;
 
-	if (raw_native)
-		srtp_native();
+	srtp_prims(raw_prims);
 	if (zsrtp_open(&z, k) != 0)
 		_exit(3);
 	sin_of(&to_app, app_to);
@@ -668,7 +685,7 @@ part_throughput(void)
 	    mdv, 100 * mdv / mrv, median(dw, rounds), 100 * median(du,
 	    rounds));
 	printf("raw, %-11s | %18.0f | %8s  | %22.0f | %11.0f%%\n",
-	    raw_native ? "NSS" : "libgcrypt",
+	    rb_prim_name[raw_prims],
 	    mrv, "100.0%", median(rw, rounds), 100 * median(ru, rounds));
 	printf("frames lost: zrtpd %llu, raw %llu\n",
 	    (unsigned long long)dlost, (unsigned long long)rlost);
@@ -795,6 +812,7 @@ part_delay(void)
 	struct rb_delay dd[32], ds[32], dr[32], dx[32];
 	struct lc l, lr, lx;
 	unsigned long storms = 0, got;
+	char name[64];
 	double storm_s = 0, t0;
 	int port[2], r, pfd[2];
 	pid_t sp;
@@ -846,8 +864,9 @@ part_delay(void)
 	printf("-----------------------------------+----------+----------+"
 	    "-----------+---------\n");
 	delay_row("direct (no relay)", dx, rounds);
-	delay_row(raw_native ? "two raw relays, NSS" :
-	    "two raw relays, libgcrypt", dr, rounds);
+	snprintf(name, sizeof(name), "two raw relays, %s",
+	    rb_prim_name[raw_prims]);
+	delay_row(name, dr, rounds);
 	delay_row("two zrtpd", dd, rounds);
 	delay_row("two zrtpd, DH3k storm", ds, rounds);
 	printf("storm: %lu DH3k calls secured and hung up in %.1f s (%.1f/s, "
@@ -1172,14 +1191,16 @@ part_scale(void)
 }
 
 /*
- * What one SRTP context costs, libsrtp2's own primitives (NSS) against
- * zrtpd's libgcrypt ones, each in a forked child (a process has one set):
+ * What one SRTP context costs, libsrtp2's own primitives (NSS), the
+ * libgcrypt ones zrtpd had before (tests/bench/srtp_gcry.c) and zrtpd's
+ * nettle ones, each in a forked child (a process has one set):
  * heap per srtp_create() (mallinfo2), srtp_create() and srtp_dealloc()
  * time (zsrtp_open/zsrtp_close make and free two), and per 172-byte
  * packet zsrtp_protect and zsrtp_unprotect (AES1, HS32).
  */
 struct rb_cost {
 	double	heap, create_us, dealloc_us, protect_ns, unprotect_ns;
+	double	aes_ns, hmac_ns;
 };
 
 #define RB_COST_CTX	200
@@ -1196,6 +1217,54 @@ cost_keys(struct zs_srtp_keys *k, int side)
 	memset(side ? k->rx_salt : k->tx_salt, 0x22, ZRTP_SRTP_SALT_LEN);
 	memset(side ? k->tx_key : k->rx_key, 0x33, 16);
 	memset(side ? k->tx_salt : k->rx_salt, 0x44, ZRTP_SRTP_SALT_LEN);
+}
+
+/*
+ * The primitives alone, without libsrtp2's packet handling: per packet
+ * set_iv and AES-CM-128 over 160 bytes, and start and HMAC-SHA1 over 176.
+ */
+static void
+cost_prims(int prims, struct rb_cost *c)
+{
+	static const srtp_cipher_type_t *const ct[RB_PRIM_N] = {
+		&zsrtp_prim_icm_128, &srtp_aes_icm_128, &zbench_gcry_icm_128,
+	};
+	static const srtp_auth_type_t *const at[RB_PRIM_N] = {
+		&zsrtp_prim_hmac, &srtp_hmac, &zbench_gcry_hmac,
+	};
+	uint8_t key[30], iv[16], buf[176], tag[20];
+	srtp_cipher_t *ci;
+	srtp_auth_t *au;
+	unsigned int n;
+	double t;
+	int i;
+
+	memset(key, 0x3c, sizeof(key));
+	memset(iv, 0, sizeof(iv));
+	memset(buf, 0x5a, sizeof(buf));
+	if (srtp_cipher_type_alloc(ct[prims], &ci, 30, 0) != 0 ||
+	    srtp_cipher_init(ci, key) != 0 ||
+	    srtp_auth_type_alloc(at[prims], &au, 20, 4) != 0 ||
+	    srtp_auth_init(au, key) != 0)
+		_exit(3);
+	t = now_s();
+	for (i = 0; i < RB_COST_PKT; i++) {
+		iv[13] = (uint8_t)i;
+		iv[12] = (uint8_t)(i >> 8);
+		n = 160;
+		if (srtp_cipher_set_iv(ci, iv, srtp_direction_encrypt) != 0 ||
+		    srtp_cipher_encrypt(ci, buf + 12, &n) != 0)
+			_exit(3);
+	}
+	c->aes_ns = (now_s() - t) * 1e9 / RB_COST_PKT;
+	t = now_s();
+	for (i = 0; i < RB_COST_PKT; i++)
+		if (srtp_auth_start(au) != 0 ||
+		    srtp_auth_compute(au, buf, (int)sizeof(buf), tag) != 0)
+			_exit(3);
+	c->hmac_ns = (now_s() - t) * 1e9 / RB_COST_PKT;
+	srtp_cipher_dealloc(ci);
+	srtp_auth_dealloc(au);
 }
 
 static void
@@ -1252,7 +1321,7 @@ cost_measure(struct rb_cost *c)
 }
 
 static void
-cost_run(int native, struct rb_cost *c)
+cost_run(int prims, struct rb_cost *c)
 {
 	int pfd[2], st;
 	pid_t p;
@@ -1263,9 +1332,9 @@ cost_run(int native, struct rb_cost *c)
 		die("fork: %s", strerror(errno));
 	if (p == 0) {
 		close(pfd[0]);
-		if (native)
-			srtp_native();
+		srtp_prims(prims);
 		cost_measure(c);
+		cost_prims(prims, c);
 		_exit(write(pfd[1], c, sizeof(*c)) == sizeof(*c) ? 0 : 3);
 	}
 	close(pfd[1]);
@@ -1278,40 +1347,46 @@ cost_run(int native, struct rb_cost *c)
 static void
 part_srtp_costs(void)
 {
-	double v[2][5][32];
+	double v[RB_PRIM_N][7][32];
 	struct rb_cost c;
 	int r, n;
 
 	for (r = 0; r < rounds; r++)
-		for (n = 0; n < 2; n++) {
-			cost_run(n == 0, &c);
+		for (n = 0; n < RB_PRIM_N; n++) {
+			cost_run((n + 1) % RB_PRIM_N, &c);
 			v[n][0][r] = c.heap;
 			v[n][1][r] = c.create_us;
 			v[n][2][r] = c.dealloc_us;
 			v[n][3][r] = c.protect_ns;
 			v[n][4][r] = c.unprotect_ns;
+			v[n][5][r] = c.aes_ns;
+			v[n][6][r] = c.hmac_ns;
 		}
-	printf("\nSRTP contexts: libsrtp2's own AES and HMAC-SHA1 (NSS) against "
-	    "zrtpd's libgcrypt ones\n(zrtpd/srtp_gcry.c), alternating, medians "
-	    "of %d rounds; %d zsrtp_open (two srtp_create\neach), %d packets of "
-	    "172 bytes, AES-CM-128 HMAC-SHA1-32.\n\n", rounds, RB_COST_CTX,
+	printf("\nSRTP contexts: libsrtp2's own AES and HMAC-SHA1 (NSS), "
+	    "libgcrypt's (before)\nand zrtpd's nettle ones (zrtpd/srtp_prim.c), "
+	    "alternating, medians of %d rounds;\n%d zsrtp_open (two srtp_create "
+	    "each), %d packets of 172 bytes,\nAES-CM-128 HMAC-SHA1-32; then the primitives alone, per "
+	    "packet: set_iv and\nAES over 160 bytes, HMAC-SHA1 over 176.\n\n",
+	    rounds, RB_COST_CTX,
 	    RB_COST_PKT);
 	printf("primitives  | heap per srtp_create | srtp_create | srtp_dealloc "
-	    "| protect | unprotect\n");
+	    "| protect | unprotect |     AES |    HMAC\n");
 	printf("------------+----------------------+-------------+--------------"
-	    "+---------+----------\n");
-	for (n = 0; n < 2; n++)
+	    "+---------+-----------+---------+--------\n");
+	for (n = 0; n < RB_PRIM_N; n++)
 		printf("%-11s | %16.1f KiB | %8.1f us | %9.1f us | %4.0f ns | "
-		    "%6.0f ns\n", n == 0 ? "NSS" : "libgcrypt",
+		    "%6.0f ns | %4.0f ns | %4.0f ns\n",
+		    rb_prim_name[(n + 1) % RB_PRIM_N],
 		    median(v[n][0], rounds) / 1024, median(v[n][1], rounds),
 		    median(v[n][2], rounds), median(v[n][3], rounds),
-		    median(v[n][4], rounds));
+		    median(v[n][4], rounds), median(v[n][5], rounds),
+		    median(v[n][6], rounds));
 }
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: relay [-FN] [-d zrtpd] [-t secs] [-r rounds] "
+	fprintf(stderr, "usage: relay [-FGN] [-d zrtpd] [-t secs] [-r rounds] "
 	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tdsc]\n");
 	exit(2);
 }
@@ -1321,7 +1396,7 @@ main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "FNd:t:r:n:p:w:T:m:")) != -1) {
+	while ((c = getopt(argc, argv, "FGNd:t:r:n:p:w:T:m:")) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "keys") != 0 &&
@@ -1330,7 +1405,8 @@ main(int argc, char **argv)
 			scale_keys = strcmp(optarg, "keys") == 0;
 			break;
 		case 'F': fifo = 1; break;
-		case 'N': raw_native = 1; break;
+		case 'N': raw_prims = RB_PRIM_NSS; break;
+		case 'G': raw_prims = RB_PRIM_GCRY; break;
 		case 'T': hs_deadline = atof(optarg); break;
 		case 'w': rb_scale_window = strtoul(optarg, NULL, 10); break;
 		case 'd': zrtpd_path = optarg; break;

@@ -1,10 +1,12 @@
 /*
- * libgcrypt's AES-ICM and HMAC-SHA1 in libsrtp2 (zrtpd/srtp_gcry.c),
- * judged against what does not go through them: RFC 3711 B.3's session
- * keys, and whole SRTP/SRTCP packets recomputed here with one-shot
- * libgcrypt calls from the RFC 3711 §4.1.1, §4.2, §4.3 and §3.4 formulas.
- * Also: the 16-bit block counter wraps, a type with a wrong known answer
- * is refused by libsrtp2.
+ * nettle's AES-ICM and HMAC-SHA1 in libsrtp2 (zrtpd/srtp_prim.c), judged
+ * against what does not go through them: RFC 3711 B.3's session keys,
+ * and whole SRTP/SRTCP packets recomputed here with one-shot libgcrypt
+ * calls (another library) from the RFC 3711 §4.1.1, §4.2, §4.3 and §3.4
+ * formulas. Also: the 16-bit block counter wraps (again 2^16 blocks after
+ * a call that ended at a wrap), a buffer longer than
+ * one AES call cut anywhere, an HMAC started again after data no digest
+ * ended, a type with a wrong known answer is refused by libsrtp2.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,7 @@
 
 #include "unit.h"
 #include "srtp.h"
-#include "srtp_gcry.h"
+#include "srtp_prim.h"
 #include "zcrypto.h"
 #include "zerr.h"
 
@@ -246,7 +248,8 @@ END_TEST
 
 /*
  * §4.1.1: the block counter is 16 bits; after FFFF comes 0000 with the
- * bits above unchanged (libgcrypt's own CTR would carry into them).
+ * bits above unchanged (a 128-bit CTR, libgcrypt's or nettle's
+ * ctr_crypt, would carry into them).
  */
 START_TEST(test_icm_block_counter_wraps)
 {
@@ -263,7 +266,7 @@ START_TEST(test_icm_block_counter_wraps)
 	gcry_cipher_hd_t e;
 	int i;
 
-	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_gcry_icm_128, &c, 30,
+	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_prim_icm_128, &c, 30,
 	    0), srtp_err_status_ok);
 	ck_assert_int_eq(srtp_cipher_init(c, key), srtp_err_status_ok);
 	ck_assert_int_eq(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
@@ -315,7 +318,7 @@ START_TEST(test_icm_wraps_again_after_a_call)
 
 	ck_assert_ptr_nonnull(got = calloc(1, LEN));
 	ck_assert_ptr_nonnull(want = calloc(1, LEN));
-	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_gcry_icm_128, &c, 30,
+	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_prim_icm_128, &c, 30,
 	    0), srtp_err_status_ok);
 	ck_assert_int_eq(srtp_cipher_init(c, key), srtp_err_status_ok);
 	ck_assert_int_eq(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
@@ -346,13 +349,94 @@ START_TEST(test_icm_wraps_again_after_a_call)
 }
 END_TEST
 
+/*
+ * 1,500 bytes from one set_iv, in pieces cut at every length 1 to 40 in
+ * turn (inside blocks, across the AES calls of 16 blocks), against
+ * libgcrypt's CTR over the whole at once.
+ */
+START_TEST(test_icm_long_cut)
+{
+	static const uint8_t key[46] = {
+		0x57, 0xf8, 0x2f, 0xe3, 0x61, 0x3f, 0xd1, 0x70,
+		0xa8, 0x5e, 0xc9, 0x3c, 0x40, 0xb1, 0xf0, 0x92,
+		0x2e, 0xc4, 0xcb, 0x0d, 0xc0, 0x25, 0xb5, 0x82,
+		0x72, 0x14, 0x7c, 0xc4, 0x38, 0x94, 0x4a, 0x98,
+		0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7,
+		0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+	};
+	uint8_t iv[16] = { [3] = 0x42, [9] = 0x07 }, ctr[16];
+	uint8_t got[1500], want[1500];
+	unsigned int n;
+	size_t off, cut, i;
+	srtp_cipher_t *c;
+
+	for (i = 0; i < sizeof(got); i++)
+		got[i] = want[i] = (uint8_t)(i * 7);
+	ck_assert_int_eq(srtp_cipher_type_alloc(&zsrtp_prim_icm_256, &c, 46,
+	    0), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_cipher_init(c, key), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
+	    srtp_err_status_ok);
+	for (off = 0, cut = 1; off < sizeof(got); off += n, cut = cut % 40 + 1) {
+		n = (unsigned int)(sizeof(got) - off < cut ?
+		    sizeof(got) - off : cut);
+		ck_assert_int_eq(srtp_cipher_encrypt(c, got + off, &n),
+		    srtp_err_status_ok);
+	}
+	srtp_cipher_dealloc(c);
+
+	memset(ctr, 0, sizeof(ctr));
+	memcpy(ctr, key + 32, 14);
+	for (i = 0; i < 16; i++)
+		ctr[i] ^= iv[i];
+	aes_ctr(key, 32, ctr, want, sizeof(want));
+	ck_assert_mem_eq(got, want, sizeof(got));
+}
+END_TEST
+
+/*
+ * libsrtp2 calls start, update, compute; should a packet end between
+ * update and compute, the next start must begin from the key alone.
+ */
+START_TEST(test_hmac_start_discards)
+{
+	static const uint8_t key[20] = {
+		0xce, 0xbe, 0x32, 0x1f, 0x6f, 0xf7, 0x71, 0x6b, 0x6f, 0xd4,
+		0xab, 0x49, 0xaf, 0x25, 0x6a, 0x15, 0x6d, 0x38, 0xba, 0xa4,
+	};
+	static const uint8_t msg[] = "an RTP packet and its ROC";
+	uint8_t tag[20], want[20];
+	srtp_auth_t *a;
+
+	ck_assert_int_eq(srtp_auth_type_alloc(&zsrtp_prim_hmac, &a, 20, 20),
+	    srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_init(a, key), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_start(a), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_update(a, (const uint8_t *)"left over",
+	    9), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_start(a), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_update(a, msg, 10), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_compute(a, msg + 10, sizeof(msg) - 10, tag),
+	    srtp_err_status_ok);
+	hmac_sha1(key, msg, 10, msg + 10, sizeof(msg) - 10, want);
+	ck_assert_mem_eq(tag, want, 20);
+	/* And again straight after a digest. */
+	ck_assert_int_eq(srtp_auth_start(a), srtp_err_status_ok);
+	ck_assert_int_eq(srtp_auth_compute(a, msg, sizeof(msg), tag),
+	    srtp_err_status_ok);
+	hmac_sha1(key, msg, sizeof(msg), NULL, 0, want);
+	ck_assert_mem_eq(tag, want, 20);
+	srtp_auth_dealloc(a);
+}
+END_TEST
+
 /* libsrtp2 runs a type's own known answers before it takes it. */
 START_TEST(test_wrong_known_answer_refused)
 {
-	srtp_cipher_test_case_t tc = *zsrtp_gcry_icm_128.test_data;
-	srtp_auth_test_case_t ta = *zsrtp_gcry_hmac.test_data;
-	srtp_cipher_type_t ct = zsrtp_gcry_icm_128;
-	srtp_auth_type_t at = zsrtp_gcry_hmac;
+	srtp_cipher_test_case_t tc = *zsrtp_prim_icm_128.test_data;
+	srtp_auth_test_case_t ta = *zsrtp_prim_hmac.test_data;
+	srtp_cipher_type_t ct = zsrtp_prim_icm_128;
+	srtp_auth_type_t at = zsrtp_prim_hmac;
 	uint8_t bad[64];
 
 	memcpy(bad, tc.ciphertext, tc.ciphertext_length_octets);
@@ -370,13 +454,13 @@ START_TEST(test_wrong_known_answer_refused)
 	ck_assert_int_ne(srtp_replace_auth_type(&at, SRTP_HMAC_SHA1),
 	    srtp_err_status_ok);
 	/* The right ones pass the same way. */
-	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_gcry_icm_128),
+	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_prim_icm_128),
 	    srtp_err_status_ok);
-	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_gcry_icm_192),
+	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_prim_icm_192),
 	    srtp_err_status_ok);
-	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_gcry_icm_256),
+	ck_assert_int_eq(srtp_cipher_type_self_test(&zsrtp_prim_icm_256),
 	    srtp_err_status_ok);
-	ck_assert_int_eq(srtp_auth_type_self_test(&zsrtp_gcry_hmac),
+	ck_assert_int_eq(srtp_auth_type_self_test(&zsrtp_prim_hmac),
 	    srtp_err_status_ok);
 }
 END_TEST
@@ -384,8 +468,8 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("srtp_gcry");
-	TCase *tc = tcase_create("srtp_gcry");
+	Suite *s = suite_create("srtp_prim");
+	TCase *tc = tcase_create("srtp_prim");
 	int n = (int)(sizeof(profiles) / sizeof(profiles[0]));
 
 	tcase_add_unchecked_fixture(tc, setup, NULL);
@@ -394,6 +478,8 @@ main(void)
 	tcase_add_loop_test(tc, test_rtcp_packet_recomputed, 0, n);
 	tcase_add_test(tc, test_icm_block_counter_wraps);
 	tcase_add_test(tc, test_icm_wraps_again_after_a_call);
+	tcase_add_test(tc, test_icm_long_cut);
+	tcase_add_test(tc, test_hmac_start_discards);
 	tcase_add_test(tc, test_wrong_known_answer_refused);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -377,6 +377,7 @@ zs_release_exchange(struct zsession *s)
 {
 	if (s->ex == NULL)
 		return;
+	zkex_clear(&s->ex->kp);
 	if (s->retx != NULL && s->retx != &s->confirm)
 		zs_retransmit_stop(s);	/* never: the handshake stopped it */
 	zs_msgbuf_set(&s->hello, NULL, 0);
@@ -476,7 +477,6 @@ zs_free(struct zsession *s)
 		if (a->type == ZSA_KEX)
 			zs_kex_job_free(a->u.kex);
 	}
-	zkex_clear(&s->kp);
 	zcall_unref(s->call);
 	zsecure_free(s->sec, sizeof(*s->sec));
 	zs_release_exchange(s);
@@ -743,7 +743,8 @@ zs_wipe_secrets(struct zsession *s)
 void
 zs_drop_key_pair(struct zsession *s)
 {
-	zkex_clear(&s->kp);
+	if (s->ex != NULL)
+		zkex_clear(&s->ex->kp);
 }
 
 /*
@@ -1128,11 +1129,11 @@ zs_kex_done(struct zsession *s, uint64_t now_ms, struct zs_kex_job *job)
 	s->job_pending = 0;
 	s->job_bytes = 0;
 	/* A session that ended meanwhile discards the work (zs_on_kex_late). */
-	if (s->ending == ZS_INIT && job->op == ZS_KEX_GENERATE &&
-	    job->status == 0) {
+	if (s->ending == ZS_INIT && s->ex != NULL &&
+	    job->op == ZS_KEX_GENERATE && job->status == 0) {
 		/* The new key pair moves into the session. */
-		zkex_clear(&s->kp);
-		s->kp = job->kp;
+		zkex_clear(&s->ex->kp);
+		s->ex->kp = job->kp;
 		memset(&job->kp, 0, sizeof(job->kp));
 	}
 	s->done = job;
@@ -1243,5 +1244,6 @@ zs_memory(const struct zsession *s)
 	return sizeof(*s) + sizeof(*s->sec) + sizeof(*s->call) +
 	    sizeof(*s->call->sec) + n +
 	    (s->ex != NULL ? sizeof(*s->ex) : 0) +
-	    (s->kp.sv != NULL ? s->kp.sv_len : 0) + s->job_bytes;
+	    (s->ex != NULL && s->ex->kp.sv != NULL ? s->ex->kp.sv_len : 0) +
+	    s->job_bytes;
 }

@@ -362,7 +362,7 @@ zs_go_secure(struct zsession *s)
 {
 	int r;
 
-	zkex_clear(&s->kp);
+	zs_drop_key_pair(s);
 	zcall_first_stream(s);	/* the call's ZRTPSess, if it is the first */
 	if ((r = zs_emit_sas(s)) != 0 || (r = zs_emit_keys(s, ZSA_SECURE)) != 0 ||
 	    (r = zs_cache_update(s)) != 0 || (r = zs_enrollment(s)) != 0)

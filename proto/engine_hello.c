@@ -369,7 +369,7 @@ zs_request_inputs(struct zsession *s)
 int
 zs_key_pair_fits(const struct zsession *s)
 {
-	return s->kp.alg == s->kex && s->kp.sv_len ==
+	return s->ex->kp.alg == s->kex && s->ex->kp.sv_len ==
 	    zkex_sv_len(s->kex, zcipher_key_len(s->cipher));
 }
 
@@ -380,7 +380,7 @@ zs_request_keygen(struct zsession *s)
 
 	if (s->job_pending)
 		return ZE_INVAL;
-	zkex_clear(&s->kp);
+	zkex_clear(&s->ex->kp);
 	s->kex_ready = 0;
 	if ((job = zs_job_new(s, ZS_KEX_GENERATE, zkex_sv_len(s->kex,
 	    zcipher_key_len(s->cipher)))) == NULL)

@@ -104,13 +104,16 @@ struct zs_kex_job {
 };
 
 /*
- * What only the key exchange reads: both sides' Hello, Commit and DHPart
- * and the peer's decoded Hello and Commit. Allocated with the session,
+ * What only the key exchange reads: our key pair (its secret in a small
+ * locked slot), both sides' Hello, Commit and DHPart and the peer's
+ * decoded Hello and Commit. Allocated with the session,
  * released when it goes secure (zs_release_exchange(); docs/engine.md,
  * "What a secure session keeps"): no handler of the secure or clear state
  * reads them.
  */
 struct zs_exchange {
+	struct zkex		 kp;	/* ours; empty while an AGREE job
+					 * holds it */
 	struct zmsg_hello	 peer_hello_m;
 	struct zmsg_commit	 peer_commit_m;
 	uint8_t			 hello_b[2][ZS_HELLO_MAX];
@@ -194,7 +197,6 @@ struct zsession {
 	enum zkex_alg		 kex;
 	int			 kex_chosen;
 
-	struct zkex		 kp;	/* empty while an AGREE job holds it */
 	struct zs_kex_job	*done;	/* the job zs_kex_done() hands in */
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */

@@ -26,8 +26,8 @@ zs_build_dhpart(struct zsession *s, enum zmsg_type type)
 	memcpy(m.u.dhpart.rs2_id, ids[1], ZRTP_SECRET_ID_LEN);
 	memcpy(m.u.dhpart.aux_id, ids[2], ZRTP_SECRET_ID_LEN);
 	memcpy(m.u.dhpart.pbx_id, ids[3], ZRTP_SECRET_ID_LEN);
-	m.u.dhpart.pv.p = s->kp.pv;
-	m.u.dhpart.pv.len = s->kp.pv_len;
+	m.u.dhpart.pv.p = s->ex->kp.pv;
+	m.u.dhpart.pv.len = s->ex->kp.pv_len;
 	/* §5.5, §5.6: DHPart MACs are keyed by H0. */
 	return zs_build(s, &m, &s->dhpart, s->sec->chain.h[0]);
 }
@@ -334,12 +334,12 @@ zs_request_agree(struct zsession *s, enum zs_state waiting)
 {
 	struct zs_kex_job *job;
 
-	if (s->job_pending || s->kp.sv == NULL || (job = zs_job_new(s,
+	if (s->job_pending || s->ex->kp.sv == NULL || (job = zs_job_new(s,
 	    ZS_KEX_AGREE, zkex_result_len(s->kex))) == NULL)
 		return zs_fail(s, ZC_INTERNAL, ZE_INVAL, "key agreement job");
 	/* The key pair moves into the job: used once, wiped there. */
-	job->kp = s->kp;
-	memset(&s->kp, 0, sizeof(s->kp));
+	job->kp = s->ex->kp;
+	memset(&s->ex->kp, 0, sizeof(s->ex->kp));
 	memcpy(job->peer_pv, s->peer_pv.p, s->peer_pv.len);
 	job->peer_pv_len = s->peer_pv.len;
 	if (zs_push_job(s, job) != 0)

@@ -148,8 +148,7 @@ zd_cache_done(struct zd_job *j)
 		}
 		s->cache_held = cj->e.found && (cj->e.rs1_valid ||
 		    cj->e.rs2_valid);
-		snprintf(s->peer_name, sizeof(s->peer_name), "%s", cj->name);
-		s->have_peer_name = cj->name[0] != '\0';
+		zd_session_text(&s->peer_name, cj->name);
 		zs_cache_loaded(s->zs, zd_now_ms(), &cj->e);
 		zd_session_drain(s);
 	} else if (!cj->lookup) {

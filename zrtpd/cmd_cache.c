@@ -209,9 +209,7 @@ rename_after(struct zd_cache_cmd *cc)
 	TAILQ_FOREACH(s, &zd_conn_daemon(cc->cn)->sessions, link)
 		if (s->have_peer && memcmp(s->peer_zid, cc->zid,	/* public */
 		    ZRTP_ZID_LEN) == 0) {
-			snprintf(s->peer_name, sizeof(s->peer_name), "%s",
-			    cc->name);
-			s->have_peer_name = cc->name[0] != '\0';
+			zd_session_text(&s->peer_name, cc->name);
 		}
 }
 
@@ -255,7 +253,7 @@ cmd_session_name(struct zd_conn *cn, json_t *id, json_t *req)
 	zd_hex(s->peer_zid, ZRTP_ZID_LEN, hex);
 	if (name == NULL) {
 		zd_cmd_ok(cn, id, json_pack("{s:s, s:o}", "zid", hex, "name",
-		    s->have_peer_name ? json_string(s->peer_name) :
+		    s->peer_name != NULL ? json_string(s->peer_name) :
 		    json_null()));
 		return;
 	}

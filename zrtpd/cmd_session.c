@@ -234,8 +234,8 @@ cmd_session_create(struct zd_conn *cn, json_t *id, json_t *req)
 	    "session", s->id, "call", json_string_value(json_object_get(r,
 	    "call")), "mode", s->mode == ZD_MODE_RELAY ? "relay" : "keys",
 	    "media", json_object_get(r, "media"), "app",
-	    json_object_get(r, "app"), "zrtp_hash", s->hello_hash[0] ?
-	    json_string(s->hello_hash) : json_null()));
+	    json_object_get(r, "app"), "zrtp_hash", s->zs != NULL ?
+	    json_string(zs_hello_hash(s->zs)) : json_null()));
 	json_decref(r);
 }
 

@@ -67,7 +67,7 @@ zd_enroll_event(struct zd_session *s)
 
 	zd_hex(s->peer_zid, ZRTP_ZID_LEN, hex);
 	f = json_pack("{s:s, s:s, s:o}", "state", zd_enroll_name(s->enroll),
-	    "zid", hex, "name", s->have_peer_name ?
+	    "zid", hex, "name", s->peer_name != NULL ?
 	    json_string(s->peer_name) : json_null());
 	if (s->enroll_reason != NULL)
 		json_object_set_new(f, "reason", json_string(s->enroll_reason));

@@ -55,7 +55,16 @@ zd_session_free(struct zd_session *s)
 	zs_free(s->zs);
 	zsecure_free(s->keys, sizeof(*s->keys));
 	free(s->decoys);
+	free(s->peer_name);
+	free(s->failure);
 	free(s);
+}
+
+void
+zd_session_text(char **slot, const char *text)
+{
+	free(*slot);
+	*slot = text[0] != '\0' ? strdup(text) : NULL;
 }
 
 /* The session's lists, else the configured ones, else the engine's. */
@@ -99,8 +108,6 @@ zd_session_engine_new(struct zd_session *s, struct zs_config *zc)
 	zc->call = zd_call_engine(s);
 	if ((s->zs = zs_new(zc, &env)) == NULL)
 		return -1;
-	snprintf(s->hello_hash, sizeof(s->hello_hash), "%s",
-	    zs_hello_hash(s->zs));
 	return 0;
 }
 

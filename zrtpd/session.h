@@ -105,7 +105,6 @@ struct zd_session {
 	struct zsession		*zs;
 	/* The peer's a=zrtp-hash, 64 hex digits, or "". */
 	char			 peer_hash[ZRTP_HELLO_HASH_HEX];
-	char			 hello_hash[80];
 	/* What the exchange told us. */
 	int			 have_peer, have_sas, sas_verified, sas_relayed;
 	int			 cache_mismatch;
@@ -118,8 +117,7 @@ struct zd_session {
 	uint8_t			 peer_zid[ZRTP_ZID_LEN];
 	char			 peer_cid[ZRTP_CID_LEN + 1];
 	char			 peer_version[ZRTP_VERSION_LEN + 1];
-	char			 peer_name[ZCACHE_NAME_MAX];
-	int			 have_peer_name;
+	char			*peer_name;	/* the cache's, or NULL */
 	const char		*cache_state;	/* NULL, new, matched, mismatch */
 	int			 cache_held;	/* rs1 loaded for the peer */
 	char			 sas[ZSAS_TEXT_MAX];
@@ -156,7 +154,7 @@ struct zd_session {
 	char			(*decoys)[ZSAS_TEXT_MAX];
 	/* The failure that ended the exchange, if any. */
 	int			 failed, fail_from_peer, fail_error;
-	char			 failure[160];
+	char			*failure;	/* or NULL (zd_session_text) */
 	const char		*fail_code;
 	uint32_t		 fail_wire;
 	struct zd_counters	 n;
@@ -198,6 +196,12 @@ json_t	*zd_session_json(const struct zd_session *s);
 json_t	*zd_session_keys_json(const struct zd_session *s);
 
 void	zd_session_remember(struct zd_session *s);
+/*
+ * *slot becomes a copy of text, NULL when text is empty (or memory is
+ * short: these texts only inform). Names and failure texts are
+ * allocated for their length, since most sessions have neither.
+ */
+void	zd_session_text(char **slot, const char *text);
 json_t	*zd_session_algorithms_json(const struct zd_session *s);
 const char *zd_algo_str(uint32_t block);
 void	zd_hex(const uint8_t *p, size_t len, char *out);

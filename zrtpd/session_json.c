@@ -67,7 +67,7 @@ zd_peer_json(const struct zd_session *s)
 	zd_hex(s->peer_zid, ZRTP_ZID_LEN, hex);
 	return json_pack("{s:s, s:s, s:s, s:o}", "zid", hex, "client_id",
 	    s->peer_cid, "version", s->peer_version, "name",
-	    s->have_peer_name ? json_string(s->peer_name) : json_null());
+	    s->peer_name != NULL ? json_string(s->peer_name) : json_null());
 }
 
 static json_t *
@@ -126,7 +126,7 @@ zd_error_json(const struct zd_session *s)
 		return json_null();
 	return json_pack("{s:s, s:i, s:b, s:s}", "code", s->fail_code,
 	    "wire_code", (int)s->fail_wire, "from_peer", s->fail_from_peer,
-	    "message", s->failure);
+	    "message", s->failure != NULL ? s->failure : "");
 }
 
 static const char *
@@ -167,7 +167,8 @@ zd_session_json(const struct zd_session *s)
 	json_object_set_new(j, "cache", s->cache_state != NULL ?
 	    json_string(s->cache_state) : json_null());
 	json_object_set_new(j, "zrtp_hash", json_pack("{s:o, s:o, s:s}",
-	    "ours", s->hello_hash[0] ? json_string(s->hello_hash) : json_null(),
+	    "ours", s->zs != NULL ? json_string(zs_hello_hash(s->zs)) :
+	    json_null(),
 	    "peer", s->peer_hash[0] ?
 	    json_sprintf("1.10 %s", s->peer_hash) : json_null(),
 	    "state", s->hash_state));
@@ -186,7 +187,7 @@ zd_session_brief(const struct zd_session *s)
 	if (s->have_peer) {
 		zd_hex(s->peer_zid, ZRTP_ZID_LEN, hex);
 		peer = json_pack("{s:s, s:o}", "zid", hex, "name",
-		    s->have_peer_name ? json_string(s->peer_name) : json_null());
+		    s->peer_name != NULL ? json_string(s->peer_name) : json_null());
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, "
 	    "s:o}", "session", s->id, "call", zd_call_id(s), "label",

@@ -175,7 +175,7 @@ on_sas(struct zd_session *s, struct zs_action *a)
 		    s->sas_verified, "relayed", 1);
 		zd_event_simple(s, "sas_ready", json_pack("{s:o, s:s, s:o}",
 		    "sas", sas, "cache", s->cache_state ? s->cache_state : "new",
-		    "name", s->have_peer_name ? json_string(s->peer_name) :
+		    "name", s->peer_name != NULL ? json_string(s->peer_name) :
 		    json_null()));
 		return;
 	}
@@ -200,9 +200,8 @@ on_secure(struct zd_session *s, struct zs_action *a)
 		s->srtp_rx_only = 0;
 	} else if (s->mode == ZD_MODE_RELAY) {
 		if (zd_relay_open(s, &a->u.secure) != 0) {
-			snprintf(s->failure, sizeof(s->failure), "libsrtp2 "
+			zd_session_set_state(s, ZD_ST_NOT_SECURE, "libsrtp2 "
 			    "cannot use the negotiated cipher");
-			zd_session_set_state(s, ZD_ST_NOT_SECURE, s->failure);
 			return;
 		}
 	} else if (s->keys == NULL &&
@@ -315,7 +314,7 @@ zd_session_fail(struct zd_session *s, int code, uint32_t wire,
     int from_peer, int error, const char *why)
 {
 	s->failed = 1;
-	snprintf(s->failure, sizeof(s->failure), "%s", why);
+	zd_session_text(&s->failure, why);
 	s->fail_wire = wire;
 	s->fail_from_peer = from_peer;
 	s->fail_error = error;
@@ -436,7 +435,7 @@ zd_session_maybe_secure(struct zd_session *s)
 		    s->sas_verified, "relayed", s->sas_relayed);
 		zd_event_simple(s, "sas_ready", json_pack("{s:o, s:s, s:o}",
 		    "sas", sas, "cache", s->cache_state ? s->cache_state : "new",
-		    "name", s->have_peer_name ? json_string(s->peer_name) :
+		    "name", s->peer_name != NULL ? json_string(s->peer_name) :
 		    json_null()));
 	}
 	zd_event_secure(s);

@@ -37,6 +37,7 @@ spawn() {
 	mkfifo "$tmp/$_sn.in" "$tmp/$_sn.out"
 	"$@" <"$tmp/$_sn.in" >"$tmp/$_sn.out" 2>"$tmp/$_sn.err" &
 	pids="$pids $!"
+	eval "pid_$_sn=$!"
 	eval "exec $_sw>\"\$tmp/\$_sn.in\""
 	eval "exec $_sr<\"\$tmp/\$_sn.out\""
 	eval "fd_in_$_sn=$_sw fd_out_$_sn=$_sr"

@@ -26,6 +26,19 @@ daemon B
 
 FRAMES=100
 
+# fence_both: both phones wait for the wiretap's fence (wiretap --fence
+# ab) at their daemon; a phone that never sees it fails the call.
+fence_both() {
+	tell pa "fence 1"
+	tell pb "fence 1"
+	for _f in pa pb; do
+		expect $_f "fence " || true
+		case "$line" in "fence reached"*) ;;
+		*) fail "$_f: its daemon never read the wiretap's fence: '$line'" ;;
+		esac
+	done
+}
+
 # lcall WIRETAP_OPTS...: one call through the impairing wiretap; sets sasA
 # sasB resA resB wire. PHONE_OPTS go to both phones.
 lcall() {
@@ -39,7 +52,7 @@ lcall() {
 	offer pb || return 1
 	portB=$port hashB=$hash
 	spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
-	    --marker ZRTPD-PLAIN-AUDIO "$@"
+	    --marker ZRTPD-PLAIN-AUDIO --gate 1 --fence ab "$@"
 	expect tap ports
 	set -- $line
 	tell pa "answer 127.0.0.1 $2 $hashB"
@@ -55,10 +68,12 @@ lcall() {
 	expect pa done || { show pa; return 1; }
 	expect pb done || { show pb; return 1; }
 	# The wiretap first: every copy it held goes out before it counts,
-	# and before the phones read their sessions' counters.
+	# then its fence; the phones read their sessions' counters once each
+	# daemon has read the fence, so every copy before it: exact counts.
 	tell tap quit
 	expect tap wire
 	wire=${line#wire }
+	fence_both
 	tell pa quit
 	tell pb quit
 	expect pa result
@@ -66,6 +81,17 @@ lcall() {
 	expect pb result
 	resB=${line#result }
 	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+}
+
+# phones_gone WHAT: once both phones have ended, nothing on their stderr
+# (under ASan, a leak report there: the reply to "subscribe" was never
+# freed, in every call).
+phones_gone() {
+	for _f in pa pb; do
+		eval "wait \$pid_$_f" || true
+		[ ! -s "$tmp/$_f.err" ] ||
+		    { fail "$1: $_f's stderr: $(head -c 300 "$tmp/$_f.err")"; ok=0; }
+	done
 }
 
 # wf NAME: a member of the wiretap's verdict.
@@ -114,6 +140,7 @@ judge() {
 		kill -0 "$(daemon_pid $d)" 2>/dev/null ||
 		    { fail "$1: daemon $d is gone"; ok=0; }
 	done
+	phones_gone "$1"
 	if [ $ok -eq 1 ]; then
 		reord=$(( $(jfield reordered "$resA") + $(jfield reordered "$resB") ))
 		echo "ok   $1: SAS '$sasA' both sides; frames A->B $(jfield received "$resB"), B->A $(jfield received "$resA") of $FRAMES, $reord reordered, rejected $(jfield rejected "$resB")/$(jfield rejected "$resA"), ZRTP bad CRC $(jfield zrtp_bad_crc "$resB")/$(jfield zrtp_bad_crc "$resA")"
@@ -144,7 +171,7 @@ phone pb B 5 6 --side B --frames 50 --gap 4 --quiet 300 --role responder \
 offer pa; portA=$port hashA=$hash
 offer pb; portB=$port hashB=$hash
 spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
-    --marker ZRTPD-PLAIN-AUDIO --drop-type Conf2ACK
+    --marker ZRTPD-PLAIN-AUDIO --drop-type Conf2ACK --gate 1 --fence ab
 expect tap ports
 set -- $line
 tell pa "answer 127.0.0.1 $2 $hashB"
@@ -159,6 +186,7 @@ expect pb done || true
 tell tap quit
 expect tap wire || true
 wire=${line#wire }
+fence_both
 tell pa quit
 tell pb quit
 expect pa result || true
@@ -172,6 +200,7 @@ check_eq "conf2ack: frames B got" "$(jfield received "$resB")" 50 || ok=0
 check_eq "conf2ack: A's failure" "$(jfield error "$resA")" null || ok=0
 [ "$(jfield type_dropped "$wire")" -ge 1 ] ||
     { fail "conf2ack: the wiretap dropped no Conf2ACK: $wire"; ok=0; }
+phones_gone conf2ack
 if [ $ok -eq 1 ]; then
 	echo "ok   every Conf2ACK lost ($(jfield type_dropped "$wire")): the initiator secure on the responder's first SRTP (§4.6), SAS '${sasA% *}', 50 frames each way"
 else
@@ -245,7 +274,7 @@ rcall() {
 	offer pb; portB=$port hashB=$hash
 	spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
 	    --marker ZRTPD-PLAIN-AUDIO --seed "$2" --reseal 1 \
-	    --tamper-type "$1" --tamper-zrtp 50
+	    --tamper-type "$1" --tamper-zrtp 50 --gate 1 --fence ab
 	expect tap ports
 	set -- $line
 	tell pa "answer 127.0.0.1 $2 $hashB"
@@ -262,6 +291,8 @@ rcall() {
 	tell tap quit
 	expect tap wire || true
 	wire=${line#wire }
+	# A session that ended reads no more: only a secure call is fenced.
+	case "$la $lb" in secure*" secure"*) fence_both ;; esac
 	tell pa quit
 	tell pb quit
 	expect pa result || true
@@ -315,6 +346,7 @@ for ts in Hello:7 Confirm:7 Confirm:10 Commit:7 DHPart2:7; do
 		kill -0 "$(daemon_pid $d)" 2>/dev/null ||
 		    { fail "resealed $t: daemon $d is gone"; ok=0; }
 	done
+	phones_gone "resealed $t"
 	if [ $ok -eq 1 ]; then
 		echo "ok   $t altered, CRC resealed (seed $sd): $outcome"
 	else

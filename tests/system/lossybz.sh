@@ -24,7 +24,7 @@ bzlcall() {
 	offer pa; pa_port=$port
 	spawn tap 7 8 "$b/tests/system/wiretap" --a "$pa_port" --b 0 \
 	    --marker ZRTPD-PLAIN-AUDIO --seed "$2" --drop 20 --dup 10 \
-	    --reorder 20
+	    --reorder 20 --fence a
 	expect tap ports
 	tap_a=$(echo "$line" | cut -d' ' -f2) tap_b=$(echo "$line" | cut -d' ' -f3)
 	spawn bz 5 6 "$b/tests/interop/bzpeer" --local 127.0.0.1:0 \
@@ -45,10 +45,17 @@ bzlcall() {
 	expect bz '{"event":"srtp"' || { fail "$1 seed $2: bzrtp's SRTP report"; ok=0; }
 	bzsrtp=$line
 	expect pa done || true
-	# The wiretap first: it sends what it held, then counts.
+	# The wiretap first: it sends what it held, then counts, then its
+	# fence to zrtpd; our phone reads the session's counters and its
+	# own once zrtpd has read the fence, so every copy before it.
 	tell tap quit
 	expect tap wire || true
 	wire=${line#wire }
+	tell pa "fence 1"
+	expect pa "fence " || true
+	case "$line" in "fence reached"*) ;;
+	*) fail "$1 seed $2: zrtpd never read the wiretap's fence: '$line'"; ok=0 ;;
+	esac
 	tell pa quit
 	expect pa result || true
 	res=${line#result }

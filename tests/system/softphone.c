@@ -16,9 +16,17 @@
  *
  * stdout lines:  offer PORT HASH|- CALL|- | event NAME JSON
  *                | secure SAS CACHE | notsecure REASON | keys TX RX SUITE
- *                | reply JSON | done SENT RECEIVED | result JSON
+ *                | reply JSON | done SENT RECEIVED
+ *                | fence reached|missed OTHER | result JSON
  * stdin lines:   answer ADDR PORT HASH|- | go | verdict match|mismatch
- *                | name TEXT | peerhash HASH | quit
+ *                | name TEXT | peerhash HASH | fence N | quit
+ *
+ * "fence N" (after a wiretap's --fence): the session's "other" counter is
+ * read until it reaches N, each time after reading every frame already
+ * queued on our socket; "fence reached" then means the daemon has read every
+ * datagram the wiretap sent before its fence, and we every frame the
+ * daemon forwarded from them, so the counts that follow are exact and no
+ * longer depend on how fast anyone ran. "missed" after 20 seconds.
  *
  * It speaks the control protocol through libzrtpc, as a softphone that
  * embeds zrtpd would.
@@ -316,6 +324,42 @@ recv_frame(struct sp *p, int fd)
 	p->received++;
 }
 
+/* Every frame already queued on our app-facing socket. */
+static void
+drain_frames(struct sp *p)
+{
+	struct pollfd pfd;
+
+	pfd = (struct pollfd){ p->udp, POLLIN, 0 };
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0)
+		recv_frame(p, p->udp);
+}
+
+static void
+fence(struct sp *p, long long want)
+{
+	struct pollfd pfd;
+	uint64_t end = now_ms() + 20000;
+	long long other;
+	json_t *show;
+
+	for (;;) {
+		show = ctl_call(p, json_pack("{s:s, s:s}", "cmd",
+		    "session_show", "session", p->sid));
+		other = (long long)json_integer_value(json_object_get(
+		    json_object_get(show, "counters"), "other"));
+		json_decref(show);
+		/* The reply left after what the daemon forwarded before. */
+		drain_frames(p);
+		if (other >= want || now_ms() >= end)
+			break;
+		/* Frames meanwhile, or the next look in 10 ms. */
+		pfd = (struct pollfd){ p->udp, POLLIN, 0 };
+		poll(&pfd, 1, 10);
+	}
+	say("fence %s %lld", other >= want ? "reached" : "missed", other);
+}
+
 static int
 udp_loopback(int *port)
 {
@@ -397,8 +441,8 @@ open_session(struct sp *p)
 	    json_string_value(json_object_get(r, "session")));
 	p->app_port = (int)json_integer_value(json_object_get(
 	    json_object_get(r, "app"), "port"));
-	ctl_call(p, json_pack("{s:s, s:[s]}", "cmd", "subscribe", "sessions",
-	    p->sid));
+	json_decref(ctl_call(p, json_pack("{s:s, s:[s]}", "cmd", "subscribe",
+	    "sessions", p->sid)));
 	if (strcmp(p->mode, "keys") == 0) {
 		int mp;
 
@@ -467,6 +511,8 @@ on_stdin(struct sp *p, char *line)
 		say("reply %s", t);
 		free(t);
 		json_decref(r);
+	} else if (sscanf(line, "fence %d", &port) == 1 && !p->plain) {
+		fence(p, port);
 	} else if (strcmp(line, "quit") == 0) {
 		p->deadline = now_ms();
 	}

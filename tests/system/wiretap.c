@@ -17,6 +17,13 @@
  * (what an attacker without the keys can send at packet rate).
  * --drop-type TYPE: every ZRTP message of that type (e.g. Conf2ACK) is
  * dropped, either way, and counted as "type_dropped".
+ * --gate 1: a datagram goes to a side only once that side has sent one
+ * (a daemon sends only from a started session, so it counts what it gets);
+ * before, it is dropped ahead of the impairments and counted as "gated".
+ * --fence a|b|ab: on "quit", after every held copy, a 12-byte datagram of
+ * 0xff to that side (a daemon counts it as "other"): once the daemon has
+ * counted it, it has read every datagram the tap sent it before
+ * (one socket, read in order), so its counters can be read exactly.
  *
  * Impairments (impair.c), seeded, each direction its own PRNG stream:
  * --seed N, and percentages --drop, --dup, --reorder, --tamper-zrtp,
@@ -61,7 +68,9 @@ struct tap {
 	const char	*marker;
 	int		show, shown, corrupt, forge, impaired;
 	unsigned long	zrtp, srtp, srtcp, other, marker_hits, bytes, forged;
-	unsigned long	unrouted, type_dropped;
+	unsigned long	unrouted, type_dropped, gated, fenced;
+	int		gate, fence[2];	/* --gate, --fence: [0] A, [1] B */
+	int		spoke[2];	/* A, B sent a datagram */
 	const char	*drop_type;	/* a ZRTP message type, or NULL */
 	uint64_t	seed;
 	struct impair	im[2];		/* [0] A to B, [1] B to A */
@@ -205,6 +214,7 @@ relay(struct tap *t, int from)
 		t->unrouted++;
 		return;
 	}
+	t->spoke[from] = 1;
 	t->bytes += (unsigned long)n;
 	if (memmem(p, (size_t)n, t->marker, strlen(t->marker)) != NULL)
 		t->marker_hits++;
@@ -234,6 +244,11 @@ relay(struct tap *t, int from)
 	} else {
 		t->other++;
 		what = "other";
+	}
+	if (t->gate && !t->spoke[1 - from]) {
+		t->gated++;
+		show(t, from, p, (size_t)n, what, IMPAIR_DROPPED);
+		return;
 	}
 	show(t, from, p, (size_t)n, what, impair_packet(&t->im[from], p,
 	    (size_t)n, now_ms()));
@@ -313,7 +328,12 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 			t->corrupt = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--forge-unknown") == 0)
 			t->forge = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--drop-type") == 0)
+		else if (strcmp(argv[i], "--gate") == 0)
+			t->gate = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--fence") == 0) {
+			t->fence[0] = strchr(argv[i + 1], 'a') != NULL;
+			t->fence[1] = strchr(argv[i + 1], 'b') != NULL;
+		} else if (strcmp(argv[i], "--drop-type") == 0)
 			t->drop_type = argv[i + 1];
 		else if (strcmp(argv[i], "--tamper-type") == 0)
 			o[0].zrtp_type = o[1].zrtp_type = argv[i + 1];
@@ -331,7 +351,8 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 	    (t->dst[1].sin_port == 0 && !t->learn_b) || t->marker[0] == '\0') {
 		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
 		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
-		    "[--drop-type TYPE] [--tamper-type TYPE] "
+		    "[--drop-type TYPE] [--tamper-type TYPE] [--gate 0|1] "
+		    "[--fence a|b|ab] "
 		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
 		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
 		    "[--reseal 0|1]\n");
@@ -345,8 +366,9 @@ tap_wire(struct tap *t)
 	printf("wire {\"zrtp\":%lu,\"zrtp_types\":\"%s\",\"srtp\":%lu,"
 	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
 	    "\"forged\":%lu,\"unrouted\":%lu,\"type_dropped\":%lu,"
-	    "\"seed\":%llu,", t->zrtp, t->types, t->srtp, t->srtcp, t->other,
-	    t->bytes, t->marker_hits, t->forged, t->unrouted, t->type_dropped,
+	    "\"gated\":%lu,\"fenced\":%lu,\"seed\":%llu,", t->zrtp, t->types,
+	    t->srtp, t->srtcp, t->other, t->bytes, t->marker_hits, t->forged,
+	    t->unrouted, t->type_dropped, t->gated, t->fenced,
 	    (unsigned long long)t->seed);
 	impair_json(&t->im[0], "ab_", stdout);
 	putchar(',');
@@ -360,6 +382,7 @@ main(int argc, char **argv)
 	static struct tap t;
 	struct impair_opts o[2];
 	struct pollfd pfd[3];
+	uint8_t fence[12];
 	char line[64];
 	int i, tmo, w;
 
@@ -407,6 +430,13 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < 2; i++)
 		impair_expire(&t.im[i], now_ms(), 1);
+	/* After every copy, on the same sockets: the ends' fence. */
+	memset(fence, 0xff, sizeof(fence));
+	for (i = 0; i < 2; i++)
+		if (t.fence[i] && t.dst[i].sin_port != 0 &&
+		    sendto(t.fd[i], fence, sizeof(fence), 0,
+		    (struct sockaddr *)&t.dst[i], sizeof(t.dst[i])) > 0)
+			t.fenced++;
 	tap_wire(&t);
 	return 0;
 }

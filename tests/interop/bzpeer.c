@@ -17,6 +17,7 @@
  *	    "cache_mismatch":0|1,"hash":...,"cipher":...,"auth":...,"ka":...,
  *	    "sas_type":...,"tx_key":hex,"tx_salt":hex,"rx_key":hex,
  *	    "rx_salt":hex}
+ *	{"event":"srtp_sent","sent":N}		(only with --srtp-fence)
  *	{"event":"srtp","sent":N,"received":M,"bad":K,"replayed":R}
  *							(only with --srtp)
  *	{"event":"error","what":"..."}			(then exit 1)
@@ -88,6 +89,7 @@ struct bzpeer {
 	/* --srtp */
 	int		 nsrtp, sent, received, bad, replayed;
 	int		 quiet_ms;	/* --srtp-quiet: losses are no failure */
+	int		 fence;		/* --srtp-fence: 1, 2 once it came */
 	uint64_t	 last_srtp_rx;
 	int		 softphone;	/* media never stops, payload speech */
 	uint8_t		*seen;		/* [seq] for seq 1..nsrtp */
@@ -222,7 +224,12 @@ usage(void)
 	    "  --srtp-quiet MS     with --srtp, over a lossy path: once all "
 	    "are sent, stop\n"
 	    "                      MS after the last one received; fewer "
-	    "is no failure\n");
+	    "is no failure\n"
+	    "  --srtp-fence        with --srtp-quiet: say srtp_sent once all "
+	    "are sent, and stop\n"
+	    "                      at the wiretap's fence (12 bytes of 0xff, "
+	    "after all it relayed)\n"
+	    "                      instead of a quiet MS\n");
 	exit(2);
 }
 
@@ -727,10 +734,11 @@ receive(void)
 {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	uint8_t buf[MAXPKT];
+	uint8_t buf[MAXPKT], fence[12];
 	ssize_t n;
 	int rc;
 
+	memset(fence, 0xff, sizeof(fence));
 	for (;;) {
 		fromlen = sizeof(from);
 		n = recvfrom(bz.fd, buf, sizeof(buf), 0,
@@ -744,6 +752,12 @@ receive(void)
 		if (!same_addr(&from) && bz.strangers++ == 0)
 			fprintf(stderr, "bzpeer: note: datagrams arrive from "
 			    "another address than --remote\n");
+		/* The wiretap's fence: it relayed nothing after it. */
+		if (bz.fence && n == sizeof(fence) &&
+		    memcmp(buf, fence, sizeof(fence)) == 0) {
+			bz.fence = 2;
+			continue;
+		}
 		if (!is_zrtp(buf, (size_t)n)) {
 			if (bz.nsrtp == 0)
 				vlog("ignored a non-ZRTP datagram");
@@ -778,6 +792,9 @@ static int
 finished(uint64_t now, int linger)
 {
 	/* Lossy: the peer's stream began and has been quiet long enough. */
+	if (bz.nsrtp > 0 && bz.quiet_ms > 0 && bz.fence &&
+	    bz.sent == bz.nsrtp)
+		return bz.fence == 2;
 	if (bz.nsrtp > 0 && bz.quiet_ms > 0 && bz.sent == bz.nsrtp &&
 	    bz.received < bz.nsrtp)
 		return bz.received > 0 &&
@@ -855,13 +872,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "peer-hello-hash", required_argument, NULL, 'z' },
 		{ "softphone", no_argument, NULL, 'f' },
 		{ "srtp-quiet", required_argument, NULL, 'q' },
+		{ "srtp-fence", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, at;
 
 	while ((ch = getopt_long(argc, argv, "l:r:H:c:a:k:s:C:U:P:VS:t:n:L:"
-	    "e:g:vz:fq:h", longopts, NULL)) != -1) {
+	    "e:g:vz:fq:Fh", longopts, NULL)) != -1) {
 		if ((at = bzc_algotype_byopt(ch)) != -1) {
 			o->names[at] = optarg;
 			continue;
@@ -915,6 +933,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'q':
 			bz.quiet_ms = (int)number(optarg, 10, 1, 60000);
 			break;
+		case 'F':
+			bz.fence = 1;
+			break;
 		default:
 			usage();
 		}
@@ -966,6 +987,11 @@ run(const struct opts *o, uint64_t deadline)
 		    now >= bz.next_send) {
 			srtp_send_one();
 			bz.next_send = now + SRTP_GAP_MS;
+			if (bz.fence && bz.sent == bz.nsrtp) {
+				printf("{\"event\":\"srtp_sent\",\"sent\":%d}\n",
+				    bz.sent);
+				fflush(stdout);
+			}
 		}
 		if (announced && finished(now, o->linger))
 			break;

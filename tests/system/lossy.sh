@@ -87,6 +87,7 @@ lcall() {
 # (under ASan, a leak report there: the reply to "subscribe" was never
 # freed, in every call).
 phones_gone() {
+	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-	# a call cut short: EOF ends them
 	for _f in pa pb; do
 		eval "wait \$pid_$_f" || true
 		[ ! -s "$tmp/$_f.err" ] ||

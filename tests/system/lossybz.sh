@@ -24,11 +24,12 @@ bzlcall() {
 	offer pa; pa_port=$port
 	spawn tap 7 8 "$b/tests/system/wiretap" --a "$pa_port" --b 0 \
 	    --marker ZRTPD-PLAIN-AUDIO --seed "$2" --drop 20 --dup 10 \
-	    --reorder 20 --fence a
+	    --reorder 20 --fence ab
 	expect tap ports
 	tap_a=$(echo "$line" | cut -d' ' -f2) tap_b=$(echo "$line" | cut -d' ' -f3)
 	spawn bz 5 6 "$b/tests/interop/bzpeer" --local 127.0.0.1:0 \
 	    --remote "127.0.0.1:$tap_b" --srtp $FRAMES --srtp-quiet 300 \
+	    --srtp-fence \
 	    --timeout 20 --cache "$tmp/bz.db"
 	expect bz '{"event":"bound"'
 	tell pa "answer 127.0.0.1 $tap_a -"
@@ -42,15 +43,18 @@ bzlcall() {
 	tell pa go
 	expect bz '{"event":"secure"' || { fail "$1 seed $2: bzrtp not secure"; ok=0; }
 	bzsec=$line
-	expect bz '{"event":"srtp"' || { fail "$1 seed $2: bzrtp's SRTP report"; ok=0; }
-	bzsrtp=$line
+	expect bz '{"event":"srtp_sent"' ||
+	    { fail "$1 seed $2: bzrtp did not send all"; ok=0; }
 	expect pa done || true
-	# The wiretap first: it sends what it held, then counts, then its
-	# fence to zrtpd; our phone reads the session's counters and its
-	# own once zrtpd has read the fence, so every copy before it.
+	# Both ends sent all. The wiretap relays what reached it, sends what
+	# it held, counts, then its fence each way: bzrtp reports when it
+	# gets it, our phone reads the session's counters and its own once
+	# zrtpd has read it, so every copy before it: exact counts.
 	tell tap quit
 	expect tap wire || true
 	wire=${line#wire }
+	expect bz '{"event":"srtp"' || { fail "$1 seed $2: bzrtp's SRTP report"; ok=0; }
+	bzsrtp=$line
 	tell pa "fence 1"
 	expect pa "fence " || true
 	case "$line" in "fence reached"*) ;;

@@ -33,8 +33,9 @@
  * --reseal 1 re-seals a tampered ZRTP packet's CRC so that only the
  * engine's own checks (hash chain, MAC, a=zrtp-hash) can find it;
  * --tamper-type TYPE tampers with that ZRTP message type only. The
- * line "impair seed=N" comes before "ports"; "quit" first sends every
- * held copy, so the counts in "wire" are what left the tap.
+ * line "impair seed=N" comes before "ports"; "quit" first relays every
+ * datagram already queued for the tap, then sends every held copy, so
+ * the counts in "wire" are what left the tap.
  */
 #include <sys/socket.h>
 
@@ -427,6 +428,20 @@ main(int argc, char **argv)
 			if (n <= 0 || memmem(line, (size_t)n, "quit", 4) != NULL)
 				break;
 		}
+	}
+	/*
+	 * What was sent to us before "quit" is relayed, then what we held;
+	 * bounded, should a peer never stop sending.
+	 */
+	for (w = 0; w < 4096; w++) {
+		pfd[1] = (struct pollfd){ t.fd[0], POLLIN, 0 };
+		pfd[2] = (struct pollfd){ t.fd[1], POLLIN, 0 };
+		if (poll(pfd + 1, 2, 0) <= 0)
+			break;
+		if (pfd[1].revents & POLLIN)
+			relay(&t, 0);
+		if (pfd[2].revents & POLLIN)
+			relay(&t, 1);
 	}
 	for (i = 0; i < 2; i++)
 		impair_expire(&t.im[i], now_ms(), 1);

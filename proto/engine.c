@@ -173,10 +173,17 @@ zs_fsm_unexpected(struct zsession *s, int ev, const struct zpkt *pkt)
 	return s->state;
 }
 
-/* The only assignment of s->state; the caller's timer follows it. */
+/*
+ * The only assignment of s->state; the caller's timer follows it. An
+ * ended exchange's block goes here, after its last handler returned:
+ * the error-sent and failed states' cells read none of it (our Error is
+ * resent from s->confirm).
+ */
 static void
 zs_set_state(struct zsession *s, enum zs_state st)
 {
+	if (st == ZS_ERROR_SENT || st == ZS_FAILED)
+		zs_release_exchange(s);
 	s->state = st;
 	zs_timer_sync(s);	/* secure or over: no handshake deadline */
 }

@@ -248,9 +248,15 @@ END_TEST
 /* A dead link exhausts the Hello schedule into a timeout error. */
 START_TEST(test_timeout)
 {
+	size_t mem;
+
 	net.loss_pct = 100;
-	call(7);
+	sim_start(&net, 7);
+	mem = zs_memory(net.end[0].s);
+	sim_run(&net, 60000);
 	ck_assert(net.end[0].failed && net.end[1].failed);
+	/* Over: the exchange's block is gone, as once secure (issue 7). */
+	ck_assert_uint_lt(zs_memory(net.end[0].s) + 2000, mem);
 	ck_assert_uint_eq(net.end[0].fail_wire, ZWE_TIMEOUT);
 	/* Issue 6 item 17: a name and a local error, not "success". */
 	ck_assert_int_eq(net.end[0].fail_code, ZC_TIMEOUT);

@@ -1,13 +1,15 @@
 /*
  * Thread pool for key agreement and the cache thread. Jobs go in through a
- * mutex-guarded FIFO per queue; finished jobs come back through one FIFO
- * and an eventfd the loop watches, so done() runs on the loop and nothing
- * else of the daemon is touched from a worker.
+ * mutex-guarded FIFO per queue and a semaphore that wakes its threads;
+ * finished jobs come back through one FIFO and an eventfd the loop
+ * watches, so done() runs on the loop and nothing else of the daemon is
+ * touched from a worker.
  */
 #include <sys/eventfd.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ struct zd_fifo {
 
 struct zd_workers {
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv[2];
+	sem_t		 sem[2];	/* posted once per job queued */
 	struct zd_fifo	 in[2];
 	struct zd_fifo	 out;
 	unsigned	 pending;
@@ -116,8 +118,12 @@ worker_main(void *arg)
 	free(ta);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while ((j = worker_take(w, q, &n)) == NULL && !w->stopping)
-			pthread_cond_wait(&w->cv[q], &w->mu);
+		while ((j = worker_take(w, q, &n)) == NULL && !w->stopping) {
+			pthread_mutex_unlock(&w->mu);
+			while (sem_wait(&w->sem[q]) != 0 && errno == EINTR)
+				continue;
+			pthread_mutex_lock(&w->mu);
+		}
 		if (j == NULL)
 			break;
 		pthread_mutex_unlock(&w->mu);
@@ -212,8 +218,8 @@ zd_workers_new(struct event_base *base, unsigned nthreads)
 		goto fail_mu;
 	}
 	pthread_mutexattr_destroy(&ma);
-	pthread_cond_init(&w->cv[0], NULL);
-	pthread_cond_init(&w->cv[1], NULL);
+	if (sem_init(&w->sem[0], 0, 0) != 0 || sem_init(&w->sem[1], 0, 0) != 0)
+		goto fail_sem;
 	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
 	    (w->ev = event_new(base, w->efd, EV_READ | EV_PERSIST,
 	    workers_drain, w)) == NULL || event_add(w->ev, NULL) != 0 ||
@@ -235,6 +241,10 @@ fail:
 	if (w->efd >= 0)
 		close(w->efd);
 	free(w->threads);
+	sem_destroy(&w->sem[1]);
+fail_sem:
+	sem_destroy(&w->sem[0]);
+	pthread_mutex_destroy(&w->mu);
 	free(w);
 	return NULL;
 fail_mu:
@@ -254,8 +264,15 @@ zd_workers_submit(struct zd_workers *w, enum zd_queue q, struct zd_job *job)
 	pthread_mutex_lock(&w->mu);
 	fifo_push(&w->in[q], job);
 	w->pending++;
-	pthread_cond_signal(&w->cv[q]);
 	pthread_mutex_unlock(&w->mu);
+	/*
+	 * A semaphore, not a condition variable: glibc's
+	 * pthread_cond_signal can wait for woken workers to leave the
+	 * condvar's old group, and a loop at SCHED_FIFO then waited
+	 * milliseconds for workers the machine had preempted
+	 * (docs/performance.md, the storm's delay). sem_post never waits.
+	 */
+	sem_post(&w->sem[q]);
 }
 
 unsigned
@@ -278,9 +295,11 @@ zd_workers_free(struct zd_workers *w)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = 1;
-	pthread_cond_broadcast(&w->cv[0]);
-	pthread_cond_broadcast(&w->cv[1]);
 	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < w->nthreads; i++) {
+		sem_post(&w->sem[0]);
+		sem_post(&w->sem[1]);
+	}
 	for (i = 0; i < w->nthreads; i++)
 		pthread_join(w->threads[i], NULL);
 	w->joined = 1;
@@ -290,7 +309,7 @@ zd_workers_free(struct zd_workers *w)
 	close(w->efd);
 	free(w->threads);
 	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv[0]);
-	pthread_cond_destroy(&w->cv[1]);
+	sem_destroy(&w->sem[0]);
+	sem_destroy(&w->sem[1]);
 	free(w);
 }

@@ -257,7 +257,7 @@ zarena_free(struct zarena *a, void *ptr)
 		pthread_mutex_unlock(&a->mu);
 		return ZE_INVAL;
 	}
-	/* The canary is no secret worth a constant-time compare. */
+	/* The canary is public to this purpose (no peer can time it): memcmp. */
 	if (memcmp(slot + len, a->canary, ZARENA_CANARY) != 0)
 		r = ZE_INTERNAL;
 	zwipe(slot, p->stride);

@@ -307,7 +307,7 @@ static const srtp_cipher_test_case_t zsrtp_kat_128_feff = {
 	SRTP_AES_ICM_128_KEY_LEN_WSALT, zsrtp_kat_128_key, zsrtp_kat_iv_feff,
 	48, zsrtp_kat_zero, 48, zsrtp_kat_128_ksfeff, 0, NULL, 0, NULL,
 };
-static const srtp_cipher_test_case_t zsrtp_kat_128 = {
+const srtp_cipher_test_case_t zsrtp_prim_kat_icm_128 = {
 	SRTP_AES_ICM_128_KEY_LEN_WSALT, zsrtp_kat_128_key, zsrtp_kat_iv_0,
 	32, zsrtp_kat_zero, 32, zsrtp_kat_128_ks0, 0, NULL, 0,
 	&zsrtp_kat_128_feff,
@@ -328,7 +328,7 @@ static const uint8_t zsrtp_kat_192_ks0[48] = {
 	0x47, 0x4a, 0x40, 0xc7, 0x78, 0x94, 0xbc, 0x17,
 	0x18, 0x02, 0x02, 0x27, 0x2a, 0x4c, 0x26, 0x4d,
 };
-static const srtp_cipher_test_case_t zsrtp_kat_192 = {
+const srtp_cipher_test_case_t zsrtp_prim_kat_icm_192 = {
 	SRTP_AES_ICM_192_KEY_LEN_WSALT, zsrtp_kat_192_key, zsrtp_kat_iv_0,
 	48, zsrtp_kat_zero, 48, zsrtp_kat_192_ks0, 0, NULL, 0, NULL,
 };
@@ -349,7 +349,7 @@ static const uint8_t zsrtp_kat_256_ks0[48] = {
 	0x63, 0xc4, 0x86, 0x8b, 0x70, 0x96, 0xd8, 0x84,
 	0x21, 0xb5, 0x63, 0xb8, 0xc9, 0x4c, 0x9a, 0x31,
 };
-static const srtp_cipher_test_case_t zsrtp_kat_256 = {
+const srtp_cipher_test_case_t zsrtp_prim_kat_icm_256 = {
 	SRTP_AES_ICM_256_KEY_LEN_WSALT, zsrtp_kat_256_key, zsrtp_kat_iv_0,
 	48, zsrtp_kat_zero, 48, zsrtp_kat_256_ks0, 0, NULL, 0, NULL,
 };
@@ -387,7 +387,7 @@ static const srtp_auth_test_case_t zsrtp_kat_h2 = {
 	(const uint8_t *)"what do ya want for nothing?", 4, zsrtp_kat_h2_tag,
 	&zsrtp_kat_h3,
 };
-static const srtp_auth_test_case_t zsrtp_kat_h1 = {
+const srtp_auth_test_case_t zsrtp_prim_kat_hmac = {
 	20, zsrtp_kat_h1_key, 8, (const uint8_t *)"Hi There", 20,
 	zsrtp_kat_h1_tag, &zsrtp_kat_h2,
 };
@@ -395,22 +395,25 @@ static const srtp_auth_test_case_t zsrtp_kat_h1 = {
 const srtp_cipher_type_t zsrtp_prim_icm_128 = {
 	zsrtp_icm_alloc, zsrtp_icm_dealloc, zsrtp_icm_init, NULL,
 	zsrtp_icm_encrypt, zsrtp_icm_encrypt, zsrtp_icm_set_iv, NULL,
-	"AES-128 counter mode on nettle", &zsrtp_kat_128, SRTP_AES_ICM_128,
+	"AES-128 counter mode on nettle",
+	&zsrtp_prim_kat_icm_128, SRTP_AES_ICM_128,
 };
 const srtp_cipher_type_t zsrtp_prim_icm_192 = {
 	zsrtp_icm_alloc, zsrtp_icm_dealloc, zsrtp_icm_init, NULL,
 	zsrtp_icm_encrypt, zsrtp_icm_encrypt, zsrtp_icm_set_iv, NULL,
-	"AES-192 counter mode on nettle", &zsrtp_kat_192, SRTP_AES_ICM_192,
+	"AES-192 counter mode on nettle",
+	&zsrtp_prim_kat_icm_192, SRTP_AES_ICM_192,
 };
 const srtp_cipher_type_t zsrtp_prim_icm_256 = {
 	zsrtp_icm_alloc, zsrtp_icm_dealloc, zsrtp_icm_init, NULL,
 	zsrtp_icm_encrypt, zsrtp_icm_encrypt, zsrtp_icm_set_iv, NULL,
-	"AES-256 counter mode on nettle", &zsrtp_kat_256, SRTP_AES_ICM_256,
+	"AES-256 counter mode on nettle",
+	&zsrtp_prim_kat_icm_256, SRTP_AES_ICM_256,
 };
 const srtp_auth_type_t zsrtp_prim_hmac = {
 	zsrtp_hmac_alloc, zsrtp_hmac_dealloc, zsrtp_hmac_init,
 	zsrtp_hmac_compute, zsrtp_hmac_update, zsrtp_hmac_start,
-	"HMAC-SHA1 on nettle", &zsrtp_kat_h1, SRTP_HMAC_SHA1,
+	"HMAC-SHA1 on nettle", &zsrtp_prim_kat_hmac, SRTP_HMAC_SHA1,
 };
 
 /*

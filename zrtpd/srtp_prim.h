@@ -18,6 +18,15 @@ extern const srtp_cipher_type_t zsrtp_prim_icm_256;
 extern const srtp_auth_type_t zsrtp_prim_hmac;
 
 /*
+ * Their known answers (RFC 3711 B.2, RFC 6188 §7, RFC 2202), chained, for
+ * the benchmark's reference types too.
+ */
+extern const srtp_cipher_test_case_t zsrtp_prim_kat_icm_128;
+extern const srtp_cipher_test_case_t zsrtp_prim_kat_icm_192;
+extern const srtp_cipher_test_case_t zsrtp_prim_kat_icm_256;
+extern const srtp_auth_test_case_t zsrtp_prim_kat_hmac;
+
+/*
  * After srtp_init(); libsrtp2 runs each type's known answers (ours and its
  * own) before it takes the type. 0 or ZE_CRYPTO.
  */

@@ -43,6 +43,8 @@ zd_event_secure(struct zd_session *s)
 
 	json_object_set_new(ev, "algorithms", zd_session_algorithms_json(s));
 	json_object_set_new(ev, "multistream", json_boolean(s->multistream));
+	if (s->call != NULL)
+		json_object_set_new(ev, "call", json_string(zd_call_id(s)));
 	if (s->mode == ZD_MODE_KEYS && s->keys != NULL) {
 		keyed = json_deep_copy(ev);
 		json_object_set_new(keyed, "keys", zd_session_keys_json(s));

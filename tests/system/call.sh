@@ -86,6 +86,15 @@ judge() {
 }
 
 call 1 && judge "first call" new || fail "first call did not complete"
+# Every event names its session's call (docs/control-protocol.md, Events),
+# the `secure` event too.
+nocall=$(cat "$tmp/pa1.log" "$tmp/pb1.log" | grep '^event ' |
+    grep -v '"call":"c' || true)
+if [ -z "$nocall" ] && grep -q '^event secure ' "$tmp/pa1.log"; then
+	echo "ok   first call: every event names its call"
+else
+	fail "first call: events without their call: $nocall"
+fi
 VERDICT=match call 2 && judge "second call (verdict given)" matched ||
     fail "second call did not complete"
 call 3 && judge "third call" matched || fail "third call did not complete"

@@ -367,6 +367,17 @@ zd_loopback(const char *a)
 	return inet_pton(AF_INET6, a, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* 1 if a is a numeric IPv4 or IPv6 address. */
+static int
+zd_numeric(const char *a)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, a, &a4) == 1 ||
+	    inet_pton(AF_INET6, a, &a6) == 1;
+}
+
 /* After both sources: settings that only make sense together. */
 int
 zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
@@ -381,6 +392,11 @@ zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
 	if (c->state_dir[0] != '/' || c->control_socket[0] != '/') {
 		snprintf(err, err_len, "state_dir and control_socket must be "
 		    "absolute paths");
+		return -1;
+	}
+	if (!zd_numeric(c->media_address)) {
+		snprintf(err, err_len, "media_addr: '%s' is not a numeric IPv4 "
+		    "or IPv6 address", c->media_address);
 		return -1;
 	}
 	if (!zd_loopback(c->app_address)) {

@@ -39,6 +39,17 @@ st=0
 check_eq "--check-config exit status on an unknown key" "$st" 2
 grep -q "bad2.conf:2: unknown setting 'no_such_key'" "$d/bad2.err" ||
     fail "unknown key not named: $(cat "$d/bad2.err")"
+# A media_addr that is no address: refused at once, not by every later
+# session_create that names none (error bind).
+for a in bogus ""; do
+	printf 'media_addr = %s\n' "$a" >"$d/bad3.conf"
+	st=0
+	"$zrtpd" --config "$d/bad3.conf" --check-config 2>"$d/bad3.err" ||
+	    st=$?
+	check_eq "--check-config exit status on media_addr '$a'" "$st" 2
+	grep -q "media_addr: '$a' is not a numeric IPv4 or IPv6 address" \
+	    "$d/bad3.err" || fail "media_addr '$a': $(cat "$d/bad3.err")"
+done
 
 # A state directory its group may write in: refused, left as it was. In the
 # background, so the parent must report the child's failure.

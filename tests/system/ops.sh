@@ -27,6 +27,11 @@ case "$out" in *"configuration OK; 100 sessions need"*"KiB"*) ;;
 *) fail "--check-config on a good file said: $out" ;; esac
 "$zrtpd" --config "${srcdir:-.}/contrib/zrtpd.conf" --check-config \
     >/dev/null || fail "the example contrib/zrtpd.conf is refused"
+# ... and with every setting's line uncommented, as a user who edits it
+# starts from.
+sed 's/^#\([a-z_]* =\)/\1/' "${srcdir:-.}/contrib/zrtpd.conf" >"$d/all.conf"
+"$zrtpd" --config "$d/all.conf" --check-config >/dev/null 2>"$d/all.err" ||
+    fail "contrib/zrtpd.conf uncommented is refused: $(cat "$d/all.err")"
 printf 'log_level = info\n\nmax_sessions = lots\n' >"$d/bad.conf"
 st=0
 "$zrtpd" --config "$d/bad.conf" --check-config 2>"$d/bad.err" || st=$?

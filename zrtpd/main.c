@@ -38,6 +38,7 @@
 
 static int zd_ready_fd = -1;	/* background: the parent waits on it */
 static FILE *zd_pid_file;	/* opened before privileges are dropped */
+static const char *zd_ctl_path;	/* our control socket, once it is open */
 
 uint64_t
 zd_now_ms(void)
@@ -67,6 +68,10 @@ zd_die(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	zlog(LOG_ERR, "%s", msg);
+	/* Not left for clients to be refused by (after the drop, in a root
+	 * directory, it cannot go: the next start replaces it). */
+	if (zd_ctl_path != NULL)
+		(void)unlink(zd_ctl_path);
 	if (zd_ready_fd >= 0)
 		(void)!write(zd_ready_fd, msg, strlen(msg));
 	exit(1);
@@ -364,6 +369,7 @@ zd_run(struct zd *d)
 		zd_die("libevent: cannot create the event loop");
 	if ((d->control = zd_control_open(d, err, sizeof(err))) == NULL)
 		zd_die("%s", err);
+	zd_ctl_path = d->cfg.control_socket;
 	/* Written once ready, but opened while we may still write there. */
 	if (d->cfg.pid_file[0] != '\0' &&
 	    (zd_pid_file = fopen(d->cfg.pid_file, "we")) == NULL)

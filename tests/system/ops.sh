@@ -69,6 +69,10 @@ grep -q "writable by its group or others (mode 0770): refusing" \
     "$d/gw.err" || fail "group-writable state dir: $(cat "$d/gw.err")"
 check_eq "group-writable state dir left as it was" \
     "$(stat -c %a "$d/gw")" 770
+# A start that fails after opening the control socket removes it: a
+# client then hears "no such file", not "connection refused" from a
+# socket nobody listens on.
+[ ! -e "$d/gw.sock" ] || fail "a failed start left its control socket"
 
 # stderr as systemd's journal (JOURNAL_STREAM names its device and inode):
 # the same refusal carries the level as "<3>" for the journal. Named

@@ -38,7 +38,7 @@ static const char usage_text[] =
 "  cache unverify ZID          clear a peer's verified flag\n"
 "  cache forget ZID [--yes]    delete every secret of a peer\n"
 "  cache backup FILE           write the cache to a new file (mode 0600)\n"
-"  cache restore FILE          replace the cache from a backup\n"
+"  cache restore FILE [--yes]  replace the cache from a backup\n"
 "\n"
 "Options:\n"
 "  --json          one JSON object per command (per event for watch)\n"

@@ -42,6 +42,7 @@ check 2 "bad cache command" cache rename 8f1e
 check 2 "bad cache command" cache list --yes
 check 2 "--until takes an event name" --socket "$T/none" watch --until nothing
 check 0 "usage: zrtpctl" --help
+check 0 "cache restore FILE [--yes]" --help
 check 0 "control protocol 1" --version
 check 6 "cannot connect to $T/none.sock" --socket "$T/none.sock" status
 check 6 "Is zrtpd running?" --socket "$T/none.sock" status

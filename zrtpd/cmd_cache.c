@@ -240,7 +240,7 @@ cmd_session_name(struct zd_conn *cn, json_t *id, json_t *req)
 {
 	struct zd_session *s;
 	struct zd_cache_cmd *cc;
-	char hex[2 * ZRTP_ZID_LEN + 1];
+	char hex[2 * ZRTP_ZID_LEN + 1], hint[160];
 	const char *name;
 
 	if ((s = zd_cmd_session(cn, id, req)) == NULL ||
@@ -259,7 +259,8 @@ cmd_session_name(struct zd_conn *cn, json_t *id, json_t *req)
 	}
 	if (zd_conn_access(cn) < ZD_ACCESS_CONTROL) {
 		zd_cmd_error(cn, id, "forbidden", "naming a peer needs control "
-		    "access: join control_group");
+		    "access: %s", zd_access_hint(cn, ZD_ACCESS_CONTROL, hint,
+		    sizeof(hint)));
 		return;
 	}
 	if ((cc = zd_cache_cmd_new(cn, id, rename_run)) == NULL)

@@ -336,12 +336,27 @@ zd_cmd_unknown_arg(const struct zd_cmd *c, json_t *req)
 	return NULL;
 }
 
-static const char *const zd_access_groups[] = {
-	[ZD_ACCESS_READ] = "",
-	[ZD_ACCESS_CONTROL] = "control_group",
-	[ZD_ACCESS_KEYS] = "keys_group",
-	[ZD_ACCESS_ADMIN] = "root or the daemon's user",
-};
+/* What a person refused access level need can do: the group to join. */
+const char *
+zd_access_hint(struct zd_conn *cn, enum zd_access need, char *buf,
+    size_t len)
+{
+	const struct zd_config *c = &zd_conn_daemon(cn)->cfg;
+	const char *group = need == ZD_ACCESS_CONTROL ? c->socket_group :
+	    need == ZD_ACCESS_KEYS ? c->key_group : "";
+	const char *setting = need == ZD_ACCESS_CONTROL ? "control_group" :
+	    "keys_group";
+
+	if (need == ZD_ACCESS_ADMIN)
+		snprintf(buf, len, "only root and the daemon's own user have "
+		    "it");
+	else if (group[0] != '\0')
+		snprintf(buf, len, "join group '%s' (%s)", group, setting);
+	else
+		snprintf(buf, len, "no %s is set (zrtpd.conf(5)), so only "
+		    "root and the daemon's own user have it", setting);
+	return buf;
+}
 
 void
 zd_cmd_line(struct zd_conn *cn, const char *line, size_t len)
@@ -350,6 +365,7 @@ zd_cmd_line(struct zd_conn *cn, const char *line, size_t len)
 	json_error_t jerr;
 	json_t *req, *id;
 	const char *name, *bad;
+	char hint[160];
 
 	if ((req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL || !json_is_object(req)) {
@@ -381,9 +397,9 @@ zd_cmd_line(struct zd_conn *cn, const char *line, size_t len)
 		goto out;
 	}
 	if (zd_conn_access(cn) < c->need) {
-		zd_cmd_error(cn, id, "forbidden", "%s needs %s access: join "
-		    "%s", c->name, zd_access_name(c->need),
-		    zd_access_groups[c->need]);
+		zd_cmd_error(cn, id, "forbidden", "%s needs %s access: %s",
+		    c->name, zd_access_name(c->need), zd_access_hint(cn,
+		    c->need, hint, sizeof(hint)));
 		goto out;
 	}
 	if ((bad = zd_cmd_unknown_arg(c, req)) != NULL) {

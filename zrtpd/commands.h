@@ -38,6 +38,9 @@ extern const struct zd_cmd zd_session_cmds[];
 extern const struct zd_cmd zd_cache_cmds[];
 
 /* Shared by the handlers. */
+/* A forbidden request's advice: the group to join, if there is one. */
+const char *zd_access_hint(struct zd_conn *cn, enum zd_access need,
+	    char *buf, size_t len);
 struct zd_session *zd_cmd_session(struct zd_conn *cn, json_t *id, json_t *req);
 int	zd_cmd_string(struct zd_conn *cn, json_t *id, json_t *req,
 	    const char *name, size_t max, int required, const char **out);

@@ -268,15 +268,49 @@ zd_string_array(json_t *v, size_t max)
 	return 1;
 }
 
+/* The events a client may ask for (docs/control-protocol.md, Events). */
+#define ZD_EVENT_NAMES	"security peer sas_ready secure zrtp_hash_mismatch " \
+	"no_zrtp going_clear alert failed enrollment closed"
+static const char zd_event_names[] = ZD_EVENT_NAMES;
+
+/* The first name of events that is no event, or NULL. */
+static const char *
+zd_unknown_event(json_t *events)
+{
+	const char *name, *p;
+	json_t *x;
+	size_t i, n;
+
+	json_array_foreach(events, i, x) {
+		name = json_string_value(x);
+		n = strlen(name);
+		for (p = strstr(zd_event_names, name); n > 0 && p != NULL;
+		    p = strstr(p + 1, name))
+			if ((p == zd_event_names || p[-1] == ' ') &&
+			    (p[n] == ' ' || p[n] == '\0'))
+				break;
+		if (n == 0 || p == NULL)
+			return name;
+	}
+	return NULL;
+}
+
 static void
 cmd_subscribe(struct zd_conn *cn, json_t *id, json_t *req)
 {
 	json_t *sessions = json_object_get(req, "sessions");
 	json_t *events = json_object_get(req, "events");
+	const char *bad;
 
 	if (!zd_string_array(sessions, 64) || !zd_string_array(events, 64)) {
 		zd_cmd_error(cn, id, "bad_request", "sessions and events: "
 		    "arrays of strings expected");
+		return;
+	}
+	/* A misspelt name would subscribe to nothing, silently. */
+	if (events != NULL && (bad = zd_unknown_event(events)) != NULL) {
+		zd_cmd_error(cn, id, "bad_request", "events: no event \"%.64s\" "
+		    "(" ZD_EVENT_NAMES ")", bad);
 		return;
 	}
 	zd_conn_subscribe(cn, sessions, events);

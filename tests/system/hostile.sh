@@ -81,6 +81,7 @@ ctl A >"$tmp/types" <<'REQ'
 @exact 65537
 @long 10000000
 {"id":39,"cmd":"status"}
+{"id":40,"cmd":"subscribe","events":["sas_ready","sas-ready"]}
 REQ
 f=$tmp/types
 want_reply $f 1 "session_create before hello" no_hello
@@ -133,6 +134,7 @@ want_reply $f 47 "a line of exactly 65536 bytes (parsed: unknown argument)" bad_
 want_reply $f 48 "a line of 65537 bytes" too_long
 want_reply $f 49 "a line of 10 MB" too_long
 want_reply $f 50 "still usable" ok
+want_reply $f 51 "subscribe to an event name with a typo" bad_request
 grep -q '^{"id":9223372036854775807,"ok":true' $f ||
     fail "id 2^63-1 not echoed exactly: $(sed -n 39p $f | cut -c1-80)"
 grep -q '^{"id":-9223372036854775808,"ok":true' $f ||
@@ -146,7 +148,7 @@ case "$r" in
 *'"session":"s2"'*'"security":"not_secure"'*) ;;
 *) fail "s2 after refused starts: $r" ;;
 esac
-[ $fails -eq $n0 ] && echo "ok   50 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines: each its code, the connection usable"
+[ $fails -eq $n0 ] && echo "ok   51 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines, an unknown event name: each its code, the connection usable"
 
 # --- a request without its newline, then the client goes: never run
 n0=$fails

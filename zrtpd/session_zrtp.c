@@ -119,12 +119,18 @@ zd_rx_hello_hash(const struct zd_session *s, char out[ZRTP_HELLO_HASH_HEX])
 		out[0] = '\0';
 }
 
-/* Peer text is shown to people: printable ASCII only. */
+/*
+ * Peer text is shown to people: printable ASCII only. Trailing NULs are
+ * padding, not text: libbzrtp (Linphone) sends "BZRTPv1.1" and seven NULs
+ * as its client identifier, which read "BZRTPv1.1???????" before.
+ */
 static void
 zd_printable(char *out, const uint8_t *in, size_t len)
 {
 	size_t i;
 
+	while (len > 0 && in[len - 1] == '\0')
+		len--;
 	for (i = 0; i < len; i++)
 		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? (char)in[i] : '?';
 	out[len] = '\0';

@@ -57,6 +57,11 @@ bzcall() {
 	check_eq "$1: frames damaged" "$(jfield bad "$res")" 0 || ok=0
 	check_eq "$1: bzrtp's cache mismatch" "$(jfield cache_mismatch "$bzsec")" 0 ||
 	    ok=0
+	# Its client identifier as people see it: Debian 12's libbzrtp pads
+	# "BZRTPv1.1" with NULs, which are no part of the text.
+	check_eq "$1: bzrtp's client id (peer event)" "$(grep '^event peer ' \
+	    "$tmp/pa.log" | head -n 1 | jfield client_id "$(cat)")" BZRTPv1.1 ||
+	    ok=0
 	# Our first secure state, and bzrtp's verified (both V flags, §7.1).
 	first=$(grep '^event security' "$tmp/pa.log" | grep -o \
 	    '"security":"\(secure_[a-z]*\|cache_mismatch\)"' | head -n 1 |

@@ -347,12 +347,14 @@ zd_config_usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: zrtpd [--option value ...]\n");
+	/* On stdout, as asked: a person pipes it to less or grep. */
+	printf("usage: zrtpd [--option value ...]\n");
 	for (i = 0; i < ZD_NOPTS; i++)
-		fprintf(stderr, "  --%-18s %s\n", zd_opts[i].name,
-		    zd_opts[i].help);
-	fprintf(stderr, "Every option but config and check-config is also "
-	    "valid as 'name = value' in the file (zrtpd.conf(5)).\n");
+		printf("  --%-18s %s\n", zd_opts[i].name, zd_opts[i].help);
+	printf("  --help, --version\n");
+	printf("Every option but config, check-config, help and version is "
+	    "also valid as\n'name = value' in the file, with '-' and '_' "
+	    "alike (zrtpd.conf(5)).\n");
 }
 
 /* 1 if a is a numeric loopback address (127.0.0.0/8, ::1). */
@@ -426,6 +428,10 @@ zd_arg(struct zd_config *c, int argc, char **argv, int *i, int file_pass,
 	len = (eq = strchr(a, '=')) != NULL ? (size_t)(eq - a) : strlen(a);
 	if (zd_name_eq("help", a, len)) {
 		zd_config_usage();
+		exit(0);
+	}
+	if (zd_name_eq("version", a, len)) {
+		printf("zrtpd %s\n", PACKAGE_VERSION);
 		exit(0);
 	}
 	if ((o = zd_opt_find(a, len)) == NULL) {

@@ -15,6 +15,12 @@ zrtpd=$b/zrtpd/zrtpd
 d=$tmp/ops
 mkdir -p "$d"
 
+# --help on stdout (a person pipes it), listing every setting; --version.
+"$zrtpd" --help 2>/dev/null | grep -q -- '--state_dir  *DIR' ||
+    fail "zrtpd --help does not list --state_dir on stdout"
+case "$("$zrtpd" --version 2>&1)" in "zrtpd "[0-9]*) ;;
+*) fail "zrtpd --version: $("$zrtpd" --version 2>&1)" ;; esac
+
 # --check-config: a good file with comments, a bad value named by its line.
 cat >"$d/good.conf" <<EOF
 # a comment

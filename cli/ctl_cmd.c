@@ -12,7 +12,7 @@
 int
 cmd_status(struct ctl *x)
 {
-	json_t *res, *sess, *by, *v;
+	json_t *res, *sess, *by, *cnt, *v;
 	const char *k;
 	int r;
 
@@ -40,6 +40,11 @@ cmd_status(struct ctl *x)
 		    ctl_style(x, ctl_level_style(w->level)), w->title,
 		    ctl_style(x, CTL_RESET));
 	}
+	cnt = json_object_get(res, "counters");
+	printf("Dropped:  %lld on media ports, %lld on application ports "
+	    "(receive buffers full)\n",
+	    (long long)ctl_int(cnt, "media_rx_dropped"),
+	    (long long)ctl_int(cnt, "app_rx_dropped"));
 	printf("Cache:    %lld peer(s), file ",
 	    (long long)ctl_int(json_object_get(res, "cache"), "peers"));
 	ctl_put(stdout, ctl_str(json_object_get(res, "cache"), "path"));
@@ -115,7 +120,8 @@ print_counters(json_t *c)
 {
 	static const char *const keys[] = { "zrtp_in", "zrtp_out", "srtp_in",
 		"srtp_out", "srtcp_in", "srtcp_out", "rtp_in", "rtp_out",
-		"rejected", "clear_dropped" };
+		"rejected", "clear_dropped", "media_rx_dropped",
+		"app_rx_dropped" };
 	size_t i;
 
 	printf("Counters:");

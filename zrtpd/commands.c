@@ -227,12 +227,14 @@ status_after(struct zd_cache_cmd *cc)
 	zd_hex(d->zid, ZRTP_ZID_LEN, zid);
 	snprintf(path, sizeof(path), "%s/cache.db", d->cfg.state_dir);
 	cc->result = json_pack("{s:s, s:i, s:i, s:I, s:s, s:{s:i, s:i, s:o},"
-	    " s:{s:s, s:o, s:I}, s:s}",
+	    " s:{s:I, s:I}, s:{s:s, s:o, s:I}, s:s}",
 	    "daemon", ZD_DAEMON_NAME, "version", ZD_PROTO_VERSION,
 	    "pid", (int)getpid(), "uptime_s",
 	    (json_int_t)(zd_time_ms() / 1000 - d->started_at), "zid", zid,
 	    "sessions", "count", (int)d->nsessions, "limit",
 	    (int)d->cfg.max_sessions, "by_security", by,
+	    "counters", "media_rx_dropped", (json_int_t)d->media_rx_dropped,
+	    "app_rx_dropped", (json_int_t)d->app_rx_dropped,
 	    "cache", "path", path, "peers", cc->flag >= 0 ?
 	    json_integer(cc->flag) : json_null(), "write_failures",
 	    (json_int_t)d->cache_failures,

@@ -57,6 +57,8 @@ struct zd {
 	unsigned		 next_port;	/* cursor in the media port range */
 	uint64_t		 started_at;	/* unix seconds */
 	uint64_t		 cache_failures;	/* writes that failed */
+	/* Every session's kernel drops since start (struct zd_counters). */
+	uint64_t		 media_rx_dropped, app_rx_dropped;
 	int			 stopping;
 	json_t			*ended;		/* id -> [until_ms, show] */
 };

@@ -62,6 +62,8 @@ struct zd_counters {
 	uint64_t	stun, dtls, other;	/* RFC 7983 demux, left alone */
 	uint64_t	foreign;	/* from an address not the remote's */
 	uint64_t	alerts_repeated;	/* alerts of a kind already told */
+	/* Datagrams the kernel dropped, its receive buffer full. */
+	uint64_t	media_rx_dropped, app_rx_dropped;
 };
 
 /* What "session_create" asks for; zero means the configured default. */

@@ -84,7 +84,7 @@ static json_t *
 zd_counters_json(const struct zd_counters *n)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "zrtp_in", (json_int_t)n->zrtp_in, "zrtp_out", (json_int_t)n->zrtp_out,
 	    "zrtp_bad_crc", (json_int_t)n->zrtp_bad_crc,
 	    "srtp_in", (json_int_t)n->srtp_in, "srtp_out", (json_int_t)n->srtp_out,
@@ -97,7 +97,9 @@ zd_counters_json(const struct zd_counters *n)
 	    "clear_dropped", (json_int_t)n->clear_dropped,
 	    "stun", (json_int_t)n->stun, "dtls", (json_int_t)n->dtls,
 	    "other", (json_int_t)n->other, "foreign", (json_int_t)n->foreign,
-	    "alerts_repeated", (json_int_t)n->alerts_repeated);
+	    "alerts_repeated", (json_int_t)n->alerts_repeated,
+	    "media_rx_dropped", (json_int_t)n->media_rx_dropped,
+	    "app_rx_dropped", (json_int_t)n->app_rx_dropped);
 }
 
 static json_t *

@@ -2,7 +2,8 @@
  * A UDP socket for system tests, of the user a test names: binds
  * ADDR:PORT (port 0: the kernel picks), with SO_REUSEADDR if asked, and
  * prints "port N"; with --to PORT it sends one RTP datagram to that port
- * on 127.0.0.1 and prints "sent"; with --hold it keeps the socket until
+ * on 127.0.0.1 and prints "sent" (--count N: N datagrams, --size L: of L
+ * bytes, an RTP header and zeros); with --hold it keeps the socket until
  * its stdin ends. --as-user drops to that user first (root only), so that
  * the socket is that user's.
  */
@@ -34,12 +35,13 @@ drop_to(const char *user)
 int
 main(int argc, char **argv)
 {
-	static const unsigned char rtp[] = { 0x80, 0, 0, 1, 0, 0, 0, 1,
+	static unsigned char rtp[2048] = { 0x80, 0, 0, 1, 0, 0, 0, 1,
 	    0, 0, 0, 1, 'r', 't', 'p', '!' };
 	const char *user = NULL, *addr = NULL;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	int i, fd, one = 1, reuse = 0, hold = 0, port = -1, to = 0;
+	long count = 1, size = 16, k;
 	char c;
 
 	for (i = 1; i < argc; i++) {
@@ -51,6 +53,10 @@ main(int argc, char **argv)
 			user = argv[++i];
 		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
 			to = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			count = atol(argv[++i]);
+		else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
+			size = atol(argv[++i]);
 		else if (strcmp(argv[i], "--bind") == 0 && i + 2 < argc) {
 			addr = argv[++i];
 			port = atoi(argv[++i]);
@@ -58,9 +64,11 @@ main(int argc, char **argv)
 			break;
 	}
 	if (i < argc || addr == NULL || port < 0 || port > 65535 || to < 0 ||
-	    to > 65535) {
+	    to > 65535 || count < 1 || size < 12 ||
+	    size > (long)sizeof(rtp)) {
 		fprintf(stderr, "usage: udpsock [--as-user USER] [--reuse] "
-		    "--bind ADDR PORT [--to PORT] [--hold]\n");
+		    "--bind ADDR PORT [--to PORT [--count N] [--size L]] "
+		    "[--hold]\n");
 		return 2;
 	}
 	if (user != NULL && drop_to(user) != 0) {
@@ -84,11 +92,12 @@ main(int argc, char **argv)
 	if (to != 0) {
 		sin.sin_port = htons((unsigned short)to);
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (sendto(fd, rtp, sizeof(rtp), 0, (struct sockaddr *)&sin,
-		    sizeof(sin)) != (ssize_t)sizeof(rtp)) {
-			perror("udpsock: sendto");
-			return 1;
-		}
+		for (k = 0; k < count; k++)
+			if (sendto(fd, rtp, (size_t)size, 0,
+			    (struct sockaddr *)&sin, sizeof(sin)) != size) {
+				perror("udpsock: sendto");
+				return 1;
+			}
 		printf("sent\n");
 		fflush(stdout);
 	}

@@ -247,6 +247,7 @@ cmd_session_start(struct zd_conn *cn, json_t *id, json_t *req)
 	struct zd_session *s;
 	const char *hash;
 	json_t *latch = json_object_get(req, "latch");
+	json_t *rtcp = json_object_get(req, "remote_rtcp_port");
 	char err[256];
 
 	memset(&ss, 0, sizeof(ss));
@@ -259,11 +260,24 @@ cmd_session_start(struct zd_conn *cn, json_t *id, json_t *req)
 		zd_cmd_error(cn, id, "bad_request", "latch: a boolean");
 		return;
 	}
+	if (rtcp != NULL && (!json_is_integer(rtcp) ||
+	    json_integer_value(rtcp) < 1 || json_integer_value(rtcp) > 65535)) {
+		zd_cmd_error(cn, id, "bad_request", "remote_rtcp_port: an "
+		    "integer, 1 to 65535");
+		return;
+	}
+	if (rtcp != NULL && ss.ss_family == 0) {
+		zd_cmd_error(cn, id, "bad_request", "remote_rtcp_port comes "
+		    "with remote_addr and remote_port");
+		return;
+	}
 	if (s->started || s->ended) {
 		zd_cmd_error(cn, id, "state", "session %s already started",
 		    s->id);
 		return;
 	}
+	s->remote_rtcp_port = rtcp != NULL && s->mode == ZD_MODE_RELAY ?
+	    htons((uint16_t)json_integer_value(rtcp)) : 0;
 	if (zd_session_start(s, ss.ss_family != 0 ? (struct sockaddr *)&ss :
 	    NULL, len, hash, latch != NULL ? json_is_true(latch) :
 	    s->d->cfg.latch, err, sizeof(err)) != 0) {
@@ -553,7 +567,8 @@ const struct zd_cmd zd_session_cmds[] = {
 	    "app_addr app_port policy call role algorithms label",
 	    cmd_session_create },
 	{ "session_start", ZD_ACCESS_CONTROL, "session remote_addr "
-	    "remote_port peer_hash latch", cmd_session_start },
+	    "remote_port remote_rtcp_port peer_hash latch",
+	    cmd_session_start },
 	{ "session_peer_hash", ZD_ACCESS_CONTROL, "session peer_hash",
 	    cmd_session_peer_hash },
 	{ "session_close", ZD_ACCESS_CONTROL, "session", cmd_session_close },

@@ -12,8 +12,8 @@
 #include "session.h"
 
 /* RFC 5761 §4: RTCP packet types 192..223 sit where RTP's PT+M would. */
-static int
-zd_is_rtcp(const uint8_t *p, size_t len)
+int
+zd_relay_is_rtcp(const uint8_t *p, size_t len)
 {
 	return len >= 2 && p[1] >= 192 && p[1] <= 223;
 }
@@ -57,7 +57,7 @@ zd_relay_clear_noted(struct zd_session *s)
 void
 zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 {
-	int rtcp = zd_is_rtcp(p, len), r;
+	int rtcp = zd_relay_is_rtcp(p, len), r;
 
 	if (len < (rtcp ? 8u : 12u)) {
 		s->n.other++;
@@ -72,7 +72,8 @@ zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 			return;
 		}
 		zd_relay_clear_noted(s);
-		if (zd_session_send_wire(s, p, len) > 0)
+		if ((rtcp ? zd_session_send_wire_rtcp(s, p, len) :
+		    zd_session_send_wire(s, p, len)) > 0)
 			s->n.clear_out++;
 		return;
 	}
@@ -82,7 +83,8 @@ zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 		s->n.other++;
 		return;
 	}
-	if (zd_session_send_wire(s, p, len) > 0) {
+	if ((rtcp ? zd_session_send_wire_rtcp(s, p, len) :
+	    zd_session_send_wire(s, p, len)) > 0) {
 		if (rtcp)
 			s->n.srtcp_out++;
 		else
@@ -93,7 +95,7 @@ zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len, size_t cap)
 int
 zd_relay_from_wire(struct zd_session *s, uint8_t *p, size_t len)
 {
-	int rtcp = zd_is_rtcp(p, len), r;
+	int rtcp = zd_relay_is_rtcp(p, len), r;
 
 	if (s->mode != ZD_MODE_RELAY)
 		return 0;

@@ -104,6 +104,11 @@ struct zd_session {
 	struct sockaddr_storage	 media_addr, app_local, remote, app;
 	socklen_t		 media_len, app_local_len, remote_len, app_len;
 	int			 have_remote, have_app;
+	/*
+	 * The peer's RTCP port when it does not multiplex (RFC 3550: its own
+	 * socket), network order; 0: RTCP on the RTP port (RFC 5761).
+	 */
+	uint16_t		 remote_rtcp_port;
 	struct zsession		*zs;
 	/* The peer's a=zrtp-hash, 64 hex digits, or "". */
 	char			 peer_hash[ZRTP_HELLO_HASH_HEX];
@@ -220,6 +225,9 @@ void	zd_session_fail(struct zd_session *s, int code, uint32_t wire,
 int	zd_session_engine_start(struct zd_session *s);
 ssize_t	zd_session_send_wire(struct zd_session *s, const uint8_t *p,
 	    size_t len);
+/* RTCP: to the peer's RTCP port if it has one, else as above. */
+ssize_t	zd_session_send_wire_rtcp(struct zd_session *s, const uint8_t *p,
+	    size_t len);
 ssize_t	zd_session_send_app(struct zd_session *s, const uint8_t *p,
 	    size_t len);
 int	zd_session_effective_require(const struct zd_session *s);
@@ -255,6 +263,8 @@ void	zd_relay_from_app(struct zd_session *s, uint8_t *p, size_t len,
 	    size_t cap);
 /* 1 if the packet authenticated (latching may follow its source). */
 int	zd_relay_from_wire(struct zd_session *s, uint8_t *p, size_t len);
+/* RFC 5761 §4: 1 if an RTP-range datagram is RTCP. */
+int	zd_relay_is_rtcp(const uint8_t *p, size_t len);
 
 /* cachejob.c: on the cache thread, answers come back to the session. */
 void	zd_cache_lookup(struct zd_session *s, const uint8_t *zid);

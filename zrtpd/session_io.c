@@ -173,6 +173,42 @@ zd_session_send_wire(struct zd_session *s, const uint8_t *p, size_t len)
 }
 
 ssize_t
+zd_session_send_wire_rtcp(struct zd_session *s, const uint8_t *p, size_t len)
+{
+	struct sockaddr_storage to;
+
+	if (s->mode != ZD_MODE_RELAY || s->remote_rtcp_port == 0)
+		return zd_session_send_wire(s, p, len);
+	if (!s->started || !s->have_remote)
+		return -1;
+	/* The remote's address (latched or given), the RTCP port given. */
+	to = s->remote;
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)&to)->sin_port = s->remote_rtcp_port;
+	else
+		((struct sockaddr_in6 *)&to)->sin6_port = s->remote_rtcp_port;
+	return sendto(s->media_fd, p, len, 0, (struct sockaddr *)&to,
+	    s->remote_len);
+}
+
+/* RTCP from the peer's own RTCP socket: the remote's address, that port. */
+static int
+zd_from_remote_rtcp(const struct zd_session *s,
+    const struct sockaddr_storage *from, socklen_t flen)
+{
+	struct sockaddr_storage want;
+
+	if (s->remote_rtcp_port == 0 || !s->have_remote)
+		return 0;
+	want = s->remote;
+	if (want.ss_family == AF_INET)
+		((struct sockaddr_in *)&want)->sin_port = s->remote_rtcp_port;
+	else
+		((struct sockaddr_in6 *)&want)->sin6_port = s->remote_rtcp_port;
+	return zd_same_addr(from, flen, &want, s->remote_len);
+}
+
+ssize_t
 zd_session_send_app(struct zd_session *s, const uint8_t *p, size_t len)
 {
 	if (!s->have_app)
@@ -222,6 +258,13 @@ zd_demux_wire(struct zd_session *s, uint8_t *p, size_t len,
 	} else if (p[0] >= 20 && p[0] <= 63) {
 		s->n.dtls++;
 	} else if (p[0] >= 128 && p[0] <= 191) {
+		/* RFC 3550 (no RFC 5761 mux): SRTCP from the peer's RTCP
+		 * port; never latched from, never RTP. */
+		if (!known && zd_relay_is_rtcp(p, len) &&
+		    zd_from_remote_rtcp(s, from, flen)) {
+			zd_relay_from_wire(s, p, len);
+			return;
+		}
 		if (!known && (!s->latch || !s->srtp_open)) {
 			s->n.foreign++;
 			return;

@@ -150,8 +150,11 @@ zd_session_json(const struct zd_session *s)
 	json_t *j, *remote;
 
 	remote = s->have_remote ? zd_addr_json(&s->remote) : json_null();
-	if (json_is_object(remote))
+	if (json_is_object(remote)) {
 		json_object_set_new(remote, "latched", json_boolean(s->latched));
+		json_object_set_new(remote, "rtcp_port", s->remote_rtcp_port ?
+		    json_integer(ntohs(s->remote_rtcp_port)) : json_null());
+	}
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:s, s:b}",
 	    "session", s->id, "call", zd_call_id(s), "label", s->label,
 	    "mode", s->mode == ZD_MODE_RELAY ? "relay" : "keys",

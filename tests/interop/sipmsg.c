@@ -183,6 +183,9 @@ sdp_line(struct sdp_scan *s, struct sdp_audio *a, char *line)
 		    sizeof(s->sess_hash), "%s", line + 12);
 	else if (strcmp(line, "a=rtcp-mux") == 0 && s->section == 1)
 		a->rtcp_mux = 1;
+	else if (strncmp(line, "a=rtcp:", 7) == 0 && s->section == 1 &&
+	    (a->rtcp_port = atoi(line + 7)) > 65535)
+		a->rtcp_port = 0;	/* its own address, if any: not read */
 }
 
 /* RFC 4566: media-level c= and a=zrtp-hash (RFC 6189 §8) override the

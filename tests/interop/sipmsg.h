@@ -32,6 +32,7 @@ struct sdp_audio {
 	int		 port;		/* 0: no audio stream (or refused) */
 	int		 pcmu;		/* payload type 0 offered */
 	int		 rtcp_mux;	/* a=rtcp-mux (RFC 5761) */
+	int		 rtcp_port;	/* a=rtcp (RFC 3605), or 0 */
 	char		 zrtp_hash[160];	/* a=zrtp-hash value, or "" */
 };
 

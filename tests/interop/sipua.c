@@ -3,14 +3,16 @@
  * (tests/interop/linphone.sh). It asks zrtpd for a relay-mode session,
  * waits for one INVITE over UDP on 127.0.0.1, and answers it (100, then
  * 200 with SDP: audio PCMU at the session's media port, a=rtcp-mux if
- * offered, our a=zrtp-hash). The offer's audio address, port and
- * a=zrtp-hash go to session_start. Once the session is secure it sends
- * --frames PCMU frames (and an RTCP sender report after the first) into
- * the session's application port, counts the plain RTP that comes out of it (the
- * softphone's audio, unprotected by zrtpd), and waits for the softphone's
- * receiver report saying it got every frame and our report: "media" then
- * proves both directions of SRTP and SRTCP through zrtpd. It handles ACK, BYE (either side), CANCEL, OPTIONS and
- * re-INVITE in the dialog; other requests get 501.
+ * offered, else a=rtcp naming the media port; our a=zrtp-hash). The
+ * offer's audio address, port, a=zrtp-hash and, without a=rtcp-mux, its
+ * RTCP port (a=rtcp, else the RTP port + 1) go to session_start. Once the
+ * session is secure it sends --frames PCMU frames (and an RTCP sender
+ * report after the first) into the session's application port, counts
+ * the plain RTP that comes out of it (the softphone's audio, unprotected
+ * by zrtpd), and waits for the softphone's receiver report saying it got
+ * every frame and our report: "media" then proves both directions of SRTP
+ * and SRTCP through zrtpd. It handles ACK, BYE (either side), CANCEL,
+ * OPTIONS and re-INVITE in the dialog; other requests get 501.
  *
  * It is a test tool, not a SIP stack: UDP only, no registrar, proxy,
  * Record-Route, authentication, forking or PRACK, one dialog per run.
@@ -50,6 +52,8 @@
 #define UA_TX_END	(64 * UA_T1)	/* timers B, F, H */
 #define UA_FRAME_MS	20
 #define UA_PAYLOAD	160	/* 20 ms of PCMU */
+#define UA_SR_MS	500	/* our sender reports, until answered */
+#define UA_SR_MAX	128
 
 enum ua_state { UA_WAIT, UA_ANSWERED, UA_CONFIRMED, UA_BYE_SENT, UA_ENDED };
 
@@ -74,8 +78,9 @@ struct ua {
 	char		 sdp[1024];
 	/* Media and security. */
 	int		 secure, frames, sent, received, bad, rtcp, media_said;
-	int		 sr_sent, peer_got;	/* their RR: all ours, our SR */
-	uint32_t	 peer_highest, peer_lost, lsr;
+	int		 nsr, peer_got;	/* their RR: all ours, an SR of ours */
+	uint32_t	 peer_highest, peer_lost, lsr[UA_SR_MAX];
+	uint64_t	 next_sr;
 	uint16_t	 seq;
 	uint32_t	 ts, ssrc;
 	const char	*role;
@@ -249,6 +254,10 @@ start_session(struct ua *u, const struct sdp_audio *a)
 	if (a->zrtp_hash[0] != '\0')
 		json_object_set_new(args, "peer_hash",
 		    json_string(a->zrtp_hash));
+	/* RFC 3605, RFC 3550 §11: no mux, RTCP on a=rtcp's port or RTP's + 1. */
+	if (!a->rtcp_mux)
+		json_object_set_new(args, "remote_rtcp_port", json_integer(
+		    a->rtcp_port > 0 ? a->rtcp_port : a->port + 1));
 	json_decref(ctl_call(u, "session_start", args));
 }
 
@@ -468,11 +477,15 @@ on_sip(struct ua *u)
 	static struct sipmsg m;
 	struct sockaddr_in src;
 	socklen_t slen = sizeof(src);
-	char pkt[SIPMSG_MAX + 1];
+	char pkt[SIPMSG_MAX + 2];	/* one byte more: too long shows */
 	ssize_t n;
 
-	if ((n = recvfrom(u->sip, pkt, sizeof(pkt), 0, (struct sockaddr *)&src,
-	    &slen)) <= 0 || src.sin_family != AF_INET)
+	if ((n = recvfrom(u->sip, pkt, sizeof(pkt) - 1, 0,
+	    (struct sockaddr *)&src, &slen)) <= 0 || src.sin_family != AF_INET)
+		return;
+	pkt[n] = '\0';
+	/* RFC 5626 §4.4.1: a CRLF keep-alive is no message. */
+	if (strspn(pkt, "\r\n") == (size_t)n)
 		return;
 	if (sipmsg_parse(&m, pkt, (size_t)n) != 0) {
 		fprintf(stderr, "sipua: dropped a malformed SIP datagram\n");
@@ -558,8 +571,10 @@ get32(const uint8_t *p)
 
 /*
  * RFC 3550 §6.4.1, §6.5: a sender report and an SDES CNAME, after the
- * first frame. The peer's next receiver report names it in LSR, proof
- * that it decrypted our SRTCP.
+ * first frame and then every UA_SR_MS until the peer's receiver report
+ * names one in LSR, proof that it decrypted our SRTCP. Not once only: a
+ * receiver takes reports only from a source whose RTP it has seen (oRTP
+ * does), and without RFC 5761 mux the two come on different sockets.
  */
 static void
 send_sr(struct ua *u)
@@ -572,7 +587,9 @@ send_sr(struct ua *u)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	sec = (uint32_t)ts.tv_sec + 2208988800u;	/* NTP era 0 */
 	frac = (uint32_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000u);
-	u->lsr = (sec & 0xffff) << 16 | frac >> 16;
+	if (u->nsr == UA_SR_MAX)
+		return;
+	u->lsr[u->nsr] = (sec & 0xffff) << 16 | frac >> 16;
 	memset(pkt, 0, sizeof(pkt));
 	pkt[0] = 0x80;			/* V=2, RC=0 */
 	pkt[1] = 200;			/* SR */
@@ -594,7 +611,19 @@ send_sr(struct ua *u)
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (sendto(u->app, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
 	    sizeof(to)) == (ssize_t)sizeof(pkt))
-		u->sr_sent = 1;
+		u->nsr++;
+}
+
+/* RFC 3550 §6.4.1: LSR, the middle of one of our SRs' NTP timestamps. */
+static int
+sr_known(const struct ua *u, uint32_t lsr)
+{
+	int i;
+
+	for (i = 0; i < u->nsr; i++)
+		if (u->lsr[i] == lsr)
+			return 1;
+	return 0;
 }
 
 /* A compound RTCP packet: a report block on our SSRC (RFC 3550 §6.4). */
@@ -603,7 +632,7 @@ recv_rtcp(struct ua *u, const uint8_t *pkt, size_t n)
 {
 	const uint8_t *b;
 	size_t off = 0, len, first;
-	int i, rc;
+	int i, rc, ours;
 
 	u->rtcp++;
 	while (n - off >= 8 && (pkt[off] & 0xc0) == 0x80) {
@@ -619,11 +648,11 @@ recv_rtcp(struct ua *u, const uint8_t *pkt, size_t n)
 				continue;
 			u->peer_highest = get32(b + 8);
 			u->peer_lost = get32(b + 4) & 0xffffff;
-			if (u->peer_highest >= (uint32_t)u->frames &&
-			    get32(b + 16) == u->lsr)
+			ours = sr_known(u, get32(b + 16));
+			if (u->peer_highest >= (uint32_t)u->frames && ours)
 				u->peer_got = 1;
 			say("rr %u %u %s", u->peer_highest, u->peer_lost,
-			    get32(b + 16) == u->lsr ? "lsr" : "-");
+			    ours ? "lsr" : "-");
 		}
 		off += len;
 	}
@@ -656,10 +685,10 @@ media(struct ua *u, uint64_t now)
 	while (u->sent < u->frames && now >= u->next_frame) {
 		send_frame(u);
 		u->next_frame += UA_FRAME_MS;
-		/* After a frame: a receiver may take reports only from a
-		 * source whose RTP it has seen (liblinphone's oRTP does). */
-		if (!u->sr_sent)
-			send_sr(u);
+	}
+	if (u->sent > 0 && !u->peer_got && now >= u->next_sr) {
+		send_sr(u);
+		u->next_sr = now + UA_SR_MS;
 	}
 	if (!u->media_said && u->sent >= u->frames &&
 	    u->received >= u->frames && u->peer_got) {
@@ -677,9 +706,10 @@ result(struct ua *u)
 
 	show = ctl_call(u, "session_show", json_pack("{s:s}", "session",
 	    u->sid));
-	out = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O, "
-	    "s:O, s:O}", "sent", u->sent, "received", u->received, "rtcp",
-	    u->rtcp, "bad", u->bad, "peer_highest", (int)u->peer_highest,
+	out = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:O, s:O, s:O, "
+	    "s:O, s:O, s:O}", "sent", u->sent, "sr_sent", u->nsr, "received",
+	    u->received, "rtcp", u->rtcp, "bad", u->bad, "peer_highest",
+	    (int)u->peer_highest,
 	    "peer_lost", (int)u->peer_lost, "role", json_object_get(show,
 	    "role"), "security", json_object_get(show, "security"),
 	    "sas", json_object_get(json_object_get(show, "sas"), "text"),
@@ -729,6 +759,8 @@ next_wait(struct ua *u, uint64_t now)
 		at = u->rtx_at < at ? u->rtx_at : at;
 	if (u->secure && u->state != UA_ENDED && u->sent < u->frames)
 		at = u->next_frame < at ? u->next_frame : at;
+	if (u->sent > 0 && !u->peer_got && u->state != UA_ENDED)
+		at = u->next_sr < at ? u->next_sr : at;
 	return at > now ? (int)(at - now) : 0;
 }
 

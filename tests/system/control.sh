@@ -31,6 +31,9 @@ this is not json
 @long 70000
 {"id":13,"cmd":"status","id":14}
 {"id":15,"cmd":"session_create","label":"ok"}
+{"id":151,"cmd":"session_start","session":"s1","remote_addr":"127.0.0.1","remote_port":9,"remote_rtcp_port":0}
+{"id":152,"cmd":"session_start","session":"s1","remote_addr":"127.0.0.1","remote_port":9,"remote_rtcp_port":"10"}
+{"id":153,"cmd":"session_start","session":"s1","remote_rtcp_port":10}
 {"id":16,"cmd":"session_start","session":"s1","remote_addr":"::1","remote_port":9}
 {"id":17,"cmd":"sas_verdict","session":"s1","verdict":"match"}
 {"id":18,"cmd":"session_keys","session":"s1"}
@@ -69,6 +72,9 @@ want "label with a right-to-left override" bad_request
 want "70000-byte line" too_long
 want "duplicate key" bad_json
 want "create after all that" ok
+want "remote_rtcp_port 0" bad_request
+want "remote_rtcp_port a string" bad_request
+want "remote_rtcp_port without remote_addr" bad_request
 want "IPv6 remote on an IPv4 media port" bad_request
 want "verdict before secure" state
 want "keys of a relay session" state

@@ -377,7 +377,9 @@ drain(struct probe *pr)
 		case ZSA_CACHE_VERIFIED:
 			if (pr->cache != NULL && zcache_verdict(pr->cache,
 			    a.u.verified.zid, a.u.verified.verified,
-			    a.u.verified.bound, a.u.verified.rs1, &set) != 0)
+			    a.u.verified.bound, a.u.verified.rs1,
+			    a.u.verified.rs2_valid ? a.u.verified.rs2 : NULL,
+			    &set) != 0)
 				note_alert(pr, ZC_IO,
 				    "cache write failed: V flag lost");
 			break;

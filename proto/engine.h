@@ -125,6 +125,14 @@ struct zs_cache_entry {
 	int64_t	now;		/* unix seconds when read: new expiries count
 				 * from here */
 	int	verified;		/* V flag stored from earlier calls */
+	/*
+	 * The row is a first contact's, stored on this side so recently
+	 * that the peer may still have read no secret for a call that
+	 * overlapped it, and not verified since (docs/engine.md, "First
+	 * contacts that overlap"). A call whose peer proves none of it is
+	 * then a first contact, not a cache mismatch. Set by the caller.
+	 */
+	int	tentative;
 	int	pbx_valid;		/* §7.3.1: enrolled with this PBX */
 	uint8_t	pbxsecret[ZRTP_RS_LEN];
 };
@@ -226,6 +234,14 @@ struct zs_cache_record {
 int	zs_cache_record_cmp(const struct zs_cache_record *a,
 	    const struct zs_cache_record *b);
 
+/*
+ * How long a first contact's row stays tentative on the side that stored
+ * it (docs/engine.md, "Concurrent calls"): the longest time after that
+ * store the peer may still read no secret for a call, from the
+ * retransmission schedules of t (§6's: zs_config_defaults()).
+ */
+uint32_t zs_overlap_window_ms(const struct zs_timers *t);
+
 struct zs_srtp_keys {
 	uint32_t	cipher;		/* AES1/AES3 block */
 	uint32_t	auth;		/* HS32/HS80 block */
@@ -256,6 +272,11 @@ struct zs_action {
 			uint32_t	scheme;
 			int		verified;	/* both V flags set */
 			int		cache_mismatch;
+			/*
+			 * A tentative row the peer did not prove: a
+			 * first contact, no mismatch (zs_cache_entry).
+			 */
+			int		overlap;
 			int		relayed;	/* from a trusted PBX */
 		} sas;
 		struct zs_srtp_keys	 secure;	/* and srtp_rx */
@@ -275,13 +296,17 @@ struct zs_action {
 			uint8_t		zid[ZRTP_ZID_LEN];
 			int		verified;
 			/*
-			 * bound: this call was a first contact, so
-			 * nothing proves the row is its peer's; the
-			 * flag is set only on a row whose rs1 or rs2
-			 * is rs1, the secret this call stored.
+			 * bound: this call was a first contact, or read
+			 * a tentative row, so nothing proves the row is
+			 * still its peer's; the flag is set only on a
+			 * row whose rs1 or rs2 is rs1, the secret this
+			 * call stored, or rs2 when rs2_valid (the
+			 * tentative secret the call matched).
 			 */
 			int		bound;
 			uint8_t		rs1[ZRTP_RS_LEN];
+			int		rs2_valid;
+			uint8_t		rs2[ZRTP_RS_LEN];
 		} verified;
 		struct {
 			uint8_t		zid[ZRTP_ZID_LEN];

@@ -311,6 +311,7 @@ zs_emit_sas(struct zsession *s)
 	a->u.sas.scheme = s->algo[ZALGO_SAS];
 	a->u.sas.verified = s->our_v && s->peer_v;
 	a->u.sas.cache_mismatch = s->cache_mismatch;
+	a->u.sas.overlap = s->cache_overlap;
 	return zsas_render(s->algo[ZALGO_SAS], s->sec->keys.sashash, a->u.sas.text,
 	    sizeof(a->u.sas.text));
 }
@@ -716,14 +717,20 @@ zs_sas_verdict_do(struct zsession *s, uint64_t now_ms, int verified)
 	/*
 	 * A first contact proved nothing about the row: another first
 	 * contact with the same ZID (an impostor's) may have stored there
-	 * first and been kept (docs/engine.md, "Concurrent calls"). The
-	 * verdict then speaks for this call's secret only.
+	 * first and been kept, or replaced a tentative row since
+	 * (docs/engine.md, "Concurrent calls"). The verdict then speaks for
+	 * this call's secrets only: the one it stored, and the tentative
+	 * one it matched.
 	 */
 	if (s->sec->last_store.type == ZSA_CACHE_STORE &&
-	    s->sec->last_store.u.store.fresh) {
+	    (s->sec->last_store.u.store.fresh || s->cache_tentative)) {
 		a->u.verified.bound = 1;
 		memcpy(a->u.verified.rs1, s->sec->last_store.u.store.rs1,
 		    ZRTP_RS_LEN);
+		if ((a->u.verified.rs2_valid =
+		    s->sec->last_store.u.store.rs2_valid))
+			memcpy(a->u.verified.rs2,
+			    s->sec->last_store.u.store.rs2, ZRTP_RS_LEN);
 	}
 	return 0;
 }

@@ -201,6 +201,8 @@ struct zsession {
 	uint8_t			 own_ids[4][ZRTP_SECRET_ID_LEN];
 	uint8_t			 nonce[ZRTP_NONCE_LEN];	/* Mult/Prsh Commit */
 	int			 cache_mismatch, peer_v, peer_a, our_v;
+	int			 cache_tentative;	/* read a tentative row */
+	int			 cache_overlap;	/* ... and matched none of it */
 	int			 peer_e;	/* PBX offered enrollment */
 	int			 our_a, our_e;	/* flags our Confirm carried */
 	int			 verdict_yes;	/* user verified the SAS now */

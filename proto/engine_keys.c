@@ -179,6 +179,14 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 		z3.p = s->sec->cache.pbxsecret;
 		z3.len = ZRTP_RS_LEN;
 	}
+	s->cache_tentative = s->sec->cache.tentative &&
+	    (s->sec->cache.rs1_valid || s->sec->cache.rs2_valid);
+	/*
+	 * A tentative row the peer did not prove: the peer may have read
+	 * the cache before its own first store (docs/engine.md, "First
+	 * contacts that overlap"); this call is a first contact then.
+	 */
+	s->cache_overlap = s->cache_tentative && s1 == NULL;
 	/*
 	 * §4.3.2: we expected a match because we hold a live rs1, or a live
 	 * rs2 (an rs1 expired by an interval of 0 must not turn the next
@@ -186,7 +194,7 @@ zs_derive_dh(struct zsession *s, const uint8_t *dhresult, size_t dh_len)
 	 * match protects the PBX side's enrollment the same way.
 	 */
 	s->cache_mismatch = (s->sec->cache.rs1_valid || s->sec->cache.rs2_valid) &&
-	    s1 == NULL;
+	    s1 == NULL && !s->cache_overlap;
 	s->pbx_unmatched = s->sec->cache.pbx_valid && !s->pbx_matched && s1 == NULL;
 	s->our_v = s->sec->cache.verified && s1 != NULL;
 	if ((r = zkeys_s0_dh(&s->sec->keys, dhresult, dh_len, &z1, &z2, &z3)) != 0)
@@ -341,6 +349,41 @@ zs_store_rank(struct zsession *s, struct zs_cache_record *rec)
 		memset(rec->rank + 1, 0xff, ZRTP_SECRET_ID_LEN);
 }
 
+/* The longest a retransmission schedule waits before giving up. */
+static uint64_t
+zs_schedule_ms(uint32_t first, uint32_t cap, uint32_t tries)
+{
+	uint64_t total = first, ms = first;
+	uint32_t i;
+
+	for (i = 0; i < tries; i++) {
+		ms = ms * 2 > cap ? cap : ms * 2;
+		total += ms;
+	}
+	return total;
+}
+
+/*
+ * docs/engine.md, "First contacts that overlap": after our first store
+ * of a first contact, the peer stores the same exchange's secret at most one
+ * Confirm2 schedule later (T2: it stores on the Conf2ACK that answers a
+ * Confirm2 we had already answered); a call whose cache read came before
+ * that store reads on our side at most one Hello schedule later (the peer
+ * read at our Hello, which restarts its own Hello's count at the known
+ * peer's T1 tries; we read at its Hello). The schedules are the peer's:
+ * t holds §6's (zs_config_defaults()), not our handshake deadline. Five
+ * seconds more for the way across and the loops' latency. Defaults:
+ * 10,650 + 12,000 + 5,000 ms.
+ */
+uint32_t
+zs_overlap_window_ms(const struct zs_timers *t)
+{
+	uint64_t t2 = zs_schedule_ms(t->t2_ms, t->t2_cap_ms, t->t2_tries);
+	uint64_t t1 = (uint64_t)t->t1_tries_known * t->t1_cap_ms;
+
+	return (uint32_t)(t1 + t2 + 5000);
+}
+
 int
 zs_cache_record_cmp(const struct zs_cache_record *a,
     const struct zs_cache_record *b)
@@ -383,7 +426,7 @@ zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 		rec->rs2_valid = 1;
 		memcpy(rec->rs2, old->rs2, ZRTP_RS_LEN);
 		rec->rs2_expires = old->rs2_expires;
-	} else if (s->mode == ZMODE_DH && old->rs1_valid) {
+	} else if (s->mode == ZMODE_DH && old->rs1_valid && !s->cache_overlap) {
 		rec->rs2_valid = 1;
 		memcpy(rec->rs2, old->rs1, ZRTP_RS_LEN);
 		rec->rs2_expires = old->rs1_expires;
@@ -395,6 +438,7 @@ zs_store_action(struct zsession *s, struct zs_action *a, uint32_t expiry)
 	rec->verified = s->our_v;
 	rec->matched = !s->cache_mismatch && (s->s1_slot != 0 ||
 	    s->mode == ZMODE_PRSH);
+	/* An overlapping first contact keeps no rs2: nothing proved it. */
 	rec->fresh = !rec->matched && !s->cache_mismatch;
 	zs_store_rank(s, rec);
 }

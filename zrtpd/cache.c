@@ -818,19 +818,22 @@ zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
  */
 static int
 zcache_set_verified_bound(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
-    const uint8_t rs[ZRTP_RS_LEN], int *set)
+    const uint8_t rs[ZRTP_RS_LEN], const uint8_t *rs_other, int *set)
 {
 	sqlite3_stmt *st = NULL;
 	int r = ZE_INVAL;
 
 	*set = 0;
 	if (sqlite3_prepare_v2(c->db, "UPDATE peers SET verified = 1 WHERE "
-	    "zid = ?1 AND (rs1 = ?2 OR rs2 = ?2)", -1, &st, NULL) !=
-	    SQLITE_OK ||
+	    "zid = ?1 AND (rs1 = ?2 OR rs2 = ?2 OR rs1 = ?3 OR rs2 = ?3)", -1,
+	    &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 1, zid, ZRTP_ZID_LEN, SQLITE_STATIC) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_blob(st, 2, rs, ZRTP_RS_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK)
+	    SQLITE_OK ||
+	    /* NULL equals nothing, not even a NULL rs2. */
+	    (rs_other != NULL ? sqlite3_bind_blob(st, 3, rs_other, ZRTP_RS_LEN,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 3)) != SQLITE_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_DONE) {
 		*set = sqlite3_changes(c->db) == 1;
@@ -843,10 +846,11 @@ out:
 
 int
 zcache_verdict(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
-    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN], int *set)
+    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN],
+    const uint8_t *rs2, int *set)
 {
 	if (verified && bound)
-		return zcache_set_verified_bound(c, zid, rs1, set);
+		return zcache_set_verified_bound(c, zid, rs1, rs2, set);
 	*set = 1;
 	return zcache_set_verified(c, zid, verified);
 }

@@ -77,11 +77,13 @@ int	zcache_set_verified(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
 	    int verified);
 /*
  * A ZSA_CACHE_VERIFIED action (engine.h): a bound one sets V only on a
- * row whose rs1 or rs2 is the call's rs1 (a first contact's verdict);
+ * row whose rs1 or rs2 is the call's rs1, or rs2 unless NULL (the
+ * verdict of a first contact, or of a call that read a tentative row);
  * *set says whether the flag was written. 0, or an error.
  */
 int	zcache_verdict(struct zcache *c, const uint8_t zid[ZRTP_ZID_LEN],
-	    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN], int *set);
+	    int verified, int bound, const uint8_t rs1[ZRTP_RS_LEN],
+	    const uint8_t *rs2, int *set);
 
 /*
  * A consistent image of the whole cache (every secret: it goes only to a

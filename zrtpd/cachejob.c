@@ -24,6 +24,7 @@ struct zd_cache_job {
 	int			 lookup;
 	int			 rc;
 	int			 set;	/* a verdict's V flag was written */
+	int			 tentative;	/* lookup: zs_cache_entry's */
 	struct zs_action	 a;	/* write: the engine's action */
 	uint8_t			 zid[ZRTP_ZID_LEN];
 	struct zs_cache_entry	 e;	/* lookup: the answer */
@@ -65,7 +66,8 @@ zd_cache_run(struct zd_job *j)
 	case ZSA_CACHE_VERIFIED:
 		cj->rc = zcache_verdict(cj->cache, cj->a.u.verified.zid,
 		    cj->a.u.verified.verified, cj->a.u.verified.bound,
-		    cj->a.u.verified.rs1, &cj->set);
+		    cj->a.u.verified.rs1, cj->a.u.verified.rs2_valid ?
+		    cj->a.u.verified.rs2 : NULL, &cj->set);
 		break;
 	case ZSA_CACHE_EXPIRE:
 		cj->rc = zcache_expire(cj->cache, cj->a.u.zid, now);
@@ -148,6 +150,7 @@ zd_cache_done(struct zd_job *j)
 		}
 		s->cache_held = cj->e.found && (cj->e.rs1_valid ||
 		    cj->e.rs2_valid);
+		cj->e.tentative = cj->tentative && s->cache_held;
 		zd_session_text(&s->peer_name, cj->name);
 		zs_cache_loaded(s->zs, zd_now_ms(), &cj->e);
 		zd_session_drain(s);
@@ -219,9 +222,15 @@ zd_cache_lookup(struct zd_session *s, const uint8_t *zid)
 	}
 	cj->lookup = 1;
 	memcpy(cj->zid, zid, ZRTP_ZID_LEN);
-	/* Out of memory: its store goes out alone, as before overlap. */
-	if (s->pend_peer == NULL)
-		s->pend_peer = zd_pend_begin(s->d->pend, zid);
+	/*
+	 * Out of memory: its store goes out alone, as before overlap, and
+	 * the row is never tentative to it. Whether it is, is decided now:
+	 * the cache thread reads after the writes handed out before.
+	 */
+	if (s->pend_peer == NULL &&
+	    (s->pend_peer = zd_pend_begin(s->d->pend, zid)) != NULL)
+		zd_pend_read(s->d->pend, s->pend_peer, zd_now_ms(),
+		    &s->pend_gen, &cj->tentative);
 	s->jobs++;
 	zd_workers_submit(s->d->workers, ZD_Q_CACHE, &cj->job);
 }
@@ -240,6 +249,9 @@ zd_cache_submit(struct zd_session *s, const struct zs_action *a)
 	 * kept, the last one wins, and is written when the first is done.
 	 */
 	if (a->type == ZSA_CACHE_VERIFIED) {
+		/* A first-contact store never replaces a verified row. */
+		if (a->u.verified.verified)
+			zd_pend_verified(s->d->pend, a->u.verified.zid);
 		if (s->verified_out) {
 			s->verified_next = a->u.verified.verified != 0;
 			return;
@@ -291,12 +303,14 @@ zd_cache_write(struct zd_session *s, const struct zs_action *a)
 		return;
 	}
 	if (s->pend_peer != NULL && !zd_cache_peer_done(s))
-		now = zd_pend_add(s->d->pend, s->pend_peer, a, &w);
+		now = zd_pend_add(s->d->pend, s->pend_peer, s->pend_gen, a,
+		    zd_now_ms(), &w);
 	else if (s->pend_peer != NULL) {
-		now = zd_pend_end(s->d->pend, s->pend_peer, a, &w);
+		now = zd_pend_end(s->d->pend, s->pend_peer, s->pend_gen, a,
+		    zd_now_ms(), &w);
 		s->pend_peer = NULL;
 	} else
-		now = zd_pend_offer(s->d->pend, a, &w);
+		now = zd_pend_offer(s->d->pend, a, zd_now_ms(), &w);
 	if (now)
 		zd_cache_submit(s, &w);
 	zwipe(&w, sizeof(w));
@@ -309,7 +323,8 @@ zd_cache_release(struct zd_session *s)
 
 	if (s->pend_peer == NULL)
 		return;
-	if (zd_pend_end(s->d->pend, s->pend_peer, NULL, &w))
+	if (zd_pend_end(s->d->pend, s->pend_peer, s->pend_gen, NULL,
+	    zd_now_ms(), &w))
 		zd_cache_submit(s, &w);
 	s->pend_peer = NULL;
 	zwipe(&w, sizeof(w));

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cachepend.h"
 #include "commands.h"
 #include "daemon.h"
 #include "log.h"
@@ -311,6 +312,8 @@ cmd_cache_forget(struct zd_conn *cn, json_t *id, json_t *req)
 	}
 	if ((cc = zd_cache_cmd_new(cn, id, forget_run)) == NULL)
 		return;
+	/* The next first contact's store is a first again (cachepend.h). */
+	zd_pend_forget(d->pend, prefix);
 	memcpy(cc->prefix, prefix, sizeof(prefix));
 	zd_cache_cmd_submit(cc);
 }
@@ -470,6 +473,7 @@ cmd_cache_restore(struct zd_conn *cn, json_t *id, json_t *req)
 	}
 	cc->fd = fd;
 	cc->after = restore_after;
+	zd_pend_reset(zd_conn_daemon(cn)->pend);
 	zd_cache_cmd_submit(cc);
 }
 

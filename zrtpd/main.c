@@ -40,6 +40,16 @@ static int zd_ready_fd = -1;	/* background: the parent waits on it */
 static FILE *zd_pid_file;	/* opened before privileges are dropped */
 static const char *zd_ctl_path;	/* our control socket, once it is open */
 
+/* §6's schedules, which the peer follows too (docs/engine.md). */
+static uint32_t
+zd_overlap_window_ms(void)
+{
+	struct zs_config c;
+
+	zs_config_defaults(&c);
+	return zs_overlap_window_ms(&c.timers);
+}
+
 uint64_t
 zd_now_ms(void)
 {
@@ -379,7 +389,7 @@ zd_run(struct zd *d)
 	zd_open_cache(d);
 	if ((d->pool = zrand_pool_new()) == NULL ||
 	    zd_sessions_index(d) != 0 ||
-	    (d->pend = zd_pend_new()) == NULL ||
+	    (d->pend = zd_pend_new(zd_overlap_window_ms())) == NULL ||
 	    (d->workers = zd_workers_new(d->base, d->cfg.workers)) == NULL ||
 	    (d->ended = json_object()) == NULL)
 		zd_die("cannot start the worker threads");

@@ -134,6 +134,7 @@ struct zd_session {
 	int			 keys_ready, secure_reported, srtp_open;
 	int			 cache_writes;	/* queued, not yet durable */
 	struct zd_pend_peer	*pend_peer;	/* read the cache, not yet stored */
+	uint32_t		 pend_gen;	/* the row it read (cachepend.h) */
 	int			 verified_out;	/* a V flag write is queued */
 	int			 verified_next;	/* -1, or the flag to write
 						 * after it (cachejob.c) */

@@ -190,8 +190,13 @@ on_sas(struct zd_session *s, struct zs_action *a)
 	s->sas_scheme = a->u.sas.scheme;
 	s->sas_verified = a->u.sas.verified;
 	s->cache_mismatch = a->u.sas.cache_mismatch;
-	s->cache_state = s->cache_mismatch ? "mismatch" : s->cache_held ?
-	    "matched" : "new";
+	s->cache_state = s->cache_mismatch ? "mismatch" : s->cache_held &&
+	    !a->u.sas.overlap ? "matched" : "new";
+	if (a->u.sas.overlap)
+		zlog(LOG_NOTICE, "%s: the peer proved none of the secret a "
+		    "first contact stored moments ago: it read the cache "
+		    "before its own store, a first contact too, not a cache "
+		    "mismatch (docs/engine.md, \"Concurrent calls\")", s->id);
 }
 
 static void

@@ -97,25 +97,17 @@ main(int argc, char **argv)
 		    "[--calls N] [--frames N]\n");
 		return 2;
 	}
-	/* Two more: the first call, and the call after them, alone. */
-	if (lc_open(&l, sock[0], sock[1], ncalls + 2) != 0) {
+	/* One more: the call after them, alone. */
+	if (lc_open(&l, sock[0], sock[1], ncalls + 1) != 0) {
 		printf("FAIL %s\n", l.err);
 		return 1;
 	}
 	l.keys = keys;
 	/*
-	 * The daemons meet with one call first, as every pair does once:
-	 * a first contact has no earlier secret to fall back on, and first
-	 * calls that overlap can still raise the alarm (docs/engine.md,
-	 * "Concurrent calls"). Every burst after it must not.
+	 * The daemons have never met: the first calls are first contacts
+	 * that overlap, and none may raise the alarm either (docs/engine.md,
+	 * "Concurrent calls": a first contact's row is tentative a while).
 	 */
-	if (lc_create(&l, ncalls) != 0 || lc_start(&l, ncalls) != 0 ||
-	    lc_wait_secure(&l, ncalls, ncalls + 1, 30000) != 0 ||
-	    lc_hangup(&l, ncalls) != 0) {
-		printf("FAIL the first call: %s\n", l.err);
-		return 1;
-	}
-	l.keys_ok = 0;		/* counted for the calls below */
 	t0 = lc_now_ns();
 	for (i = 0; i < ncalls; i++)
 		if (lc_create(&l, i) != 0) {
@@ -152,9 +144,11 @@ main(int argc, char **argv)
 	printf("     %zu of %zu secure in %.1f s\n", l.nsecure, ncalls,
 	    secs(t1));
 	/*
-	 * Every call is between the same two ZIDs, all at once: none may
-	 * raise the cache-mismatch alarm (docs/engine.md, "Concurrent
-	 * calls"). Before that rule most did (458 of 1,000 sessions).
+	 * Every call is between the same two ZIDs, all at once, from two
+	 * fresh caches: none may raise the cache-mismatch alarm
+	 * (docs/engine.md, "Concurrent calls"). Before that rule most did
+	 * (458 of 1,000 sessions); before first contacts were covered, 4 to
+	 * 32 sessions did unless the daemons had met with one call first.
 	 */
 	snprintf(why, sizeof(why), "%zu", l.nmismatch);
 	check(l.nmismatch == 0, "sessions in cache_mismatch: ", why);
@@ -194,7 +188,7 @@ main(int argc, char **argv)
 	printf("%s %zu concurrent sessions (%zu calls) in %.1f s\n",
 	    fails == 0 ? "ok  " : "FAIL", 2 * ncalls, ncalls, secs(t0));
 	/* The call after them, alone, proves the secret both daemons kept. */
-	i = ncalls + 1;
+	i = ncalls;
 	if (lc_hangup(&l, 0) != 0 || lc_create(&l, i) != 0 ||
 	    lc_start(&l, i) != 0 || lc_wait_secure(&l, i, i + 1, 30000) != 0)
 		check(0, "the next call: ", l.err);

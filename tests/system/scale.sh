@@ -5,9 +5,10 @@
 # secured through the control sockets; then frames both ways on every
 # call, each checked whole and from its own session, and every session's
 # SRTP counters read back (tests/system/scale.c). SCALE_CALLS changes the
-# number of calls. The daemons meet with one call first; then no session
-# of the 500 may report cache_mismatch, and one call after them must match
-# on both daemons (docs/engine.md, "Concurrent calls"). 500 by default,
+# number of calls. The daemons start with empty caches and have never met:
+# no session of the 500, first contacts that overlap, may report
+# cache_mismatch, and one call after them must match on both daemons
+# (docs/engine.md, "Concurrent calls"). 500 by default,
 # also under ASan+UBSan: on the 2-core machine shared by the team it took
 # 4 to 5 s plain and 6.5 s under `./dev asan` (2026-12-01), so nothing is
 # scaled down.

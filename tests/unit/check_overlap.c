@@ -37,10 +37,12 @@ struct ov_call {
 	struct zsession		*s[2];
 	struct ov_side		*side[2];
 	struct zd_pend_peer	*pp[2];
+	uint32_t		 gen[2];	/* the row each side read */
 	uint8_t			 peer[2][ZRTP_ZID_LEN];
 	int			 lookup_wait[2], store_wait[2];
 	struct zs_action	 store[2];
-	int			 secure[2], mismatch[2], done[2];
+	int			 secure[2], mismatch[2], overlap[2], done[2];
+	int			 late;	/* the side whose Hello came late, -1 */
 };
 
 struct ov_pkt {
@@ -59,6 +61,7 @@ struct ov {
 	int		 nq;
 	uint64_t	 now, rng;
 	int		 verdict_call;	/* -1: none */
+	int		 skew;	/* one side of a call may begin late */
 };
 
 static struct ov ov;
@@ -83,6 +86,16 @@ ov_random(void *arg, void *buf, size_t len)
 		p[i] = (uint8_t)ov_rand();
 }
 
+/* The daemon's window (zrtpd/main.c): §6's schedules. */
+static uint32_t
+ov_window(void)
+{
+	struct zs_config c;
+
+	zs_config_defaults(&c);
+	return zs_overlap_window_ms(&c.timers);
+}
+
 static void
 ov_open(struct ov_side *sd, const char *name)
 {
@@ -92,7 +105,7 @@ ov_open(struct ov_side *sd, const char *name)
 	ck_assert_msg(zcache_open(path, &sd->c, err, sizeof(err)) == 0, "%s",
 	    err);
 	memcpy(sd->zid, zcache_zid(sd->c), ZRTP_ZID_LEN);
-	ck_assert_ptr_nonnull(sd->pend = zd_pend_new());
+	ck_assert_ptr_nonnull(sd->pend = zd_pend_new(ov_window()));
 }
 
 static void
@@ -147,8 +160,8 @@ ov_release(struct ov_call *c, int who)
 {
 	struct zs_action w;
 
-	if (c->pp[who] != NULL &&
-	    zd_pend_end(c->side[who]->pend, c->pp[who], NULL, &w))
+	if (c->pp[who] != NULL && zd_pend_end(c->side[who]->pend, c->pp[who],
+	    c->gen[who], NULL, ov.now, &w))
 		ov_write(c->side[who], &w);
 	c->pp[who] = NULL;
 }
@@ -178,14 +191,20 @@ ov_drain(int i, int who)
 			    0);
 			break;
 		case ZSA_CACHE_LOOKUP:
-			/* As zd_cache_lookup(): under way from the request. */
+			/*
+			 * As zd_cache_lookup(): under way from the request,
+			 * which on a late side comes with its read.
+			 */
 			c->lookup_wait[who] = 1;
 			memcpy(c->peer[who], a.u.zid, ZRTP_ZID_LEN);
+			if (who == c->late)
+				break;
 			c->pp[who] = zd_pend_begin(c->side[who]->pend, a.u.zid);
 			ck_assert_ptr_nonnull(c->pp[who]);
 			break;
 		case ZSA_SAS:
 			c->mismatch[who] = a.u.sas.cache_mismatch;
+			c->overlap[who] = a.u.sas.overlap;
 			break;
 		case ZSA_SECURE:
 			c->secure[who] = 1;
@@ -197,9 +216,15 @@ ov_drain(int i, int who)
 			c->store[who] = a;
 			break;
 		case ZSA_CACHE_VERIFIED:	/* as zd_cache_run() */
+			/* As cachejob.c: a verdict ends a tentative row. */
+			if (a.u.verified.verified)
+				zd_pend_verified(c->side[who]->pend,
+				    a.u.verified.zid);
 			ck_assert_int_eq(zcache_verdict(c->side[who]->c,
 			    a.u.verified.zid, a.u.verified.verified,
-			    a.u.verified.bound, a.u.verified.rs1, &set), 0);
+			    a.u.verified.bound, a.u.verified.rs1,
+			    a.u.verified.rs2_valid ? a.u.verified.rs2 : NULL,
+			    &set), 0);
 			break;
 		case ZSA_FAILED:
 			ck_abort_msg("call %d side %d failed: %s", i, who,
@@ -245,6 +270,12 @@ ov_start(int impostor)
 	memset(c, 0, sizeof(*c));
 	c->side[0] = &ov.side[0];
 	c->side[1] = impostor ? &ov.impostor : &ov.side[1];
+	/*
+	 * With skew, one side of a call may see the other's Hello late
+	 * (its session made later, a loss): that side's exchange is under
+	 * way only from its read, while the other's already is.
+	 */
+	c->late = ov.skew ? (int)(ov_rand() % 3) - 1 : -1;
 	for (who = 0; who < 2; who++) {
 		zs_config_defaults(&cfg);
 		memcpy(cfg.zid, c->side[who]->zid, ZRTP_ZID_LEN);
@@ -263,10 +294,17 @@ ov_lookup(int i, int who)
 	struct ov_call *c = &ov.call[i];
 	struct ov_side *sd = c->side[who];
 	struct zs_cache_entry e;
+	int tent;
 
 	c->lookup_wait[who] = 0;
+	if (c->pp[who] == NULL)
+		ck_assert_ptr_nonnull(c->pp[who] = zd_pend_begin(sd->pend,
+		    c->peer[who]));
+	/* The cache thread reads after the writes handed out before. */
+	zd_pend_read(sd->pend, c->pp[who], ov.now, &c->gen[who], &tent);
 	ck_assert_int_eq(zcache_load(sd->c, c->peer[who], OV_EPOCH +
 	    (int64_t)(ov.now / 1000), &e), 0);
+	e.tentative = tent && e.found && (e.rs1_valid || e.rs2_valid);
 	ck_assert_int_eq(zs_cache_loaded(c->s[who], ov.now, &e), 0);
 	zwipe(&e, sizeof(e));
 	ov_drain(i, who);
@@ -290,14 +328,16 @@ ov_store(int i, int who)
 	 */
 	if (c->pp[who] != NULL && zs_role(c->s[who]) == ZS_ROLE_RESPONDER &&
 	    !c->done[1 - who]) {
-		if (zd_pend_add(sd->pend, c->pp[who], &c->store[who], &w))
+		if (zd_pend_add(sd->pend, c->pp[who], c->gen[who],
+		    &c->store[who], ov.now, &w))
 			ov_write(sd, &w);
 	} else {
 		if (c->pp[who] != NULL)
-			now = zd_pend_end(sd->pend, c->pp[who], &c->store[who],
-			    &w);
+			now = zd_pend_end(sd->pend, c->pp[who], c->gen[who],
+			    &c->store[who], ov.now, &w);
 		else
-			now = zd_pend_offer(sd->pend, &c->store[who], &w);
+			now = zd_pend_offer(sd->pend, &c->store[who], ov.now,
+			    &w);
 		c->pp[who] = NULL;
 		if (now)
 			ov_write(sd, &w);
@@ -420,6 +460,8 @@ START_TEST(test_overlap_impostor_and_verdict)
 {
 	ov.rng = 0xC0FFEEull + (uint64_t)_i;
 	ov_round(1, -1);
+	/* The pair met a while ago: its row is no longer tentative. */
+	ov.now += ov_window();
 	ov.verdict_call = ov.ncalls + 3;
 	ov_round(OV_CALLS - 1, 5);
 	ov.verdict_call = -1;
@@ -429,34 +471,70 @@ START_TEST(test_overlap_impostor_and_verdict)
 }
 END_TEST
 
-/*
- * Two first contacts at once, the impostor's and the genuine B's: the
- * impostor's store lands first on A's side and is kept (the genuine one
- * is not written), and A's user then verifies the genuine call's SAS. Its
- * V flag must not mark the row, which holds the impostor's secret: the
- * impostor's next call would match it and show the SAS verified, never
- * to be compared. The flag was written to the ZID's row whatever it held.
- */
-START_TEST(test_first_contact_impostor_verdict)
+/* Every cache read of calls [from, to] before any store. */
+static void
+ov_read_all(int from, int to)
 {
-	struct zs_cache_entry e;
-	int imp = ov.ncalls, gen = imp + 1, i, who, more;
+	int i, who, more;
 
-	ov.rng = 0xF1257ull + (uint64_t)_i;
-	ov_start(1);
-	ov_start(0);
-	do {	/* every cache read before any store: both first contacts */
+	do {
 		more = 0;
-		for (i = imp; i <= gen; i++)
+		for (i = from; i <= to; i++)
 			for (who = 0; who < 2; who++)
 				if (ov.call[i].lookup_wait[who]) {
 					ov_lookup(i, who);
 					more = 1;
 				}
 	} while (more);
-	for (i = imp; i <= gen; i++)
+	for (i = from; i <= to; i++)
 		for (who = 0; who < 2; who++)
 			ck_assert_int_eq(ov.call[i].store_wait[who], 1);
+}
+
+/* A's row for B's ZID. */
+static void
+ov_row(struct zs_cache_entry *e)
+{
+	ck_assert_int_eq(zcache_load(ov.side[0].c, ov.side[1].zid,
+	    OV_EPOCH + (int64_t)(ov.now / 1000), e), 0);
+	ck_assert(e->found && e->rs1_valid);
+}
+
+/* Does store a (call i, side 0) rank above store b? */
+static int
+ov_outranks(int a, int b)
+{
+	return zs_cache_record_cmp(&ov.call[a].store[0].u.store,
+	    &ov.call[b].store[0].u.store) > 0;
+}
+
+/* A fresh pair of caches and a new seed (for tests that need a rank). */
+static void
+ov_again(uint64_t seed)
+{
+	teardown();
+	setup();
+	ov.rng = seed;
+}
+
+/*
+ * Two first contacts at once, the impostor's and the genuine B's: the
+ * impostor's store lands first on A's side, the genuine one replaces it
+ * only if it ranks higher (both ends keep the best of a group of first
+ * contacts), and A's user then verifies the genuine call's SAS. Its V
+ * flag must never mark the impostor's secret: the impostor's next call
+ * would match it and show the SAS verified, never to be compared. The
+ * flag was once written to the ZID's row whatever it held.
+ */
+START_TEST(test_first_contact_impostor_verdict)
+{
+	struct zs_cache_entry e;
+	int imp = ov.ncalls, gen = imp + 1;
+
+	ov.rng = 0xF1257ull + (uint64_t)_i;
+	ov_start(1);
+	ov_start(0);
+	ov_read_all(imp, gen);	/* both first contacts */
 	/* _i: which side of each call stores first; A's impostor first. */
 	ov_store(imp, _i & 1);
 	ov_store(imp, 1 - (_i & 1));
@@ -464,55 +542,279 @@ START_TEST(test_first_contact_impostor_verdict)
 	ov_store(gen, 1 - (_i & 1));
 	ck_assert_int_eq(zs_sas_verdict(ov.call[gen].s[0], ov.now, 1), 0);
 	ov_drain(gen, 0);
-	ck_assert_int_eq(zcache_load(ov.side[0].c, ov.side[1].zid,
-	    OV_EPOCH + (int64_t)(ov.now / 1000), &e), 0);
-	ck_assert(e.found && e.rs1_valid);
-	ck_assert_msg(e.verified == 0, "the genuine call's verdict marked "
-	    "the impostor's secret verified");
+	ov_row(&e);
+	if (ov_outranks(gen, imp))
+		ck_assert_mem_eq(e.rs1, ov.call[gen].store[0].u.store.rs1,
+		    ZRTP_RS_LEN);
+	else
+		ck_assert_mem_eq(e.rs1, ov.call[imp].store[0].u.store.rs1,
+		    ZRTP_RS_LEN);
+	ck_assert_msg(e.verified == ov_outranks(gen, imp), "the verdict on "
+	    "the genuine call marked the impostor's secret, or was lost on "
+	    "its own");
+	zwipe(&e, sizeof(e));
+}
+END_TEST
+
+/*
+ * First contacts that overlap, from two fresh caches (docs/engine.md,
+ * "Concurrent calls"): a call that reads the cache on one side after its
+ * first store and on the other before its own (cause a), and first calls
+ * finishing in different orders on the two sides (cause b), in seeded
+ * orders. None may raise the alarm, and the call after them matches.
+ */
+START_TEST(test_first_contacts_overlap)
+{
+	ov.rng = 0xF125Cull * (uint64_t)(_i + 3);
+	ov.skew = 1;
+	ov_round(100, -1);
+	ov_round(OV_CALLS - 1, -1);
+	ov_round(1, -1);
+	ov_same_rs1(0);
+}
+END_TEST
+
+/*
+ * Cause a alone: call 1 reads A's row just after A stored call 0 (a first
+ * contact), and nothing on B, which has not stored call 0 yet. B sends
+ * random IDs; A's row is tentative, so call 1 is a first contact on both
+ * sides (before: a cache mismatch on A), and the next call matches. _i 1
+ * reads at the last millisecond of the window, _i 2 just past it: the
+ * row is ordinary and the mismatch is raised, as before.
+ */
+START_TEST(test_first_contact_read_skew)
+{
+	uint64_t stored;
+	int late = _i == 2;
+
+	ov.rng = 0xA5EEDull;
+	ov_start(0);
+	ov_read_all(0, 0);
+	stored = ov.now;
+	ov_store(0, 0);
+	ov_start(0);
+	if (_i > 0)
+		ov.now = stored + ov_window() - 2 + (uint64_t)_i;
+	ov_lookup(1, 0);
+	ov_lookup(1, 1);
+	ck_assert(ov.call[1].secure[0] && ov.call[1].secure[1]);
+	ck_assert_int_eq(ov.call[1].mismatch[0], late);
+	ck_assert_int_eq(ov.call[1].overlap[0], !late);
+	ck_assert_int_eq(ov.call[1].mismatch[1], 0);
+	ck_assert_int_eq(ov.call[1].overlap[1], 0);
+	/* Past the window the stores straddle its end (docs/engine.md). */
+	if (_i > 0)
+		return;
+	ov_store(0, 1);
+	ov_store(1, 0);
+	ov_store(1, 1);
+	ov_round(1, -1);
+	ov_same_rs1(0);
+}
+END_TEST
+
+/*
+ * Cause b alone: two first contacts read nothing on both sides; A stores
+ * call 0 then call 1, B call 1 then call 0. Each side kept its first
+ * before, and every later call raised the alarm on both; now both keep
+ * the better ranked, and the next call matches.
+ */
+START_TEST(test_first_contacts_cross)
+{
+	ov.rng = 0xB0B0ull + (uint64_t)_i;
+	ov_start(0);
+	ov_start(0);
+	ov_read_all(0, 1);
+	ov_store(0, 0);
+	ov_store(1, 1);
+	ov_store(1, 0);
+	ov_store(0, 1);
+	ov_round(1, -1);
+	ov_same_rs1(0);
+}
+END_TEST
+
+/*
+ * A verdict ends the tentative time: the genuine first contact is
+ * verified on A, then an impostor's first contact that read nothing
+ * either and ranks higher stores: the verified row stays.
+ */
+START_TEST(test_verified_row_stays)
+{
+	struct zs_cache_entry e;
+	int imp = 0, gen = 1, tries = 0;
+
+	ov.rng = 0x7E57ull;
+	for (;;) {
+		ov_start(1);
+		ov_start(0);
+		ov_read_all(imp, gen);
+		if (ov_outranks(imp, gen))
+			break;
+		ck_assert_int_lt(++tries, 32);
+		ov_again(0x7E57ull + (uint64_t)tries);
+	}
+	ov_store(gen, 0);
+	ov_store(gen, 1);
+	ck_assert_int_eq(zs_sas_verdict(ov.call[gen].s[0], ov.now, 1), 0);
+	ov_drain(gen, 0);
+	ck_assert(!zd_pend_tentative(ov.side[0].pend, ov.side[1].zid,
+	    ov.now));
+	ov_store(imp, 0);
+	ov_store(imp, 1);
+	ov_row(&e);
+	ck_assert_mem_eq(e.rs1, ov.call[gen].store[0].u.store.rs1,
+	    ZRTP_RS_LEN);
+	ck_assert_int_eq(e.verified, 1);
+	zwipe(&e, sizeof(e));
+}
+END_TEST
+
+/*
+ * Within the window an impostor gets what it gets in a first contact,
+ * and no more: genuine call 0 stored on both sides; call 1 (genuine)
+ * reads that row on both and matches it; call 2, an impostor with B's
+ * ZID, reads it on A, proves none of it, and is a first contact there
+ * (not a mismatch: it could be the genuine peer's call read before its
+ * store). Ranking higher, its store replaces the row, and call 1's
+ * store, which matched the replaced secret, is dropped. The user's
+ * verdict on call 1 is bound to call 1's secrets and must not mark the
+ * impostor's.
+ */
+START_TEST(test_tentative_impostor_verdict)
+{
+	struct zs_cache_entry e;
+	int tries = 0;
+
+	ov.rng = 0x1A7Eull;
+	for (;;) {
+		ov_start(0);
+		ov_read_all(0, 0);
+		ov_store(0, 0);
+		ov_store(0, 1);
+		ov_start(0);
+		ov_start(1);
+		ov_read_all(1, 2);
+		if (ov_outranks(2, 0))
+			break;
+		ck_assert_int_lt(++tries, 32);
+		ov_again(0x1A7Eull + (uint64_t)tries);
+	}
+	ck_assert(!ov.call[1].mismatch[0] && !ov.call[1].overlap[0]);
+	ck_assert(!ov.call[2].mismatch[0] && ov.call[2].overlap[0]);
+	ov_store(2, 0);
+	ov_store(2, 1);
+	ov_store(1, 0);
+	ov_store(1, 1);
+	ck_assert_int_eq(zs_sas_verdict(ov.call[1].s[0], ov.now, 1), 0);
+	ov_drain(1, 0);
+	ov_row(&e);
+	ck_assert_mem_eq(e.rs1, ov.call[2].store[0].u.store.rs1, ZRTP_RS_LEN);
+	ck_assert_msg(e.verified == 0, "a verdict on a genuine call marked "
+	    "the impostor's secret that replaced the one it matched");
 	zwipe(&e, sizeof(e));
 }
 END_TEST
 
 /*
  * The waiting rule itself: a first contact's first store goes out at
- * once, a second first-contact store never replaces it, and a store
- * that matched (read after it) waits for the last exchange.
+ * once and is tentative; a first-contact store that ranks higher
+ * replaces it, and a store that matched the replaced one is dropped; a
+ * store that matched the new one waits for the last exchange. Until the
+ * window ends a better first contact replaces the row; past it, or
+ * after a verdict, nothing does.
  */
 START_TEST(test_pend_rule)
 {
 	static const uint8_t zid[ZRTP_ZID_LEN] = { 7 };
-	struct zd_pend *t = zd_pend_new();
-	struct zd_pend_peer *p[4];
-	struct zs_action a, b, c, w;
-	int i;
+	struct zd_pend *t = zd_pend_new(1000);
+	struct zd_pend_peer *p[5];
+	struct zs_action a, b, c, d, w;
+	uint32_t gen[5];
+	int i, tent;
 
 	ck_assert_ptr_nonnull(t);
 	memset(&a, 0, sizeof(a));
 	a.type = ZSA_CACHE_STORE;
 	memcpy(a.u.store.zid, zid, ZRTP_ZID_LEN);
-	b = c = a;
+	b = c = d = a;
 	a.u.store.fresh = b.u.store.fresh = 1;
 	a.u.store.rs1[0] = 1;
 	b.u.store.rs1[0] = 2;
-	b.u.store.rank[1] = 0;		/* ranks above a, yet comes second */
+	b.u.store.rank[1] = 1;		/* ranks above a, comes second */
 	a.u.store.rank[1] = 9;
-	c.u.store.matched = 1;
-	c.u.store.rank[0] = 1;		/* in step */
+	c.u.store.matched = d.u.store.matched = 1;
+	c.u.store.rank[0] = d.u.store.rank[0] = 1;	/* in step */
 	c.u.store.rs1[0] = 3;
-	for (i = 0; i < 4; i++)
+	d.u.store.rs1[0] = 4;
+	for (i = 0; i < 5; i++)
 		ck_assert_ptr_nonnull(p[i] = zd_pend_begin(t, zid));
-	ck_assert_int_eq(zd_pend_inflight(t, zid), 4);
-	ck_assert_int_eq(zd_pend_end(t, p[0], &a, &w), 1);
+	ck_assert_int_eq(zd_pend_inflight(t, zid), 5);
+	for (i = 0; i < 3; i++)
+		zd_pend_read(t, p[i], 10, &gen[i], &tent);
+	ck_assert_int_eq(tent, 0);
+	ck_assert_int_eq(zd_pend_end(t, p[0], gen[0], &a, 10, &w), 1);
 	ck_assert_int_eq(w.u.store.rs1[0], 1);
-	/* The second first-contact store: the first is written again. */
-	ck_assert_int_eq(zd_pend_end(t, p[1], &b, &w), 1);
-	ck_assert_int_eq(w.u.store.rs1[0], 1);
-	ck_assert_int_eq(zd_pend_end(t, p[2], &c, &w), 0);
-	ck_assert_int_eq(zd_pend_end(t, p[3], NULL, &w), 1);
+	ck_assert(zd_pend_tentative(t, zid, 10));
+	/* The second first-contact store ranks higher: it replaces. */
+	ck_assert_int_eq(zd_pend_end(t, p[1], gen[1], &b, 20, &w), 1);
+	ck_assert_int_eq(w.u.store.rs1[0], 2);
+	for (i = 3; i < 5; i++)
+		zd_pend_read(t, p[i], 30, &gen[i], &tent);
+	ck_assert_int_eq(tent, 1);
+	/* d matched a (read before b): dropped; b is written again. */
+	ck_assert_int_eq(zd_pend_end(t, p[2], gen[2], &d, 40, &w), 1);
+	ck_assert_int_eq(w.u.store.rs1[0], 2);
+	/*
+	 * c matched b: it waits for the last exchange, then goes out; the
+	 * row stays tentative to the end of the window (the other side
+	 * may still replace b).
+	 */
+	ck_assert_int_eq(zd_pend_end(t, p[3], gen[3], &c, 50, &w), 0);
+	ck_assert_int_eq(zd_pend_end(t, p[4], gen[4], NULL, 60, &w), 1);
 	ck_assert_int_eq(w.u.store.rs1[0], 3);
 	ck_assert_int_eq(zd_pend_inflight(t, zid), 0);
+	ck_assert(zd_pend_tentative(t, zid, 60));
+	/* A better first contact still replaces it (a's rank: worse). */
+	ck_assert_ptr_nonnull(p[0] = zd_pend_begin(t, zid));
+	zd_pend_read(t, p[0], 70, &gen[0], &tent);
+	ck_assert_int_eq(zd_pend_end(t, p[0], gen[0], &a, 80, &w), 0);
+	d.u.store.fresh = 1;
+	d.u.store.matched = d.u.store.rank[0] = d.u.store.rank[1] = 0;
+	ck_assert_ptr_nonnull(p[0] = zd_pend_begin(t, zid));
+	zd_pend_read(t, p[0], 90, &gen[0], &tent);
+	ck_assert_int_eq(zd_pend_end(t, p[0], gen[0], &d, 100, &w), 1);
+	ck_assert_int_eq(w.u.store.rs1[0], 4);
+	/* Its window ends 1000 ms after a, the first: then nothing does. */
+	ck_assert(!zd_pend_tentative(t, zid, 1010));
 	/* No exchange under way: a verdict's store goes out at once. */
-	ck_assert_int_eq(zd_pend_offer(t, &b, &w), 1);
+	ck_assert_int_eq(zd_pend_offer(t, &b, 1020, &w), 1);
+	zd_pend_free(t);
+
+	/* The window: at its end a better store replaces nothing. */
+	ck_assert_ptr_nonnull(t = zd_pend_new(1000));
+	for (i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(p[i] = zd_pend_begin(t, zid));
+		zd_pend_read(t, p[i], 0, &gen[i], &tent);
+	}
+	ck_assert_int_eq(zd_pend_end(t, p[0], gen[0], &a, 100, &w), 1);
+	ck_assert(zd_pend_tentative(t, zid, 1099));
+	ck_assert(!zd_pend_tentative(t, zid, 1100));
+	ck_assert_int_eq(zd_pend_end(t, p[1], gen[1], &b, 1100, &w), 1);
+	ck_assert_int_eq(w.u.store.rs1[0], 1);	/* a again */
+	zd_pend_free(t);
+
+	/* A verdict: the same. */
+	ck_assert_ptr_nonnull(t = zd_pend_new(1000));
+	for (i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(p[i] = zd_pend_begin(t, zid));
+		zd_pend_read(t, p[i], 0, &gen[i], &tent);
+	}
+	ck_assert_int_eq(zd_pend_end(t, p[0], gen[0], &a, 100, &w), 1);
+	zd_pend_verified(t, zid);
+	ck_assert(!zd_pend_tentative(t, zid, 101));
+	ck_assert_int_eq(zd_pend_end(t, p[1], gen[1], &b, 102, &w), 1);
+	ck_assert_int_eq(w.u.store.rs1[0], 1);
 	zd_pend_free(t);
 }
 END_TEST
@@ -530,8 +832,13 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_overlapping_calls_match, 0, 8);
 	tcase_add_loop_test(tc, test_overlap_impostor_and_verdict, 0, 4);
-	tcase_add_loop_test(tc, test_first_contact_impostor_verdict, 0, 2);
+	tcase_add_loop_test(tc, test_first_contact_impostor_verdict, 0, 8);
 	tcase_add_loop_test(tc, test_first_call_then_burst, 0, 4);
+	tcase_add_loop_test(tc, test_first_contacts_overlap, 0, 8);
+	tcase_add_loop_test(tc, test_first_contact_read_skew, 0, 3);
+	tcase_add_loop_test(tc, test_first_contacts_cross, 0, 4);
+	tcase_add_test(tc, test_verified_row_stays);
+	tcase_add_test(tc, test_tentative_impostor_verdict);
 	tcase_add_test(tc, test_pend_rule);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

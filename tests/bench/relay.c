@@ -18,9 +18,12 @@
  * libgcrypt ones zrtpd had before (tests/bench/srtp_gcry.c), instead of
  * zrtpd's nettle ones.
  */
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -33,6 +36,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,18 +167,31 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Every daemon started, so that an interrupted run stops them. */
-static pid_t	 started_pids[16];
-static int	 nstarted;
+/*
+ * Every child running (daemons, raw relays, the storm, the cost runs), so
+ * that a run ended by SIGINT, SIGTERM or exit() stops them; one ended by
+ * SIGKILL stops them too, through PR_SET_PDEATHSIG (rb_fork).
+ */
+static pid_t	 children[16];
+static int	 nchildren;
+
+static void
+child_gone(pid_t p)
+{
+	int i;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i] == p)
+			children[i] = children[--nchildren];
+}
 
 static void
 stop_all(void)
 {
 	int i;
 
-	for (i = 0; i < nstarted; i++)
-		if (started_pids[i] > 0)
-			kill(started_pids[i], SIGTERM);
+	for (i = 0; i < nchildren; i++)
+		kill(children[i], SIGTERM);
 }
 
 static void
@@ -185,47 +202,121 @@ on_signal(int sig)
 	_exit(1);
 }
 
-/* zrtpd in the background: it returns once ready (or failed). */
+/*
+ * fork(); the child gets SIGTERM when the benchmark ends, however it ends
+ * (the check of getppid() after the prctl catches a benchmark that ended
+ * before it). The child forgets the benchmark's children and handlers, so
+ * that its own exit stops nothing of the parent's.
+ */
+static pid_t
+rb_fork(void)
+{
+	pid_t parent = getpid(), p;
+
+	if (nchildren == (int)(sizeof(children) / sizeof(children[0])))
+		die("more than %d children", nchildren);
+	if ((p = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (p > 0) {
+		children[nchildren++] = p;
+		return p;
+	}
+	nchildren = 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(1);
+	return 0;
+}
+
+/* An abstract AF_UNIX datagram socket for the daemon's "READY=1". */
+static int
+notify_open(const char *name, char *env, size_t env_len)
+{
+	struct sockaddr_un sun;
+	size_t len;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "zrtpd-bench-%ld-%s", (long)getpid(), name);
+	len = 1 + strlen(sun.sun_path + 1);
+	snprintf(env, env_len, "@%s", sun.sun_path + 1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) != 0)
+		die("notify socket: %s", strerror(errno));
+	return fd;
+}
+
+/* Until the daemon p says READY=1 on fd; dies if p ends first. */
+static void
+notify_wait(int fd, pid_t p, const char *dir)
+{
+	struct pollfd pfd[2];
+	char msg[256];
+	ssize_t n;
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	if ((pfd[1].fd = (int)syscall(SYS_pidfd_open, p, 0)) < 0)
+		die("pidfd_open: %s", strerror(errno));
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, 120000) <= 0)
+			die("%s: not ready in 120 s (see %s/log)", zrtpd_path,
+			    dir);
+		if (pfd[1].revents != 0)
+			die("%s did not start (see %s/log)", zrtpd_path, dir);
+		if ((n = recv(fd, msg, sizeof(msg) - 1, 0)) < 0)
+			continue;
+		msg[n] = '\0';
+		if (strstr(msg, "READY=1") != NULL)
+			break;
+	}
+	close(pfd[1].fd);
+}
+
+/*
+ * zrtpd in the foreground, our child (so that PR_SET_PDEATHSIG holds: a
+ * daemon that went to the background would outlive a killed benchmark);
+ * it returns once the daemon says it is ready (sd_notify's READY=1).
+ */
 static void
 daemon_start(struct rb_daemon *d, const char *name, size_t max_sessions,
     const char *app_addr, int keys_only)
 {
-	char pidf[340], maxs[24], line[32];
+	char pidf[340], maxs[24], env[128];
 	pid_t p;
-	int st;
-	FILE *f;
+	int nfd;
 
 	snprintf(d->dir, sizeof(d->dir), "%s/%s", top, name);
 	snprintf(d->sock, sizeof(d->sock), "%s/ctl.sock", d->dir);
 	snprintf(pidf, sizeof(pidf), "%s/pid", d->dir);
 	snprintf(maxs, sizeof(maxs), "%zu", max_sessions);
 	mkdir(d->dir, 0700);
-	if ((p = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (p == 0) {
+	nfd = notify_open(name, env, sizeof(env));
+	if ((p = rb_fork()) == 0) {
 		char state[340], log[340];
 
 		snprintf(state, sizeof(state), "%s/state", d->dir);
 		snprintf(log, sizeof(log), "%s/log", d->dir);
-		if (freopen(log, "a", stderr) == NULL)
+		if (freopen(log, "a", stderr) == NULL ||
+		    freopen("/dev/null", "r", stdin) == NULL ||
+		    setenv("NOTIFY_SOCKET", env, 1) != 0)
 			_exit(127);
 		/* Keys mode only: one descriptor per session. */
-		execl(zrtpd_path, "zrtpd", "--state_dir", state,
+		execl(zrtpd_path, "zrtpd", "--foreground", "--state_dir", state,
 		    "--control_socket", d->sock, "--pid_file", pidf, "--log",
 		    "stderr", "--log_level", "warning", "--max_sessions", maxs,
 		    "--app_addr", app_addr, keys_only ? "--max_relay_sessions" :
 		    (char *)NULL, "0", (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die("%s did not start (see %s/log)", zrtpd_path, d->dir);
-	if ((f = fopen(pidf, "r")) == NULL || fgets(line, sizeof(line),
-	    f) == NULL)
-		die("no pid file %s", pidf);
-	fclose(f);
-	d->pid = (pid_t)atol(line);
-	if (nstarted < 16)
-		started_pids[nstarted++] = d->pid;
+	notify_wait(nfd, p, d->dir);
+	close(nfd);
+	d->pid = p;
 	relay_priority(d->pid);
 }
 
@@ -237,15 +328,8 @@ daemon_stop(struct rb_daemon *d)
 	if (d->pid <= 0)
 		return;
 	kill(d->pid, SIGTERM);
-	for (int i = 0; i < nstarted; i++)
-		if (started_pids[i] == d->pid)
-			started_pids[i] = 0;
-	/* Not our child (it went to the background): wait for its socket. */
-	while (kill(d->pid, 0) == 0) {
-		struct pollfd none;
-
-		poll(&none, 0, 10);
-	}
+	waitpid(d->pid, NULL, 0);
+	child_gone(d->pid);
 	d->pid = 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 	(void)!system(cmd);
@@ -430,9 +514,7 @@ raw_start(struct rb_raw r[2], const struct lc *l)
 		wire[s] = udp_bound(&wport[s]);
 	}
 	for (s = 0; s < 2; s++) {
-		if ((r[s].pid = fork()) < 0)
-			die("fork: %s", strerror(errno));
-		if (r[s].pid == 0)
+		if ((r[s].pid = rb_fork()) == 0)
 			raw_loop(app[s], wire[s], l->udp_port[s], wport[1 - s],
 			    &k[s]);
 		relay_priority(r[s].pid);
@@ -452,6 +534,7 @@ raw_stop(struct rb_raw r[2])
 	for (s = 0; s < 2; s++) {
 		kill(r[s].pid, SIGKILL);
 		waitpid(r[s].pid, NULL, 0);
+		child_gone(r[s].pid);
 	}
 }
 
@@ -714,7 +797,7 @@ storm_start(const struct rb_daemon d[2], int out)
 	size_t i, n = 1 << 16;
 	pid_t p;
 
-	if ((p = fork()) != 0)
+	if ((p = rb_fork()) != 0)
 		return p;
 	signal(SIGTERM, storm_on_term);
 	if (lc_open(&l, d[0].sock, d[1].sock, n) != 0)
@@ -846,6 +929,7 @@ part_delay(void)
 		if (read(pfd[0], &got, sizeof(got)) != sizeof(got))
 			die("the storm failed");
 		waitpid(sp, NULL, 0);
+		child_gone(sp);
 		storm_s += now_s() - t0;
 		storms += got;
 		close(pfd[0]);
@@ -1328,9 +1412,7 @@ cost_run(int prims, struct rb_cost *c)
 
 	if (pipe(pfd) != 0)
 		die("pipe: %s", strerror(errno));
-	if ((p = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (p == 0) {
+	if ((p = rb_fork()) == 0) {
 		close(pfd[0]);
 		srtp_prims(prims);
 		cost_measure(c);
@@ -1341,6 +1423,7 @@ cost_run(int prims, struct rb_cost *c)
 	if (read(pfd[0], c, sizeof(*c)) != sizeof(*c) ||
 	    waitpid(p, &st, 0) != p || st != 0)
 		die("the SRTP cost child failed");
+	child_gone(p);
 	close(pfd[0]);
 }
 

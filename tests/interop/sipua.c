@@ -55,15 +55,25 @@
 #define UA_SR_MS	500	/* our sender reports, until answered */
 #define UA_SR_MAX	128
 
-enum ua_state { UA_WAIT, UA_ANSWERED, UA_CONFIRMED, UA_BYE_SENT, UA_ENDED };
+enum ua_state { UA_WAIT, UA_CALLING, UA_ANSWERED, UA_CONFIRMED, UA_BYE_SENT,
+	UA_ENDED };
 
 struct ua {
 	struct zrtpc	*c;
 	int		 ctl, sip, app, sip_port, media_port, app_port;
 	char		 sid[32], hash[160];
 	enum ua_state	 state;
-	/* The dialog (RFC 3261 §12): theirs as received, ours with our tag. */
-	char		 call_id[256], from[512], to[512], tag[32];
+	/*
+	 * The dialog (RFC 3261 §12): local and remote as this side's From and
+	 * To of its own requests, each with its tag.
+	 */
+	char		 call_id[256], local[512], remote[512], tag[32];
+	unsigned long	 local_cseq;
+	int		 uac;		/* 1: we sent the INVITE (--call) */
+	char		 invite[SIPMSG_MAX];	/* ours, for timer A */
+	size_t		 invite_len;
+	char		 invite_branch[17], ack[2048];
+	size_t		 ack_len;
 	char		 target[64];	/* their Contact: host */
 	int		 target_port;
 	unsigned long	 invite_cseq, bye_cseq;
@@ -381,8 +391,12 @@ on_invite(struct ua *u, const struct sipmsg *m, const struct sockaddr_in *src)
 		return;
 	}
 	snprintf(u->call_id, sizeof(u->call_id), "%s", m->call_id);
-	snprintf(u->from, sizeof(u->from), "%s", m->from);
-	snprintf(u->to, sizeof(u->to), "%s", m->to);
+	snprintf(u->remote, sizeof(u->remote), "%s", m->from);
+	if (strstr(m->to, ";tag=") != NULL)
+		snprintf(u->local, sizeof(u->local), "%s", m->to);
+	else
+		snprintf(u->local, sizeof(u->local), "%s;tag=%s", m->to,
+		    u->tag);
 	if (m->contact == NULL || sip_uri_hostport(m->contact, u->target,
 	    sizeof(u->target), &u->target_port) != 0) {
 		snprintf(u->target, sizeof(u->target), "%s",
@@ -402,28 +416,23 @@ on_invite(struct ua *u, const struct sipmsg *m, const struct sockaddr_in *src)
 	u->rtx_end = now_ms() + UA_TX_END;
 }
 
-/* RFC 3261 §15.1.1: the UAS side of the dialog sends the BYE. */
+/* RFC 3261 §15.1.1: either side of the dialog sends the BYE. */
 static void
 send_bye(struct ua *u)
 {
-	char branch[17], tagged_to[600];
+	char branch[17];
 	int n;
 
 	if (u->state != UA_CONFIRMED && u->state != UA_ANSWERED)
 		return;
 	rand_hex(branch, 8);
-	if (strstr(u->to, ";tag=") != NULL)
-		snprintf(tagged_to, sizeof(tagged_to), "%s", u->to);
-	else
-		snprintf(tagged_to, sizeof(tagged_to), "%s;tag=%s", u->to,
-		    u->tag);
-	u->bye_cseq = 1;
+	u->bye_cseq = ++u->local_cseq;
 	n = snprintf(u->bye, sizeof(u->bye), "BYE sip:%s:%d SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
 	    "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
 	    "CSeq: %lu BYE\r\nUser-Agent: zrtpd-sipua\r\n"
 	    "Content-Length: 0\r\n\r\n", u->target, u->target_port,
-	    u->sip_port, branch, tagged_to, u->from, u->call_id, u->bye_cseq);
+	    u->sip_port, branch, u->local, u->remote, u->call_id, u->bye_cseq);
 	if (n < 0 || (size_t)n >= sizeof(u->bye))
 		die("BYE too long");
 	u->bye_len = (size_t)n;
@@ -437,6 +446,139 @@ send_bye(struct ua *u)
 	u->rtx_ms = UA_T1;
 	u->rtx_at = now_ms() + UA_T1;
 	u->rtx_end = now_ms() + UA_TX_END;
+}
+
+/* ---- the other direction: we call (--call), the softphone answers ---- */
+
+/* RFC 3264 §5: PCMU at the media port, RTCP muxed or, for a peer that
+ * does not multiplex, at the same port (RFC 5761 §5.1.3), a=zrtp-hash. */
+static void
+make_offer(struct ua *u)
+{
+	snprintf(u->sdp, sizeof(u->sdp),
+	    "v=0\r\no=zrtpd-sipua %u 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:%d\r\n"
+	    "a=rtcp-mux\r\na=zrtp-hash:%s\r\na=sendrecv\r\n",
+	    (unsigned)u->media_port, u->media_port, u->media_port, u->hash);
+}
+
+static void
+set_target(struct ua *u, const char *host, int port)
+{
+	snprintf(u->target, sizeof(u->target), "%s", host);
+	u->target_port = port;
+	memset(&u->bye_to, 0, sizeof(u->bye_to));
+	u->bye_to.sin_family = AF_INET;
+	u->bye_to.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &u->bye_to.sin_addr) != 1)
+		u->bye_to = u->src;	/* a name: where it spoke from */
+}
+
+static void
+send_invite(struct ua *u, const char *hostport)
+{
+	char host[64], callid[17];
+	int port, n;
+
+	if (sscanf(hostport, "%63[0-9.]:%d", host, &port) != 2 ||
+	    port <= 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &u->src.sin_addr) != 1)
+		die("--call: an IPv4 address and a port");
+	u->src.sin_family = AF_INET;
+	u->src.sin_port = htons((uint16_t)port);
+	set_target(u, host, port);
+	rand_hex(callid, 8);
+	rand_hex(u->invite_branch, 8);
+	snprintf(u->call_id, sizeof(u->call_id), "%s@127.0.0.1", callid);
+	snprintf(u->local, sizeof(u->local), "<sip:zrtpd@127.0.0.1:%d>;tag=%s",
+	    u->sip_port, u->tag);
+	/* The softphone's identity, not its port: libbzrtp keeps one ZID
+	 * per local URI, so the To names the same phone on every call. */
+	snprintf(u->remote, sizeof(u->remote), "<sip:linphone@%s>", host);
+	u->local_cseq = u->invite_cseq = 1;
+	make_offer(u);
+	n = snprintf(u->invite, sizeof(u->invite), "INVITE sip:%s:%d SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+	    "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+	    "CSeq: 1 INVITE\r\nContact: <sip:zrtpd@127.0.0.1:%d>\r\n"
+	    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
+	    "User-Agent: zrtpd-sipua\r\nContent-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", host, port, u->sip_port,
+	    u->invite_branch, u->local, u->remote, u->call_id, u->sip_port,
+	    strlen(u->sdp), u->sdp);
+	if (n < 0 || (size_t)n >= sizeof(u->invite))
+		die("INVITE too long");
+	u->invite_len = (size_t)n;
+	u->uac = 1;
+	sip_send(u, u->invite, u->invite_len, &u->bye_to);
+	say("calling %s:%d", host, port);
+	u->state = UA_CALLING;
+	u->rtx_ms = UA_T1;
+	u->rtx_at = now_ms() + UA_T1;
+	u->rtx_end = now_ms() + UA_TX_END;
+}
+
+/* RFC 3261 §13.2.2.4: a 2xx's ACK is a new transaction to the remote
+ * target; §17.1.1.3: a failure's takes the INVITE's branch and URI. */
+static void
+send_ack(struct ua *u, const char *to, int ok)
+{
+	char branch[17];
+	int n;
+
+	if (ok)
+		rand_hex(branch, 8);
+	else
+		memcpy(branch, u->invite_branch, sizeof(branch));
+	n = snprintf(u->ack, sizeof(u->ack), "ACK sip:%s:%d SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+	    "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+	    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", u->target,
+	    u->target_port, u->sip_port, branch, u->local, to, u->call_id);
+	if (n < 0 || (size_t)n >= sizeof(u->ack))
+		die("ACK too long");
+	u->ack_len = (size_t)n;
+	sip_send(u, u->ack, u->ack_len, &u->bye_to);
+}
+
+static void
+on_invite_response(struct ua *u, const struct sipmsg *m)
+{
+	struct sdp_audio a;
+	char host[64];
+	int port;
+
+	if (m->status < 200) {
+		u->rtx_ms = 0;	/* §17.1.1.2: a provisional stops timer A */
+		return;
+	}
+	if (u->state != UA_CALLING) {	/* a 2xx again: our ACK was lost */
+		if (m->status < 300 && u->ack_len > 0)
+			sip_send(u, u->ack, u->ack_len, &u->bye_to);
+		return;
+	}
+	if (m->status >= 300) {
+		send_ack(u, m->to, 0);
+		say("refused %d", m->status);
+		u->state = UA_ENDED;
+		return;
+	}
+	snprintf(u->remote, sizeof(u->remote), "%s", m->to);
+	if (m->contact != NULL && sip_uri_hostport(m->contact, host,
+	    sizeof(host), &port) == 0)
+		set_target(u, host, port);
+	send_ack(u, u->remote, 1);
+	u->state = UA_CONFIRMED;
+	if (m->body_len == 0 || sdp_parse_audio(m->body, m->body_len, &a) != 0 ||
+	    !a.pcmu || a.ipv6) {
+		say("refused no IPv4 PCMU audio stream in the answer");
+		send_bye(u);
+		return;
+	}
+	say("answered %s %d %s", a.addr, a.port,
+	    a.zrtp_hash[0] ? a.zrtp_hash : "-");
+	start_session(u, &a);
 }
 
 static void
@@ -493,6 +635,9 @@ on_sip(struct ua *u)
 	}
 	if (m.request)
 		on_request(u, &m, &src);
+	else if (u->uac && strcmp(m.cseq_method, "INVITE") == 0 &&
+	    m.cseq == u->invite_cseq && strcmp(m.call_id, u->call_id) == 0)
+		on_invite_response(u, &m);
 	else if (u->state == UA_BYE_SENT && strcmp(m.cseq_method, "BYE") == 0 &&
 	    m.cseq == u->bye_cseq && strcmp(m.call_id, u->call_id) == 0 &&
 	    m.status >= 200) {
@@ -506,16 +651,19 @@ on_sip(struct ua *u)
 static void
 retransmit(struct ua *u, uint64_t now)
 {
-	if ((u->state != UA_ANSWERED && u->state != UA_BYE_SENT) ||
-	    now < u->rtx_at)
+	if ((u->state != UA_ANSWERED && u->state != UA_BYE_SENT &&
+	    (u->state != UA_CALLING || u->rtx_ms == 0)) || now < u->rtx_at)
 		return;
 	if (now >= u->rtx_end) {
-		say("%s", u->state == UA_ANSWERED ? "noack" : "bye_timeout");
+		say("%s", u->state == UA_ANSWERED ? "noack" :
+		    u->state == UA_CALLING ? "noanswer" : "bye_timeout");
 		u->state = UA_ENDED;
 		return;
 	}
 	if (u->state == UA_ANSWERED)
 		sip_send(u, u->resp, u->resp_len, &u->src);
+	else if (u->state == UA_CALLING)
+		sip_send(u, u->invite, u->invite_len, &u->bye_to);
 	else
 		sip_send(u, u->bye, u->bye_len, &u->bye_to);
 	u->rtx_ms = u->rtx_ms * 2 < UA_T2 ? u->rtx_ms * 2 : UA_T2;
@@ -746,7 +894,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sipua --socket PATH [--sip-port N] "
-	    "[--frames N] [--timeout S] [--role any|initiator|responder]\n");
+	    "[--frames N] [--timeout S] [--role any|initiator|responder]\n"
+	    "             [--call ADDR:PORT]\n");
 	exit(2);
 }
 
@@ -755,7 +904,8 @@ next_wait(struct ua *u, uint64_t now)
 {
 	uint64_t at = u->deadline;
 
-	if (u->state == UA_ANSWERED || u->state == UA_BYE_SENT)
+	if (u->state == UA_ANSWERED || u->state == UA_BYE_SENT ||
+	    (u->state == UA_CALLING && u->rtx_ms != 0))
 		at = u->rtx_at < at ? u->rtx_at : at;
 	if (u->secure && u->state != UA_ENDED && u->sent < u->frames)
 		at = u->next_frame < at ? u->next_frame : at;
@@ -773,10 +923,11 @@ main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "role", required_argument, NULL, 'r' },
+		{ "call", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct ua u;
-	const char *sock = NULL;
+	const char *sock = NULL, *call = NULL;
 	struct pollfd pfd[4];
 	int ch, sip_port = 0, timeout_s = 30;
 	uint64_t now;
@@ -791,6 +942,7 @@ main(int argc, char **argv)
 		case 'f': u.frames = atoi(optarg); break;
 		case 't': timeout_s = atoi(optarg); break;
 		case 'r': u.role = optarg; break;
+		case 'c': call = optarg; break;
 		default: usage();
 		}
 	}
@@ -804,6 +956,8 @@ main(int argc, char **argv)
 	u.sip = udp_loopback(sip_port, &u.sip_port);
 	u.app = udp_loopback(0, &ch);
 	say("ready %d %d %s", u.sip_port, u.media_port, u.hash);
+	if (call != NULL)
+		send_invite(&u, call);
 	for (;;) {
 		now = now_ms();
 		retransmit(&u, now);

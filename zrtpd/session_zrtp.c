@@ -450,6 +450,8 @@ zd_session_maybe_secure(struct zd_session *s)
 		    json_null()));
 	}
 	zd_event_secure(s);
+	/* Clear media (best-effort, before the keys) has ended: SRTP now. */
+	s->media_clear = 0;
 	zd_session_set_state(s, s->sas_verified ? ZD_ST_VERIFIED :
 	    s->cache_mismatch ? ZD_ST_CACHE_MISMATCH : ZD_ST_SECURE, NULL);
 	zd_enroll_announce(s);

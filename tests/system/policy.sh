@@ -59,6 +59,33 @@ grep -q '"event":"no_zrtp".*"media_clear":false' "$tmp/pa.log" ||
     { fail "require: no_zrtp event"; ok=0; }
 [ $ok -eq 1 ] && echo "ok   require: a peer without ZRTP gets no media either way, not_secure (no_zrtp), $(jfield clear_dropped "$ra") frames held back"
 
+# --- best-effort: media in clear before the peer answers, then secured.
+# media_clear says media passes in clear; once SRTP protects it, it is
+# false again (it stayed true, in the secure state, before).
+phone pa A 3 4 --side A --frames 5 --gap 5 --policy best-effort
+phone pb B 5 6 --side B --frames 0
+offer pa; portA=$port
+offer pb; portB=$port
+tell pa "answer 127.0.0.1 $portB -"
+tell pa go
+ok=1
+while expect pa "event security"; do
+	case "$line" in *'"media_clear":true'*) break ;; esac
+done
+[ -n "$line" ] || { fail "best-effort, then secure: media_clear never true"; ok=0; }
+tell pb "answer 127.0.0.1 $portA -"
+expect pa secure || { fail "best-effort, then secure: not secure"; ok=0; }
+sec=$(grep '^event security' "$tmp/pa.log" | tail -n 1)
+case "$sec" in *'"security":"secure_unverified"'*'"media_clear":false'*) ;;
+*) fail "best-effort, then secure: the secure state event says $sec"; ok=0 ;;
+esac
+tell pa quit
+tell pb quit
+expect pa result
+[ $ok -eq 1 ] && echo "ok   best-effort: media in clear (media_clear), then secured: media_clear false again"
+exec 3>&- 4<&- 5>&- 6<&-
+mv "$tmp/pa.log" "$tmp/pa.clear.log"
+
 # --- a=zrtp-hash: the wrong one at start (one hex digit changed)
 phone pa A 3 4 --side A --frames 0
 phone pb B 5 6 --side B --frames 0

@@ -60,6 +60,8 @@ void	zd_conn_send_raw(struct zd_conn *cn, const char *line);
 /* Async commands: hold the connection's later lines until resume. */
 void	zd_conn_hold(struct zd_conn *cn);
 void	zd_conn_resume(struct zd_conn *cn);
+/* Something (a cache job, a session still to close) holds the connection:
+ * a closed one is freed when the last lets go. */
 void	zd_conn_job_start(struct zd_conn *cn);
 void	zd_conn_job_done(struct zd_conn *cn);
 int	zd_conn_dead(const struct zd_conn *cn);

@@ -47,6 +47,8 @@ struct zd {
 	struct zd_control	*control;
 	struct zrand_pool	*pool;		/* the loop thread's randomness */
 	struct zd_session_list	 sessions;
+	struct zd_session_list	 orphans;	/* to close: their client left */
+	struct event		*orphans_ev;	/* closes the next slice */
 	struct zd_session	**by_id;	/* sessions by id, chained */
 	size_t			 by_id_mask;	/* buckets - 1 */
 	unsigned		 nsessions;

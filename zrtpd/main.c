@@ -388,7 +388,7 @@ zd_run(struct zd *d)
 	zd_state_dir(d->cfg.state_dir);
 	zd_open_cache(d);
 	if ((d->pool = zrand_pool_new()) == NULL ||
-	    zd_sessions_index(d) != 0 ||
+	    zd_sessions_index(d) != 0 || zd_sessions_reaper(d) != 0 ||
 	    (d->pend = zd_pend_new(zd_overlap_window_ms())) == NULL ||
 	    (d->workers = zd_workers_new(d->base, d->cfg.workers)) == NULL ||
 	    (d->ended = json_object()) == NULL)
@@ -413,6 +413,7 @@ zd_run(struct zd *d)
 	event_free(term);
 	event_free(intr);
 	event_free(hup);
+	event_free(d->orphans_ev);
 	zcache_close(d->cache);
 	zd_pend_free(d->pend);
 	zrand_pool_free(d->pool);
@@ -434,6 +435,7 @@ main(int argc, char **argv)
 	zd_no_core_dumps();
 	zd_config_defaults(&d.cfg);
 	TAILQ_INIT(&d.sessions);
+	TAILQ_INIT(&d.orphans);
 	TAILQ_INIT(&d.calls);
 	if (zd_config_parse(&d.cfg, argc, argv, err, sizeof(err)) != 0) {
 		fprintf(stderr, "zrtpd: %s\n", err);

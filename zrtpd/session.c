@@ -390,8 +390,15 @@ zd_session_find(struct zd *d, const char *id)
 void
 zd_session_close(struct zd_session *s, const char *why)
 {
+	struct zd_conn *held = NULL;
+
 	if (s->closing)
 		return;
+	if (s->orphaned) {
+		TAILQ_REMOVE(&s->d->orphans, s, orphan_link);
+		s->orphaned = 0;
+		held = s->owner;
+	}
 	zlog(LOG_INFO, "%s: closed (%s)", s->id, why);
 	zd_enroll_closing(s);
 	s->ended = 1;
@@ -428,16 +435,59 @@ zd_session_close(struct zd_session *s, const char *why)
 	zd_cache_release(s);
 	if (s->jobs == 0)
 		zd_session_free(s);
+	if (held != NULL)
+		zd_conn_job_done(held);
+}
+
+/*
+ * A vanished client's sessions close ZD_CLOSE_SLICE at a time, one slice
+ * per pass of the loop (a timer of no delay fires after the pass's I/O),
+ * so that a client that held a thousand does not stop every other
+ * session's media for the whole of it: 30 ms a thousand in one callback
+ * (docs/performance.md, the storm paragraphs). Each holds its connection
+ * (one of its jobs) until closed, so s->owner stays valid.
+ */
+#define ZD_CLOSE_SLICE	8
+
+static void
+zd_orphans_close(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval next_pass = { 0, 0 };
+	struct zd *d = arg;
+	struct zd_session *s;
+	int n;
+
+	(void)fd;
+	(void)what;
+	for (n = 0; n < ZD_CLOSE_SLICE &&
+	    (s = TAILQ_FIRST(&d->orphans)) != NULL; n++)
+		zd_session_close(s, "client_gone");
+	if (!TAILQ_EMPTY(&d->orphans))
+		evtimer_add(d->orphans_ev, &next_pass);
 }
 
 void
 zd_sessions_conn_gone(struct zd *d, struct zd_conn *cn)
 {
-	struct zd_session *s, *next;
+	static const struct timeval next_pass = { 0, 0 };
+	struct zd_session *s;
 
-	TAILQ_FOREACH_SAFE(s, &d->sessions, link, next)
-		if (s->owner == cn)
-			zd_session_close(s, "client_gone");
+	TAILQ_FOREACH(s, &d->sessions, link) {
+		if (s->owner != cn || s->orphaned)
+			continue;
+		s->orphaned = 1;
+		TAILQ_INSERT_TAIL(&d->orphans, s, orphan_link);
+		zd_conn_job_start(cn);
+	}
+	if (!TAILQ_EMPTY(&d->orphans))
+		evtimer_add(d->orphans_ev, &next_pass);
+}
+
+int
+zd_sessions_reaper(struct zd *d)
+{
+	d->orphans_ev = evtimer_new(d->base, zd_orphans_close, d);
+	return d->orphans_ev != NULL ? 0 : -1;
 }
 
 void

@@ -86,6 +86,8 @@ struct zd_session_params {
 
 struct zd_session {
 	TAILQ_ENTRY(zd_session)	 link;		/* d->sessions */
+	TAILQ_ENTRY(zd_session)	 orphan_link;	/* d->orphans, if orphaned */
+	int			 orphaned;	/* its client is gone */
 	struct zd_session	*id_next;	/* d->by_id bucket */
 	TAILQ_ENTRY(zd_session)	 call_link;	/* call->streams */
 	struct zd		*d;
@@ -187,8 +189,11 @@ int	zd_session_verdict(struct zd_session *s, int verdict, char *err,
 	    size_t err_len);
 /* why: "request", "client_gone", "shutdown", "ended". */
 void	zd_session_close(struct zd_session *s, const char *why);
-/* The connection that created sessions is gone: they close. */
+/* The connection that created sessions is gone: they close, a slice per
+ * pass of the loop. */
 void	zd_sessions_conn_gone(struct zd *d, struct zd_conn *cn);
+/* The timer that closes those slices: -1 if no memory. */
+int	zd_sessions_reaper(struct zd *d);
 /* session_show of a session closed less than a minute ago, or NULL. */
 json_t	*zd_session_ended_json(struct zd *d, const char *id);
 json_t	*zd_session_ended_list(struct zd *d);

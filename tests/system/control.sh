@@ -89,6 +89,34 @@ case "$r" in
 *) fail "session of a vanished client: $r" ;;
 esac
 
+# A client that vanishes holding 40 sessions: they close 8 at a time, a
+# pass of the loop each (session.c), so that other sessions' media is
+# not held for all of them; every one closes, as client_gone, the last
+# created last. The watcher's subscription is answered before the client
+# starts (--json prints the answer first).
+daemon V
+spawn watch 7 8 timeout 30 "$b/cli/zrtpctl" --socket "$tmp/V/ctl.sock" \
+    --json watch s40 --until closed
+expect watch '{' || fail "watch: no subscription answer"
+awk 'BEGIN { print "{\"id\":0,\"cmd\":\"hello\",\"versions\":[1]}";
+    for (i = 1; i <= 40; i++) print "{\"id\":" i ",\"cmd\":\"session_create\"}" }' |
+    ctl V >"$tmp/orphans"
+if expect watch '{"event":"closed"' &&
+    check_eq "orphans: created" "$(grep -c '"ok":true' "$tmp/orphans")" 41; then
+	case "$line" in
+	*'"session":"s40"'*'"reason":"client_gone"'*) ;;
+	*) fail "orphans: the last closed event: $line" ;;
+	esac
+	r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+	    '{"id":2,"cmd":"session_list"}' | ctl V | tail -n 1)
+	check_eq "orphans: ended" "$(echo "$r" | grep -o '"ended":true' | wc -l)" 40 &&
+	    echo "ok   a client that vanished with 40 sessions: all closed (client_gone), in slices"
+else
+	show watch
+	fail "orphans: no closed event for s40"
+fi
+exec 7>&- 8<&-
+
 # A client that creates and closes sessions in a loop: each closed one is
 # kept a minute for session_show, but never more than max_sessions of them
 # (here 64), and keeping them costs each close O(1).

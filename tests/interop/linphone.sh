@@ -15,7 +15,8 @@
 # third is verified at once on both sides (V flags, RFC 6189 §7.1); the
 # fourth is the third again with linphonec's RTCP on a port of its own
 # (no RFC 5761 multiplexing, Linphone's default); in the fifth sipua calls
-# linphonec (auto-answer), which starts ZRTP before zrtpd's session starts.
+# linphonec (auto-answer), which starts ZRTP before zrtpd's session starts;
+# the sixth has linphonec offer X255 (DH3k alone by default).
 #
 # Skips (exit 77) only when linphonec is not installed
 # (apt-get install linphone-cli).
@@ -162,6 +163,10 @@ lpcall() {
 	    cut -d'"' -f4)
 	check_eq "call $n: our first secure state" "$first" \
 	    "${WANT_STATE:-secure_unverified}" || ok=0
+	# Linphone 5.1 offers DH3k (and Mult) alone unless told more.
+	kex=$(grep '^event secure ' "$tmp/ua.log" | head -n 1 |
+	    sed -n 's/.*"kex":"\([^"]*\)".*/\1/p')
+	check_eq "call $n: key agreement" "$kex" "${WANT_KEX:-DH3k}" || ok=0
 	lp_verified=$(grep -o 'previously verified [a-z]*' "$lp/log.$n" |
 	    head -n 1 | cut -d' ' -f3)
 	check_eq "call $n: linphonec's previously verified" "$lp_verified" \
@@ -169,7 +174,7 @@ lpcall() {
 	mv "$tmp/ua.log" "$tmp/ua.$n.log"
 	mv "$tmp/lp.log" "$tmp/lp.$n.log"
 	if [ $ok -eq 1 ]; then
-		echo "ok   call $n $([ -n "${OUT:-}" ] && echo from sipua to || echo with) linphonec, zrtpd $role: SAS '$sas' on both, cache $cache, $first, a=zrtp-hash matched, media both ways (ours 50/50 in linphonec's report)${verify:+, both verify}"
+		echo "ok   call $n $([ -n "${OUT:-}" ] && echo from sipua to || echo with) linphonec, zrtpd $role: SAS '$sas' on both, $kex, cache $cache, $first, a=zrtp-hash matched, media both ways (ours 50/50 in linphonec's report)${verify:+, both verify}"
 	else
 		cp "$tmp/ua.$n.log" "$tmp/ua.log"
 		cp "$tmp/lp.$n.log" "$tmp/lp.log"
@@ -193,5 +198,9 @@ WANT_STATE=secure_verified WANT_LP_VERIFIED=yes lpcall 4 any matched
 # answers and starts ZRTP before sipua starts the session.
 sed -i 's/^rtcp_mux=0/rtcp_mux=1/' "$lp/rc"
 OUT=1 WANT_STATE=secure_verified WANT_LP_VERIFIED=yes lpcall 5 any matched
+# linphonec told to offer X255 first (liblinphone's key): zrtpd takes it.
+sed -i 's/^\[sip\]$/[sip]\nzrtp_key_agreements_suites=MS_ZRTP_KEY_AGREEMENT_X255,MS_ZRTP_KEY_AGREEMENT_DH3K/' \
+    "$lp/rc"
+WANT_KEX=X255 WANT_STATE=secure_verified WANT_LP_VERIFIED=yes lpcall 6 any matched
 
 [ $fails -eq 0 ] || { tail -n 30 "$tmp/A/log"; exit 1; }

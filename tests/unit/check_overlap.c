@@ -819,6 +819,24 @@ START_TEST(test_pend_rule)
 }
 END_TEST
 
+/*
+ * The window's derivation (docs/engine.md, "First contacts that
+ * overlap"): §6's Confirm2 schedule, 150 ms doubling to 1200 ms, ten
+ * retransmissions and the last wait (10,650 ms), the known peer's Hello
+ * count at 200 ms (12,000 ms), five seconds more.
+ */
+START_TEST(test_window)
+{
+	struct zs_config c;
+
+	zs_config_defaults(&c);
+	ck_assert_uint_eq(zs_overlap_window_ms(&c.timers), 27650);
+	c.timers.t2_tries = 0;
+	c.timers.t1_tries_known = 0;
+	ck_assert_uint_eq(zs_overlap_window_ms(&c.timers), 150 + 5000);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -840,6 +858,7 @@ main(void)
 	tcase_add_test(tc, test_verified_row_stays);
 	tcase_add_test(tc, test_tentative_impostor_verdict);
 	tcase_add_test(tc, test_pend_rule);
+	tcase_add_test(tc, test_window);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -48,6 +48,7 @@
 #include "packet.h"
 #include "srtp.h"
 #include "srtp_gcry.h"
+#include "srtp_keys.h"
 #include "srtp_prim.h"
 #include "zcrypto.h"
 
@@ -1290,19 +1291,6 @@ struct rb_cost {
 #define RB_COST_CTX	200
 #define RB_COST_PKT	20000
 
-static void
-cost_keys(struct zs_srtp_keys *k, int side)
-{
-	memset(k, 0, sizeof(*k));
-	k->cipher = ZALGO('A', 'E', 'S', '1');
-	k->auth = ZALGO('H', 'S', '3', '2');
-	k->key_len = 16;
-	memset(side ? k->rx_key : k->tx_key, 0x11, 16);
-	memset(side ? k->rx_salt : k->tx_salt, 0x22, ZRTP_SRTP_SALT_LEN);
-	memset(side ? k->tx_key : k->rx_key, 0x33, 16);
-	memset(side ? k->tx_salt : k->rx_salt, 0x44, ZRTP_SRTP_SALT_LEN);
-}
-
 /*
  * The primitives alone, without libsrtp2's packet handling: per packet
  * set_iv and AES-CM-128 over 160 bytes, and start and HMAC-SHA1 over 176.
@@ -1363,7 +1351,7 @@ cost_measure(struct rb_cost *c)
 	double t;
 	int i;
 
-	cost_keys(&k, 0);
+	unit_srtp_keys(&k, 0);
 	a = mallinfo2();
 	t = now_s();
 	for (i = 0; i < RB_COST_CTX; i++)
@@ -1379,7 +1367,7 @@ cost_measure(struct rb_cost *c)
 	c->dealloc_us = (now_s() - t) * 1e6 / (2 * RB_COST_CTX);
 	if (zsrtp_open(&tx, &k) != 0)
 		_exit(3);
-	cost_keys(&k, 1);
+	unit_srtp_keys(&k, 1);
 	if (zsrtp_open(&rx, &k) != 0)
 		_exit(3);
 	for (i = 0; i < RB_COST_PKT; i++) {

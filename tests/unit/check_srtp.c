@@ -11,20 +11,8 @@
 
 #include "unit.h"
 #include "srtp.h"
+#include "srtp_keys.h"
 #include "zerr.h"
-
-static void
-keys(struct zs_srtp_keys *k, int side)
-{
-	memset(k, 0, sizeof(*k));
-	k->cipher = ZALGO('A', 'E', 'S', '1');
-	k->auth = ZALGO('H', 'S', '3', '2');
-	k->key_len = 16;
-	memset(side ? k->rx_key : k->tx_key, 0x11, 16);
-	memset(side ? k->rx_salt : k->tx_salt, 0x22, ZRTP_SRTP_SALT_LEN);
-	memset(side ? k->tx_key : k->rx_key, 0x33, 16);
-	memset(side ? k->tx_salt : k->rx_salt, 0x44, ZRTP_SRTP_SALT_LEN);
-}
 
 /* An RTP packet of 12 + 20 bytes into p; its length. */
 static size_t
@@ -65,10 +53,10 @@ setup(void)
 	struct zs_srtp_keys k;
 
 	ck_assert_int_eq(zsrtp_init(), 0);
-	keys(&k, 0);
+	unit_srtp_keys(&k, 0);
 	ck_assert_int_eq(zsrtp_open(&a, &k), 0);
 	ck_assert_int_eq(zsrtp_open(&a2, &k), 0);
-	keys(&k, 1);
+	unit_srtp_keys(&k, 1);
 	ck_assert_int_eq(zsrtp_open(&b, &k), 0);
 }
 

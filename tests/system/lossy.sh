@@ -39,14 +39,10 @@ fence_both() {
 	done
 }
 
-# lcall WIRETAP_OPTS...: one call through the impairing wiretap; sets sasA
-# sasB resA resB wire. PHONE_OPTS go to both phones.
-lcall() {
-	phone pa A 3 4 --side A --frames $FRAMES --gap 4 --quiet 300 \
-	    ${PHONE_OPTS:-}
-	phone pb B 5 6 --side B --frames $FRAMES --gap 4 --quiet 300 \
-	    ${PHONE_OPTS:-}
-	sasA="" sasB="" resA="" resB="" wire="" cacheA="" cacheB=""
+# tap_up WIRETAP_OPTS...: once both phones offered, the wiretap between
+# them (gated, fenced, watching for the plain payload), each phone told
+# the other's address through it.
+tap_up() {
 	offer pa || return 1
 	portA=$port hashA=$hash
 	offer pb || return 1
@@ -57,6 +53,35 @@ lcall() {
 	set -- $line
 	tell pa "answer 127.0.0.1 $2 $hashB"
 	tell pb "answer 127.0.0.1 $3 $hashA"
+}
+
+# tap_down FENCE: the wiretap first: every copy it held goes out before
+# it counts, then its fence; with FENCE 1 the phones read their sessions'
+# counters only once each daemon has read the fence, so every copy
+# before it: exact counts. Sets wire resA resB.
+tap_down() {
+	tell tap quit
+	expect tap wire || true
+	wire=${line#wire }
+	[ "$1" -eq 0 ] || fence_both
+	tell pa quit
+	tell pb quit
+	expect pa result || true
+	resA=${line#result }
+	expect pb result || true
+	resB=${line#result }
+	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+}
+
+# lcall WIRETAP_OPTS...: one call through the impairing wiretap; sets sasA
+# sasB resA resB wire. PHONE_OPTS go to both phones.
+lcall() {
+	phone pa A 3 4 --side A --frames $FRAMES --gap 4 --quiet 300 \
+	    ${PHONE_OPTS:-}
+	phone pb B 5 6 --side B --frames $FRAMES --gap 4 --quiet 300 \
+	    ${PHONE_OPTS:-}
+	sasA="" sasB="" resA="" resB="" wire="" cacheA="" cacheB=""
+	tap_up "$@" || return 1
 	expect pa secure || { show pa; return 1; }
 	sasA=$(echo "$line" | cut -d' ' -f2- | sed 's/ [^ ]*$//')
 	cacheA=${line##* }
@@ -67,20 +92,26 @@ lcall() {
 	tell pb go
 	expect pa done || { show pa; return 1; }
 	expect pb done || { show pb; return 1; }
-	# The wiretap first: every copy it held goes out before it counts,
-	# then its fence; the phones read their sessions' counters once each
-	# daemon has read the fence, so every copy before it: exact counts.
-	tell tap quit
-	expect tap wire
-	wire=${line#wire }
-	fence_both
-	tell pa quit
-	tell pb quit
-	expect pa result
-	resA=${line#result }
-	expect pb result
-	resB=${line#result }
-	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+	tap_down 1
+}
+
+# seed_call SEED WANT WHAT WIRETAP_OPTS...: one call through the wiretap
+# impairing with SEED, judged; WANT names the faults it must have made.
+seed_call() {
+	_seed=$1 _want=$2 _what=$3
+	shift 3
+	lcall --seed "$_seed" "$@" ||
+	    fail "seed $_seed: $_what: the call did not complete"
+	WANT=$_want judge "seed $_seed, $_what"
+}
+
+# said: what the wiretap and the phones said, after a failed call.
+said() {
+	echo "  wire: $wire"
+	echo "  A: $resA"
+	echo "  B: $resB"
+	show pa
+	show pb
 }
 
 # phones_gone WHAT: once both phones have ended, nothing on their stderr
@@ -151,11 +182,7 @@ judge() {
 			eval "total_$f=\$((total_$f + $(wf $f)))"
 		done
 	else
-		echo "  wire: $wire"
-		echo "  A: $resA"
-		echo "  B: $resB"
-		show pa
-		show pb
+		said
 	fi
 }
 
@@ -169,14 +196,7 @@ phone pa A 3 4 --side A --frames 50 --gap 4 --quiet 300 --role initiator \
     --timeout 20
 phone pb B 5 6 --side B --frames 50 --gap 4 --quiet 300 --role responder \
     --timeout 20
-offer pa; portA=$port hashA=$hash
-offer pb; portB=$port hashB=$hash
-spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
-    --marker ZRTPD-PLAIN-AUDIO --drop-type Conf2ACK --gate 1 --fence ab
-expect tap ports
-set -- $line
-tell pa "answer 127.0.0.1 $2 $hashB"
-tell pb "answer 127.0.0.1 $3 $hashA"
+tap_up --drop-type Conf2ACK
 ok=1 sasA="" sasB=""
 if expect pb secure; then sasB=${line#secure }; else fail "conf2ack: B not secure"; ok=0; fi
 tell pb go
@@ -184,17 +204,7 @@ if expect pa secure; then sasA=${line#secure }; else fail "conf2ack: A not secur
 tell pa go
 expect pa done || true
 expect pb done || true
-tell tap quit
-expect tap wire || true
-wire=${line#wire }
-fence_both
-tell pa quit
-tell pb quit
-expect pa result || true
-resA=${line#result }
-expect pb result || true
-resB=${line#result }
-exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+tap_down 1
 check_eq "conf2ack: SAS and cache, B = A" "$sasB" "$sasA" || ok=0
 check_eq "conf2ack: frames A got" "$(jfield received "$resA")" 50 || ok=0
 check_eq "conf2ack: frames B got" "$(jfield received "$resB")" 50 || ok=0
@@ -205,8 +215,7 @@ phones_gone conf2ack
 if [ $ok -eq 1 ]; then
 	echo "ok   every Conf2ACK lost ($(jfield type_dropped "$wire")): the initiator secure on the responder's first SRTP (§4.6), SAS '${sasA% *}', 50 frames each way"
 else
-	echo "  wire: $wire"; echo "  A: $resA"; echo "  B: $resB"
-	show pa; show pb
+	said
 fi
 
 total_reordered=0
@@ -221,10 +230,9 @@ for seed in ${LOSSY_SEEDS:-1 2 3}; do
 	0) PHONE_OPTS="--ssrc-change" what=", new SSRC half-way" ;;
 	*) PHONE_OPTS="" what="" ;;
 	esac
-	WANT="dropped duplicated held" lcall --seed $seed --drop 25 --dup 15 \
-	    --reorder 20 --hold 3 ||
-	    fail "seed $seed: loss+dup+reorder: the call did not complete"
-	WANT="dropped duplicated held" judge "seed $seed, 25% loss, 15% dup, 20% reordered$what"
+	seed_call $seed "dropped duplicated held" \
+	    "25% loss, 15% dup, 20% reordered$what" \
+	    --drop 25 --dup 15 --reorder 20 --hold 3
 done
 PHONE_OPTS=""
 [ $total_reordered -gt 0 ] ||
@@ -235,10 +243,9 @@ PHONE_OPTS=""
 total_ab_tampered_zrtp=0 total_ba_tampered_zrtp=0
 total_ab_tampered_srtp=0 total_ba_tampered_srtp=0
 for seed in ${TAMPER_SEEDS:-1 2 3}; do
-	lcall --seed $seed --drop 10 --dup 10 --reorder 10 --tamper-zrtp 25 \
-	    --tamper-srtp 10 ||
-	    fail "seed $seed: tampering: the call did not complete"
-	WANT="dropped duplicated held tampered_srtp" judge "seed $seed, 10% loss, dup, reordered, 25% of ZRTP and 10% of SRTP tampered"
+	seed_call $seed "dropped duplicated held tampered_srtp" \
+	    "10% loss, dup, reordered, 25% of ZRTP and 10% of SRTP tampered" \
+	    --drop 10 --dup 10 --reorder 10 --tamper-zrtp 25 --tamper-srtp 10
 done
 for f in ab_tampered_zrtp ba_tampered_zrtp ab_tampered_srtp \
     ba_tampered_srtp; do
@@ -271,36 +278,21 @@ rcall() {
 	    --role initiator --timeout 20
 	phone pb B 5 6 --side B --frames 20 --gap 4 --quiet 300 \
 	    --role responder --timeout 20
-	offer pa; portA=$port hashA=$hash
-	offer pb; portB=$port hashB=$hash
-	spawn tap 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
-	    --marker ZRTPD-PLAIN-AUDIO --seed "$2" --reseal 1 \
-	    --tamper-type "$1" --tamper-zrtp 50 --gate 1 --fence ab
-	expect tap ports
-	set -- $line
-	tell pa "answer 127.0.0.1 $2 $hashB"
-	tell pb "answer 127.0.0.1 $3 $hashA"
+	tap_up --seed "$2" --reseal 1 --tamper-type "$1" --tamper-zrtp 50
 	la="" lb=""
 	fin pa && la=$line
 	fin pb && lb=$line
-	case "$la $lb" in secure*" secure"*)
+	# A session that ended reads no more: only a secure call is fenced.
+	case "$la $lb" in
+	secure*" secure"*)
 		tell pa go
 		tell pb go
 		expect pa done || true
-		expect pb done || true ;;
+		expect pb done || true
+		tap_down 1 ;;
+	*)
+		tap_down 0 ;;
 	esac
-	tell tap quit
-	expect tap wire || true
-	wire=${line#wire }
-	# A session that ended reads no more: only a secure call is fenced.
-	case "$la $lb" in secure*" secure"*) fence_both ;; esac
-	tell pa quit
-	tell pb quit
-	expect pa result || true
-	resA=${line#result }
-	expect pb result || true
-	resB=${line#result }
-	exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
 }
 # Seed 10 alters a Confirm's CFB IV, which confirm_mac leaves out: that
 # ended the exchange (0x70) before the engine dropped it like a bad MAC.
@@ -351,8 +343,7 @@ for ts in Hello:7 Confirm:7 Confirm:10 Commit:7 DHPart2:7; do
 	if [ $ok -eq 1 ]; then
 		echo "ok   $t altered, CRC resealed (seed $sd): $outcome"
 	else
-		echo "  wire: $wire"; echo "  A: $resA"; echo "  B: $resB"
-		show pa; show pb
+		said
 	fi
 done
 

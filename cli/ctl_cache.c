@@ -87,8 +87,9 @@ print_peer(struct ctl *x, json_t *p)
 		printf("none (give one: zrtpctl cache rename ZID NAME)");
 	printf("\nVerified:    %s%s%s\n", ctl_style(x, ctl_bool(p, "verified") ?
 	    CTL_GREEN : CTL_YELLOW), ctl_bool(p, "verified") ? "yes: the SAS "
-	    "was compared on an earlier call" : "no: compare the SAS on the next "
-	    "call", ctl_style(x, CTL_RESET));
+	    "was compared and confirmed on a call with this peer" : "no: "
+	    "compare the SAS on a call with this peer", ctl_style(x,
+	    CTL_RESET));
 	printf("Secrets:     rs1 %s, rs2 %s, PBX %s (values never shown)\n",
 	    ctl_bool(p, "rs1") ? "yes" : "no", ctl_bool(p, "rs2") ? "yes" :
 	    "no", ctl_bool(p, "pbx") ? "yes" : "no");
@@ -283,8 +284,8 @@ cmd_cache(struct ctl *x)
 		    "zid", a, "name", x->argv[2]), "Renamed.");
 	case 3:
 		return cache_simple(x, "sas_clear", zid_args(a),
-		    "The peer's verified flag is cleared: its next call asks "
-		    "for the SAS again.");
+		    "The peer's verified flag is cleared: its calls are not "
+		    "verified until the SAS is compared and confirmed again.");
 	case 4:
 		return cache_forget(x, a);
 	case 5:

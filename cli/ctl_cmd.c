@@ -275,8 +275,8 @@ cmd_unverify(struct ctl *x)
 		return r;
 	if (x->json)
 		return ctl_json_ok(x, CTL_EXIT_OK, res);
-	printf("The peer's verified flag is cleared: the next call with it "
-	    "asks for the SAS again.\n");
+	printf("The peer's verified flag is cleared: its calls are not "
+	    "verified until the SAS\nis compared and confirmed again.\n");
 	if (ctl_str(res, "security") != NULL)
 		ctl_print_state(x, ctl_str(res, "security"), x->argv[0], "");
 	json_decref(res);

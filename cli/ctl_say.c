@@ -48,8 +48,9 @@ static const struct ctl_state_words states[] = {
 	  "Read the SAS aloud to each other, then: zrtpctl verify %s",
 	  CTL_EXIT_OK, 1 },
 	{ "secure_verified", "SECURE (VERIFIED)",
-	  "ZRTP Secure: the SAS was verified, on this call or on an earlier "
-	  "call with the same peer and its retained secret.",
+	  "ZRTP Secure: the SAS was verified on this call, or on an earlier "
+	  "call by both sides, and this peer proved that call's retained "
+	  "secret.",
 	  "Check that the peer's name is who you are talking to. Nothing "
 	  "else to do.",
 	  CTL_EXIT_OK, 0 },

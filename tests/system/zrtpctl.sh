@@ -245,9 +245,18 @@ run 0 "$CTL" --socket "$S1" --json sessions
 jis ".result.sessions[0].session" "$SID1"
 run 2 "$CTL" --socket "$S1" verify "$SID1" </dev/null
 has "not on a terminal" "$W/err"
+# The cache's verified flag, in words true before and right after the
+# verdict on this very call (not "on an earlier call").
+peer1=$("$CTL" --socket "$S1" --json show "$SID1" | jq -r .result.peer.zid)
+run 0 "$CTL" --socket "$S1" cache show "$peer1"
+has "Verified:    no: compare the SAS on a call with this peer"
 run 0 "$CTL" --socket "$S1" verify "$SID1" match --name "Bob"
 has "Verified."
 has "SECURE (VERIFIED)"
+has "ZRTP Secure: the SAS was verified on this call"
+run 0 "$CTL" --socket "$S1" cache show "$peer1"
+has "Verified:    yes: the SAS was compared and confirmed on a call with this peer"
+hasnt "earlier call"
 run 0 "$CTL" --socket "$S2" --json verify "$SID2" match
 jis .result.security secure_verified
 run 0 "$CTL" --socket "$S2" name "$SID2" "Alice"

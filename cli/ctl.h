@@ -90,6 +90,9 @@ void	ctl_print_sas(struct ctl *x, json_t *sas, json_t *peer,
 /* Print a security state's title, words and next step for session. */
 void	ctl_print_state(struct ctl *x, const char *security,
 	    const char *session, const char *indent);
+/* The same with another next step (step; NULL: the state's own). */
+void	ctl_print_state_next(struct ctl *x, const char *security,
+	    const char *session, const char *indent, const char *step);
 
 /* The same on one line after a watch event's head. */
 void	ctl_print_state_brief(struct ctl *x, const char *security,

@@ -160,7 +160,10 @@ print_session(struct ctl *x, json_t *s)
 	printf(", policy ");
 	ctl_put(stdout, ctl_str(s, "policy"));
 	printf(")%s\n", ctl_bool(s, "ended") ? ": ENDED" : "");
-	ctl_print_state(x, ctl_str(s, "security"), ctl_str(s, "session"), "");
+	/* The details are printed below: never "see zrtpctl show". */
+	ctl_print_state_next(x, ctl_str(s, "security"), ctl_str(s, "session"),
+	    "", ctl_show_next(ctl_str(s, "security"), ctl_str(e, "code"),
+	    ctl_bool(s, "ended")));
 	if (ctl_bool(s, "media_clear"))
 		printf("          %sMedia is passing in clear.%s\n",
 		    ctl_style(x, CTL_RED), ctl_style(x, CTL_RESET));

@@ -418,25 +418,24 @@ ctl_wrap(const char *indent, size_t col, const char *text)
 	putchar('\n');
 }
 
-/* The state's next step with the session's id (escaped) in it. */
+/* A next step with the session's id (escaped) in place of its %s. */
 static void
-next_step(const struct ctl_state_words *w, const char *session, char *out,
-    size_t len)
+next_step(const char *step, const char *session, char *out, size_t len)
 {
 	char id[64];
 	const char *p;
 
 	ctl_esc(id, sizeof(id), session != NULL ? session : "SESSION");
-	if ((p = strstr(w->next, "%s")) == NULL)
-		snprintf(out, len, "%s", w->next);
+	if ((p = strstr(step, "%s")) == NULL)
+		snprintf(out, len, "%s", step);
 	else
-		snprintf(out, len, "%.*s%s%s", (int)(p - w->next), w->next,
-		    id, p + 2);
+		snprintf(out, len, "%.*s%s%s", (int)(p - step), step, id,
+		    p + 2);
 }
 
 void
-ctl_print_state(struct ctl *x, const char *security, const char *session,
-    const char *indent)
+ctl_print_state_next(struct ctl *x, const char *security,
+    const char *session, const char *indent, const char *step)
 {
 	const struct ctl_state_words *w = ctl_state_words(security);
 	char next[512], ind[64];
@@ -446,9 +445,16 @@ ctl_print_state(struct ctl *x, const char *security, const char *session,
 	    ctl_style(x, ctl_level_style(w->level)), w->title,
 	    ctl_style(x, CTL_RESET), ind);
 	ctl_wrap(ind, strlen(ind), w->text);
-	next_step(w, session, next, sizeof(next));
+	next_step(step != NULL ? step : w->next, session, next, sizeof(next));
 	printf("%sNext:     ", indent);
 	ctl_wrap(ind, strlen(ind), next);
+}
+
+void
+ctl_print_state(struct ctl *x, const char *security, const char *session,
+    const char *indent)
+{
+	ctl_print_state_next(x, security, session, indent, NULL);
 }
 
 void
@@ -461,7 +467,7 @@ ctl_print_state_brief(struct ctl *x, const char *security,
 	printf("%s%s%s\n    ", ctl_style(x, ctl_level_style(w->level)),
 	    w->title, ctl_style(x, CTL_RESET));
 	ctl_wrap("    ", 4, w->text);
-	next_step(w, session, next, sizeof(next));
+	next_step(w->next, session, next, sizeof(next));
 	printf("    %sNext:%s ", ctl_style(x, CTL_BOLD),
 	    ctl_style(x, CTL_RESET));
 	ctl_wrap("          ", 10, next);

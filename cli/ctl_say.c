@@ -75,6 +75,39 @@ static const struct ctl_state_words unknown_state = {
 	CTL_EXIT_NOT_SECURE, 2
 };
 
+/* zrtpctl show's next steps for a session not secure (ctl_show_next). */
+static const char show_no_zrtp[] =
+    "Do not discuss anything sensitive. The other side never answered in "
+    "ZRTP: check that it speaks ZRTP and has it turned on, and (relay "
+    "mode) that Remote below is its media address.";
+static const char show_failed[] =
+    "Do not discuss anything sensitive. ZRTP failed: the Failure line below "
+    "says why. Hang up and call again; if it fails again, report that line.";
+static const char show_ended[] =
+    "Do not discuss anything sensitive. This session has ended without "
+    "being secured.";
+static const char show_waiting[] =
+    "Do not discuss anything sensitive. No failure so far: ZRTP has not "
+    "finished, or the other side went clear. Wait for it: zrtpctl watch %s. "
+    "If it does not come, check that the other side speaks ZRTP.";
+static const char show_unknown[] =
+    "Treat the call as NOT secure; the details are below.";
+
+const char *
+ctl_show_next(const char *security, const char *error_code, int ended)
+{
+	const struct ctl_state_words *w = ctl_state_words(security);
+
+	if (w == &unknown_state)
+		return show_unknown;
+	if (strcmp(w->security, "not_secure") != 0)
+		return NULL;
+	if (error_code != NULL)
+		return strcmp(error_code, "no_zrtp") == 0 ? show_no_zrtp :
+		    show_failed;
+	return ended ? show_ended : show_waiting;
+}
+
 const struct ctl_state_words *
 ctl_state_words(const char *security)
 {

@@ -35,6 +35,16 @@ struct ctl_state_words {
 /* The words for a security state; an unknown state gets cautious words. */
 const struct ctl_state_words	*ctl_state_words(const char *security);
 
+/*
+ * The next step zrtpctl show prints above a session's details, where the
+ * state's own ("see why with: zrtpctl show") would send the person in a
+ * circle: for a session not secure, what to do by what it says (error
+ * code no_zrtp, another failure, ended, nothing yet); for an unknown
+ * state, look below. NULL: the state's own next step.
+ */
+const char	*ctl_show_next(const char *security, const char *error_code,
+		    int ended);
+
 /* The alarm shown whenever an SAS mismatch is reported. */
 extern const char ctl_sas_mismatch_alarm[];
 

@@ -15,6 +15,25 @@ set -eu
 daemon A --handshake_timeout 6
 daemon B
 
+# show_next WANT: zrtpctl show of daemon A's newest session (ended or
+# not) exits 3 (not secure), its words joined on one line hold WANT and
+# never send the person to zrtpctl show itself.
+show_next() {
+	_sid=s$("$b/cli/zrtpctl" --socket "$tmp/A/ctl.sock" --json sessions |
+	    jq '[.result.sessions[].session | ltrimstr("s") | tonumber] | max')
+	_st=0
+	"$b/cli/zrtpctl" --socket "$tmp/A/ctl.sock" show "$_sid" \
+	    >"$tmp/show" 2>&1 || _st=$?
+	check_eq "zrtpctl show $_sid: exit status" "$_st" 3 || return 1
+	_words=$(tr '\n' ' ' <"$tmp/show" | tr -s ' ')
+	case "$_words" in
+	*"zrtpctl show"*) fail "zrtpctl show $_sid sends to itself: $_words" ;;
+	*"$1"*) return 0 ;;
+	*) fail "zrtpctl show $_sid: no '$1' in: $_words" ;;
+	esac
+	return 1
+}
+
 # plain POLICY: our phone on daemon A, a plain endpoint as the peer.
 plain_peer() {
 	phone pa A 3 4 --side A --frames 20 --gap 5 --policy "$1"
@@ -24,6 +43,8 @@ plain_peer() {
 	tell pa "answer 127.0.0.1 $pp_port -"
 	tell pp "answer 127.0.0.1 $pa_port -"
 	expect pa notsecure || { show pa; fail "$1: no no_zrtp event"; }
+	show_next "Next: Do not discuss anything sensitive. The other side never answered in ZRTP: check that it speaks ZRTP" ||
+	    fail "$1: zrtpctl show's next step after no_zrtp"
 	tell pa go
 	tell pp go
 	expect pa done
@@ -91,6 +112,9 @@ phone pa A 3 4 --side A --frames 0
 phone pb B 5 6 --side B --frames 0
 offer pa; portA=$port hashA=$hash
 offer pb; portB=$port hashB=$hash
+# Created, not started: nothing failed yet.
+show_next "No failure so far: ZRTP has not finished, or the other side went clear. Wait for it: zrtpctl watch s" ||
+    fail "zrtpctl show's next step before the start"
 last=$(printf '%s' "$hashB" | cut -c69)
 [ "$last" = 0 ] && repl=1 || repl=0
 wrongB=$(printf '%s' "$hashB" | cut -c1-68)$repl
@@ -99,6 +123,8 @@ tell pb "answer 127.0.0.1 $portA $hashA"
 ok=1
 expect pa "event zrtp_hash_mismatch" || { fail "wrong hash: no zrtp_hash_mismatch"; ok=0; }
 expect pa notsecure || { fail "wrong hash: A did not fail"; ok=0; }
+show_next "ZRTP failed: the Failure line below says why." || ok=0
+grep -q '^Failure:' "$tmp/show" || { fail "wrong hash: no Failure line"; ok=0; }
 grep -q '^secure' "$tmp/pa.log" && { fail "wrong hash: A went secure"; ok=0; }
 tell pa quit
 tell pb quit

@@ -79,7 +79,10 @@ lpcall() {
 	n=$1 role=$2 want_cache=$3 verify=${4:-}
 	ok=1
 	# linphonec ends by itself if a step below never comes.
-	spawn lp 5 6 env HOME="$lp/home" timeout -k 5 60 stdbuf -oL \
+	# Everything it writes (its rc, call logs, ZRTP cache) under $lp.
+	spawn lp 5 6 env HOME="$lp/home" XDG_CONFIG_HOME="$lp/home/.config" \
+	    XDG_DATA_HOME="$lp/home/.local/share" \
+	    XDG_CACHE_HOME="$lp/home/.cache" timeout -k 5 60 stdbuf -oL \
 	    linphonec ${OUT:+-a} -c "$lp/rc" -d 5 -l "$lp/log.$n"
 	tell lp "soundcard use files"
 	tell lp "play $wav"

@@ -149,6 +149,26 @@ zd_cmd_addr(struct zd_conn *cn, json_t *id, json_t *req, const char *an,
 	return 0;
 }
 
+/*
+ * An argument only relay mode uses, given for a keys-mode session: refused,
+ * never ignored. A keys-mode session has no media socket (the application
+ * owns it), so nothing binds, faces or latches to a remote address.
+ */
+static int
+zd_cmd_relay_only(struct zd_conn *cn, json_t *id, json_t *req,
+    const char *const *names)
+{
+	for (; *names != NULL; names++) {
+		if (json_object_get(req, *names) == NULL)
+			continue;
+		zd_cmd_error(cn, id, "bad_request", "%s: relay mode only (a "
+		    "keys-mode session has no media socket: the application "
+		    "owns it)", *names);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 zd_cmd_create_params(struct zd_conn *cn, json_t *id, json_t *req,
     struct zd_session_params *p)
@@ -174,6 +194,9 @@ zd_cmd_create_params(struct zd_conn *cn, json_t *id, json_t *req,
 	}
 	p->mode = mode != NULL && strcmp(mode, "keys") == 0 ? ZD_MODE_KEYS :
 	    ZD_MODE_RELAY;
+	if (p->mode == ZD_MODE_KEYS && zd_cmd_relay_only(cn, id, req,
+	    (const char *const[]){ "bind_addr", "bind_port", NULL }) != 0)
+		return -1;
 	if (policy != NULL) {
 		if (zd_policy_parse(policy, &pol) != 0) {
 			zd_cmd_error(cn, id, "bad_request", "policy: require "
@@ -252,6 +275,9 @@ cmd_session_start(struct zd_conn *cn, json_t *id, json_t *req)
 
 	memset(&ss, 0, sizeof(ss));
 	if ((s = zd_cmd_session(cn, id, req)) == NULL ||
+	    (s->mode == ZD_MODE_KEYS && zd_cmd_relay_only(cn, id, req,
+	    (const char *const[]){ "remote_addr", "remote_port",
+	    "remote_rtcp_port", "latch", NULL }) != 0) ||
 	    zd_cmd_string(cn, id, req, "peer_hash", 80, 0, &hash) != 0 ||
 	    zd_cmd_addr(cn, id, req, "remote_addr", "remote_port", 1,
 	    &ss, &len) != 0)
@@ -276,7 +302,7 @@ cmd_session_start(struct zd_conn *cn, json_t *id, json_t *req)
 		    s->id);
 		return;
 	}
-	s->remote_rtcp_port = rtcp != NULL && s->mode == ZD_MODE_RELAY ?
+	s->remote_rtcp_port = rtcp != NULL ?
 	    htons((uint16_t)json_integer_value(rtcp)) : 0;
 	if (zd_session_start(s, ss.ss_family != 0 ? (struct sockaddr *)&ss :
 	    NULL, len, hash, latch != NULL ? json_is_true(latch) :

@@ -35,6 +35,13 @@ this is not json
 {"id":152,"cmd":"session_start","session":"s1","remote_addr":"127.0.0.1","remote_port":9,"remote_rtcp_port":"10"}
 {"id":153,"cmd":"session_start","session":"s1","remote_rtcp_port":10}
 {"id":16,"cmd":"session_start","session":"s1","remote_addr":"::1","remote_port":9}
+{"id":161,"cmd":"session_create","mode":"keys","bind_addr":"127.0.0.1"}
+{"id":162,"cmd":"session_create","mode":"keys","bind_port":0}
+{"id":163,"cmd":"session_create","mode":"keys","label":"keys"}
+{"id":164,"cmd":"session_start","session":"s2","remote_addr":"127.0.0.1","remote_port":9}
+{"id":165,"cmd":"session_start","session":"s2","remote_addr":"127.0.0.1","remote_port":9,"remote_rtcp_port":10}
+{"id":166,"cmd":"session_start","session":"s2","latch":false}
+{"id":167,"cmd":"session_start","session":"s2"}
 {"id":17,"cmd":"sas_verdict","session":"s1","verdict":"match"}
 {"id":18,"cmd":"session_keys","session":"s1"}
 {"id":19,"cmd":"status"}
@@ -76,6 +83,15 @@ want "remote_rtcp_port 0" bad_request
 want "remote_rtcp_port a string" bad_request
 want "remote_rtcp_port without remote_addr" bad_request
 want "IPv6 remote on an IPv4 media port" bad_request
+# Keys mode: an argument only relay mode uses is refused, never ignored;
+# the refusals leave the session startable.
+want "keys mode with bind_addr" bad_request
+want "keys mode with bind_port" bad_request
+want "keys-mode session" ok
+want "keys mode with remote_addr" bad_request
+want "keys mode with remote_rtcp_port" bad_request
+want "keys mode with latch" bad_request
+want "keys-mode start" ok
 want "verdict before secure" state
 want "keys of a relay session" state
 want "still usable" ok

@@ -165,6 +165,12 @@ cmd_hello(struct zd_conn *cn, json_t *id, json_t *req)
 	size_t i;
 	int ok = 0;
 
+	/* The version is fixed once agreed: a second hello changes nothing. */
+	if (zd_conn_hello_done(cn)) {
+		zd_cmd_error(cn, id, "state", "hello was already said on this "
+		    "connection: version %d stays", ZD_PROTO_VERSION);
+		return;
+	}
 	if (!json_is_array(versions)) {
 		zd_cmd_error(cn, id, "bad_request", "versions: an array of "
 		    "integers expected");

@@ -82,6 +82,9 @@ ctl A >"$tmp/types" <<'REQ'
 @long 10000000
 {"id":39,"cmd":"status"}
 {"id":40,"cmd":"subscribe","events":["sas_ready","sas-ready"]}
+{"id":41,"cmd":"hello","versions":[1],"client":"hello again"}
+{"id":42,"cmd":"hello","versions":[7]}
+{"id":43,"cmd":"status"}
 REQ
 f=$tmp/types
 want_reply $f 1 "session_create before hello" no_hello
@@ -135,6 +138,14 @@ want_reply $f 48 "a line of 65537 bytes" too_long
 want_reply $f 49 "a line of 10 MB" too_long
 want_reply $f 50 "still usable" ok
 want_reply $f 51 "subscribe to an event name with a typo" bad_request
+# A second hello: refused, the version agreed stays, the connection usable.
+want_reply $f 52 "a second hello" state
+want_reply $f 53 "a second hello with another version" state
+want_reply $f 54 "usable after a second hello" ok
+sed -n 54p $f | grep -q '"version":1' ||
+    fail "the version after a second hello: $(sed -n 54p $f | cut -c1-120)"
+! grep -q 'is "hello again"' "$tmp/A/log" ||
+    fail "a second hello renamed the client in the log"
 grep -q '^{"id":9223372036854775807,"ok":true' $f ||
     fail "id 2^63-1 not echoed exactly: $(sed -n 39p $f | cut -c1-80)"
 grep -q '^{"id":-9223372036854775808,"ok":true' $f ||
@@ -148,7 +159,7 @@ case "$r" in
 *'"session":"s2"'*'"security":"not_secure"'*) ;;
 *) fail "s2 after refused starts: $r" ;;
 esac
-[ $fails -eq $n0 ] && echo "ok   51 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines, an unknown event name: each its code, the connection usable"
+[ $fails -eq $n0 ] && echo "ok   54 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines, an unknown event name, a second hello: each its code, the connection usable"
 
 # --- a request without its newline, then the client goes: never run
 n0=$fails

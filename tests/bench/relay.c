@@ -16,7 +16,8 @@
  * relay|keys, the sessions' mode (relay), in the scale part, -N the raw
  * relays on libsrtp2's own AES and HMAC (Debian's: NSS), -G on the
  * libgcrypt ones zrtpd had before (tests/bench/srtp_gcry.c), instead of
- * zrtpd's nettle ones.
+ * zrtpd's nettle ones; -S PERCENT the host's steal at most in a delay
+ * round counted as a low-steal one (0.4; tests/bench/delay_stats.c).
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -44,6 +45,7 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "delay_stats.h"
 #include "engine.h"
 #include "packet.h"
 #include "srtp.h"
@@ -75,6 +77,7 @@ static size_t	 scale_n = 10000;
 static const char *parts = "tdsc";
 static int	 fifo;		/* -F: relay loops at SCHED_FIFO */
 static int	 raw_prims;	/* raw relays' primitives: RB_PRIM_* */
+static double	 steal_max = 0.4;	/* -S: a low-steal round, % */
 
 /* Primitives libsrtp2 runs on: zrtpd's, libsrtp2's own, libgcrypt's. */
 enum { RB_PRIM_ZRTPD, RB_PRIM_NSS, RB_PRIM_GCRY, RB_PRIM_N };
@@ -446,6 +449,22 @@ sin_of(struct sockaddr_in *sin, int port)
 	sin->sin_port = htons((uint16_t)port);
 }
 
+/*
+ * A context takes ZSRTP_SSRC_MAX SSRCs a direction, and the delay part's
+ * 50 calls have 50 each way: several contexts keyed alike, one chosen by
+ * the call (lc_send's and fast_frame's SSRCs are BASE | call << 1 | side),
+ * so that both relays pick the same one and none refuses a call.
+ */
+#define RB_RAW_CTX	4
+
+static struct zsrtp *
+raw_ctx(struct zsrtp *z, const uint8_t *p, ssize_t n)
+{
+	if (n < 12)
+		return &z[0];
+	return &z[(p[11] >> 1) % RB_RAW_CTX];	/* the call's low bits */
+}
+
 static void __attribute__((noreturn))
 raw_loop(int app, int wire, int app_to, int wire_to,
     const struct zs_srtp_keys *k)
@@ -453,14 +472,15 @@ raw_loop(int app, int wire, int app_to, int wire_to,
 	uint8_t buf[2048 + SRTP_MAX_TRAILER_LEN];
 	struct sockaddr_in to_app, to_wire;
 	struct pollfd pfd[2];
-	struct zsrtp z;
+	struct zsrtp z[RB_RAW_CTX];
 	ssize_t n;
 	size_t len;
-	int busy;
+	int busy, c;
 
 	srtp_prims(raw_prims);
-	if (zsrtp_open(&z, k) != 0)
-		_exit(3);
+	for (c = 0; c < RB_RAW_CTX; c++)
+		if (zsrtp_open(&z[c], k) != 0)
+			_exit(3);
 	sin_of(&to_app, app_to);
 	sin_of(&to_wire, wire_to);
 	pfd[0].fd = app;
@@ -470,7 +490,8 @@ raw_loop(int app, int wire, int app_to, int wire_to,
 		busy = 0;
 		if ((n = recv(app, buf, 2048, MSG_DONTWAIT)) > 0) {
 			len = (size_t)n;
-			if (zsrtp_protect(&z, buf, &len, sizeof(buf)) == 0)
+			if (zsrtp_protect(raw_ctx(z, buf, n), buf, &len,
+			    sizeof(buf)) == 0)
 				sendto(wire, buf, len, 0,
 				    (struct sockaddr *)&to_wire,
 				    sizeof(to_wire));
@@ -478,7 +499,8 @@ raw_loop(int app, int wire, int app_to, int wire_to,
 		}
 		if ((n = recv(wire, buf, 2048, MSG_DONTWAIT)) > 0) {
 			len = (size_t)n;
-			if (zsrtp_unprotect(&z, buf, &len) == 0)
+			if (zsrtp_unprotect(raw_ctx(z, buf, n), buf,
+			    &len) == 0)
 				sendto(app, buf, len, 0,
 				    (struct sockaddr *)&to_app,
 				    sizeof(to_app));
@@ -819,24 +841,16 @@ storm_start(const struct rb_daemon d[2], int out)
 	_exit(0);
 }
 
-struct rb_delay {
-	double	p50, p99, max;	/* microseconds */
-	size_t	n;
-};
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Paced media: every call one frame each way per RB_FRAME_MS. */
+/*
+ * Paced media: every call one frame each way per RB_FRAME_MS, for secs;
+ * round r of path p gets the delays and the host's steal over the slice
+ * of sending (/proc/stat, read apart from the frames).
+ */
 static void
-paced(struct lc *l, size_t n, double secs, struct rb_delay *out)
+paced(struct lc *l, size_t n, double secs, struct dstat_path *p, int r)
 {
-	double t0 = now_s(), end = t0 + secs, next;
+	struct dstat_cpu c0, c1;
+	double t0, end, next;
 	uint64_t slot = 0;
 	size_t i;
 
@@ -846,6 +860,10 @@ paced(struct lc *l, size_t n, double secs, struct rb_delay *out)
 		if ((l->delay = malloc(l->delay_cap * sizeof(int64_t))) == NULL)
 			die("out of memory");
 	}
+	if (dstat_cpu_read(&c0) != 0)
+		die("/proc/stat: unreadable");
+	t0 = now_s();
+	end = t0 + secs;
 	while (now_s() < end) {
 		for (i = 0; i < n; i++) {
 			if (lc_send(l, i, 0) != 0 || lc_send(l, i, 1) != 0)
@@ -859,48 +877,41 @@ paced(struct lc *l, size_t n, double secs, struct rb_delay *out)
 			if (lc_pump(l, (int)((next - now_s()) * 1000) + 1) != 0)
 				die("%s", l->err);
 	}
+	if (dstat_cpu_read(&c1) != 0)
+		die("/proc/stat: unreadable");
 	next = now_s() + 0.5;
 	while (now_s() < next)
 		lc_pump(l, 50);
-	qsort(l->delay, l->ndelay, sizeof(int64_t), cmp_i64);
-	out->n = l->ndelay;
 	if (l->ndelay == 0)
 		die("no frame came through");
-	out->p50 = (double)l->delay[l->ndelay / 2] / 1e3;
-	out->p99 = (double)l->delay[l->ndelay * 99 / 100] / 1e3;
-	out->max = (double)l->delay[l->ndelay - 1] / 1e3;
+	if (dstat_take(p, r, l->delay, l->ndelay, dstat_steal_pct(&c0,
+	    &c1)) != 0)
+		die("out of memory");
 }
 
-static void
-delay_row(const char *what, const struct rb_delay *v, int k)
-{
-	double p50[32], p99[32], mx = 0;
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < k; i++) {
-		p50[i] = v[i].p50;
-		p99[i] = v[i].p99;
-		mx = v[i].max > mx ? v[i].max : mx;
-		n += v[i].n;
-	}
-	printf("%-34s | %8.0f | %8.0f | %9.0f | %8zu\n", what,
-	    median(p50, k), median(p99, k), mx, n);
-}
+/* The paths of the delay part, in the order they run in a round. */
+enum { RB_D_DIRECT, RB_D_RAW, RB_D_ZRTPD, RB_D_STORM, RB_D_N };
 
 static void
 part_delay(void)
 {
+	static struct dstat_path dp[RB_D_N];
 	struct rb_daemon d[2];
 	struct rb_raw raw[2];
-	struct rb_delay dd[32], ds[32], dr[32], dx[32];
 	struct lc l, lr, lx;
 	unsigned long storms = 0, got;
-	char name[64];
+	char name[64], la[64] = "?";
 	double storm_s = 0, t0;
 	int port[2], r, pfd[2];
 	pid_t sp;
+	FILE *f;
 
+	snprintf(name, sizeof(name), "two raw relays, %s",
+	    rb_prim_name[raw_prims]);
+	dp[RB_D_DIRECT].name = "direct (no relay)";
+	dp[RB_D_RAW].name = name;
+	dp[RB_D_ZRTPD].name = "two zrtpd";
+	dp[RB_D_STORM].name = "two zrtpd, DH3k storm";
 	daemon_start(&d[0], "dA", 256, "127.0.0.1", 0);
 	daemon_start(&d[1], "dB", 256, "127.0.0.1", 0);
 	if (lc_open(&l, d[0].sock, d[1].sock, RB_DELAY_CALLS) != 0 ||
@@ -917,15 +928,15 @@ part_delay(void)
 	port[1] = lx.udp_port[0];
 	calls_via(&lx, RB_DELAY_CALLS, port);
 	for (r = 0; r < rounds; r++) {
-		paced(&lx, RB_DELAY_CALLS, slice_s / 2, &dx[r]);
-		paced(&lr, RB_DELAY_CALLS, slice_s / 2, &dr[r]);
-		paced(&l, RB_DELAY_CALLS, slice_s, &dd[r]);
+		paced(&lx, RB_DELAY_CALLS, slice_s / 2, &dp[RB_D_DIRECT], r);
+		paced(&lr, RB_DELAY_CALLS, slice_s / 2, &dp[RB_D_RAW], r);
+		paced(&l, RB_DELAY_CALLS, slice_s, &dp[RB_D_ZRTPD], r);
 		if (pipe(pfd) != 0)
 			die("pipe: %s", strerror(errno));
 		t0 = now_s();
 		sp = storm_start(d, pfd[1]);
 		close(pfd[1]);
-		paced(&l, RB_DELAY_CALLS, slice_s, &ds[r]);
+		paced(&l, RB_DELAY_CALLS, slice_s, &dp[RB_D_STORM], r);
 		kill(sp, SIGTERM);
 		if (read(pfd[0], &got, sizeof(got)) != sizeof(got))
 			die("the storm failed");
@@ -935,28 +946,28 @@ part_delay(void)
 		storms += got;
 		close(pfd[0]);
 		fprintf(stderr, "  round %d: p99 zrtpd %.0f us, during the "
-		    "storm %.0f us (%lu DH3k calls)\n", r + 1, dd[r].p99,
-		    ds[r].p99, got);
+		    "storm %.0f us, steal %.1f %% (%lu DH3k calls)\n", r + 1,
+		    dp[RB_D_ZRTPD].r[r].p99, dp[RB_D_STORM].r[r].p99,
+		    dp[RB_D_STORM].r[r].steal, got);
+	}
+	if ((f = fopen("/proc/loadavg", "r")) != NULL) {
+		if (fgets(la, sizeof(la), f) == NULL)
+			strcpy(la, "?\n");
+		fclose(f);
 	}
 	printf("\nMedia delay: %d calls, one frame each way every %d ms "
 	    "(%d frames/s); one-way,\nsend() to the kernel's arrival stamp "
-	    "(SO_TIMESTAMPNS) at the receiving application;\nmedians of %d "
-	    "rounds, max of all. Through zrtpd = two relays (protect, "
-	    "unprotect).\n\n", RB_DELAY_CALLS, RB_FRAME_MS, RB_DELAY_CALLS *
-	    2 * 1000 / RB_FRAME_MS, rounds);
-	printf("%-34s | %8s | %8s | %9s | %8s\n", "path", "p50 us", "p99 us",
-	    "max us", "frames");
-	printf("-----------------------------------+----------+----------+"
-	    "-----------+---------\n");
-	delay_row("direct (no relay)", dx, rounds);
-	snprintf(name, sizeof(name), "two raw relays, %s",
-	    rb_prim_name[raw_prims]);
-	delay_row(name, dr, rounds);
-	delay_row("two zrtpd", dd, rounds);
-	delay_row("two zrtpd, DH3k storm", ds, rounds);
+	    "(SO_TIMESTAMPNS) at the receiving application;\n%d rounds of "
+	    "%.1f s (direct and raw %.1f s), the paths alternating. Through "
+	    "zrtpd\n= two relays (protect, unprotect). Load at the end: %s\n",
+	    RB_DELAY_CALLS, RB_FRAME_MS, RB_DELAY_CALLS * 2 * 1000 /
+	    RB_FRAME_MS, rounds, slice_s, slice_s / 2, la);
+	dstat_print(dp, RB_D_N, rounds, steal_max);
 	printf("storm: %lu DH3k calls secured and hung up in %.1f s (%.1f/s, "
 	    "%d under way)\n", storms, storm_s, (double)storms / storm_s,
 	    RB_STORM_CALLS);
+	for (r = 0; r < RB_D_N; r++)
+		dstat_free(&dp[r]);
 	raw_stop(raw);
 	lc_close(&l);
 	lc_close(&lr);
@@ -1458,7 +1469,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: relay [-FGN] [-d zrtpd] [-t secs] [-r rounds] "
-	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tdsc]\n");
+	    "[-n sessions] [-w window] [-T secs] [-m relay|keys] [-p tdsc]\n"
+	    "             [-S steal%%]\n");
 	exit(2);
 }
 
@@ -1467,7 +1479,7 @@ main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "FGNd:t:r:n:p:w:T:m:")) != -1) {
+	while ((c = getopt(argc, argv, "FGNd:t:r:n:p:w:T:m:S:")) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "keys") != 0 &&
@@ -1485,11 +1497,12 @@ main(int argc, char **argv)
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': scale_n = strtoul(optarg, NULL, 10); break;
 		case 'p': parts = optarg; break;
+		case 'S': steal_max = atof(optarg); break;
 		default: usage();
 		}
 	}
-	if (optind != argc || rounds < 1 || rounds > 32 || slice_s <= 0 ||
-	    scale_n == 0)
+	if (optind != argc || rounds < 1 || rounds > DSTAT_ROUNDS ||
+	    slice_s <= 0 || scale_n == 0 || steal_max < 0)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);

@@ -1,13 +1,15 @@
 /*
  * zrtpd's settings from one table: every entry is a long option and a
  * configuration-file key. The file is `key = value` lines, `#` comments;
- * an unknown key or a bad value stops the daemon with file:line. Values
+ * an unknown key or a bad value stops the daemon with its source (file:line
+ * or --option), as does a value judged once both sources are read. Values
  * are judged here, once; nothing is opened but the file.
  */
 #include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,7 @@ static const struct zd_opt zd_opts[] = {
 	    "LIST: SAS rendering preference, e.g. B32,B256" },
 };
 #define ZD_NOPTS	(sizeof(zd_opts) / sizeof(zd_opts[0]))
+_Static_assert(ZD_NOPTS <= ZD_OPT_SLOTS, "zd_config.from[] too small");
 
 void
 zd_config_defaults(struct zd_config *c)
@@ -184,12 +187,13 @@ zd_range_parse(struct zd_config *c, const struct zd_opt *o, const char *v,
 	c->port_max = (unsigned)hi;
 	return 0;
 bad:
-	snprintf(err, err_len, "%s: LO-HI with %lu <= LO <= HI <= %lu",
-	    o->name, o->min, o->max);
+	snprintf(err, err_len, "LO-HI with %lu <= LO <= HI <= %lu", o->min,
+	    o->max);
 	return -1;
 }
 
-/* Judge one value and store it; -1 with a reason in err. */
+/* Judge one value and store it; -1 with a reason in err (the caller
+ * names the setting and its source). */
 static int
 zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
     char *err, size_t err_len)
@@ -201,7 +205,7 @@ zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
 	switch (o->type) {
 	case OPT_STR:
 		if (strlen(v) >= o->size) {
-			snprintf(err, err_len, "%s: value too long", o->name);
+			snprintf(err, err_len, "value too long");
 			return -1;
 		}
 		snprintf(base + o->off, o->size, "%s", v);
@@ -212,8 +216,8 @@ zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
 		n = strtoul(v, &end, o->type == OPT_MODE ? 8 : 10);
 		if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 ||
 		    n < o->min || n > o->max) {
-			snprintf(err, err_len, "%s: '%s' is not a number in "
-			    "%lu..%lu", o->name, v, o->min, o->max);
+			snprintf(err, err_len, "'%s' is not a number in "
+			    "%lu..%lu", v, o->min, o->max);
 			return -1;
 		}
 		if (o->off == offsetof(struct zd_config, cache_expiry))
@@ -228,8 +232,7 @@ zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
 		return 0;
 	case OPT_POLICY:
 		return zd_policy_parse(v, &c->policy) == 0 ? 0 : (snprintf(err,
-		    err_len, "policy: '%s' is not require or best-effort", v),
-		    -1);
+		    err_len, "'%s' is not require or best-effort", v), -1);
 	case OPT_LEVEL:
 		if ((i = zlog_level_parse(v)) < 0)
 			goto bad;
@@ -243,7 +246,11 @@ zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
 	case OPT_ALGO:
 		if (zd_algos_parse(&c->algos, (int)o->size, v, why,
 		    sizeof(why)) != 0) {
-			snprintf(err, err_len, "%s: %s", o->name, why);
+			/* proto's reason names the kind: the caller does. */
+			i = (int)strlen(o->name);
+			snprintf(err, err_len, "%s", strncmp(why, o->name,
+			    (size_t)i) == 0 && strncmp(why + i, ": ", 2) == 0 ?
+			    why + i + 2 : why);
 			return -1;
 		}
 		return 0;
@@ -253,7 +260,43 @@ zd_opt_set(struct zd_config *c, const struct zd_opt *o, const char *v,
 		break;
 	}
 bad:
-	snprintf(err, err_len, "%s: bad value '%s'", o->name, v);
+	snprintf(err, err_len, "bad value '%s'", v);
+	return -1;
+}
+
+/* Where option o was set: "FILE:LINE: name", "--dashed-name", or the
+ * name alone for its default. */
+static const char *
+zd_from(const struct zd_config *c, const struct zd_opt *o, char *buf,
+    size_t len)
+{
+	int from = c->from[o - zd_opts];
+	size_t i;
+
+	if (from > 0)
+		snprintf(buf, len, "%s:%d: %s", c->config_file, from, o->name);
+	else if (from == ZD_FROM_CMDLINE) {
+		snprintf(buf, len, "--%s", o->name);
+		for (i = 2; buf[i] != '\0'; i++)
+			if (buf[i] == '_')
+				buf[i] = '-';
+	} else
+		snprintf(buf, len, "%s", o->name);
+	return buf;
+}
+
+/* Set o to v from its source (ZD_FROM_CMDLINE or a file line). */
+static int
+zd_opt_set_from(struct zd_config *c, const struct zd_opt *o, const char *v,
+    int from, char *err, size_t err_len)
+{
+	char why[256], where[ZD_STR_MAX + 64];
+
+	c->from[o - zd_opts] = from;
+	if (zd_opt_set(c, o, v, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, err_len, "%s: %s", zd_from(c, o, where, sizeof(where)),
+	    why);
 	return -1;
 }
 
@@ -297,7 +340,7 @@ int
 zd_config_load_file(struct zd_config *c, const char *path, char *err,
     size_t err_len)
 {
-	char line[1024], why[256], *key, *val, *eq;
+	char line[1024], *key, *val, *eq;
 	const struct zd_opt *o;
 	FILE *f;
 	int lineno = 0, r = -1;
@@ -331,10 +374,8 @@ zd_config_load_file(struct zd_config *c, const char *path, char *err,
 			    path, lineno, key);
 			goto out;
 		}
-		if (zd_opt_set(c, o, val, why, sizeof(why)) != 0) {
-			snprintf(err, err_len, "%s:%d: %s", path, lineno, why);
+		if (zd_opt_set_from(c, o, val, lineno, err, err_len) != 0)
 			goto out;
-		}
 	}
 	r = 0;
 out:
@@ -380,6 +421,59 @@ zd_numeric(const char *a)
 	    inet_pton(AF_INET6, a, &a6) == 1;
 }
 
+/* A judged setting's error, named by its source (zd_from). */
+static int __attribute__((format(printf, 5, 6)))
+zd_judged_bad(const struct zd_config *c, const char *name, char *err,
+    size_t err_len, const char *fmt, ...)
+{
+	char where[ZD_STR_MAX + 64], why[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(err, err_len, "%s: %s", zd_from(c, zd_opt_find(name,
+	    strlen(name)), where, sizeof(where)), why);
+	return -1;
+}
+
+/*
+ * An algorithm list refused once all are read: a reason that starts with a
+ * kind ("kex: at most 6 names") is that setting's; one about several (the
+ * couplings) names every list that was set.
+ */
+static int
+zd_algos_bad(const struct zd_config *c, const char *why, char *err,
+    size_t err_len)
+{
+	char where[ZD_STR_MAX + 64];
+	size_t i, k, n = 0;
+
+	for (i = 0; i < ZD_NOPTS; i++) {
+		k = strlen(zd_opts[i].name);
+		if (zd_opts[i].type == OPT_ALGO && c->from[i] !=
+		    ZD_FROM_DEFAULT && strncmp(why, zd_opts[i].name, k) == 0 &&
+		    strncmp(why + k, ": ", 2) == 0) {
+			snprintf(err, err_len, "%s: %s", zd_from(c, &zd_opts[i],
+			    where, sizeof(where)), why + k + 2);
+			return -1;
+		}
+	}
+	err[0] = '\0';
+	for (i = 0; i < ZD_NOPTS && n < err_len; i++) {
+		if (zd_opts[i].type != OPT_ALGO ||
+		    c->from[i] == ZD_FROM_DEFAULT)
+			continue;
+		n += (size_t)snprintf(err + n, err_len - n, "%s%s",
+		    n > 0 ? "; " : "", zd_from(c, &zd_opts[i], where,
+		    sizeof(where)));
+	}
+	if (n < err_len)
+		snprintf(err + n, err_len - n, "%s%s", n > 0 ? ": " :
+		    "algorithms: ", why);
+	return -1;
+}
+
 /* After both sources: settings that only make sense together. */
 int
 zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
@@ -387,27 +481,22 @@ zd_config_judge(const struct zd_config *c, char *err, size_t err_len)
 	struct zd_algos a = c->algos;
 	char why[256];
 
-	if (zalgo_complete(a.count, a.algo, 0, why, sizeof(why)) != 0) {
-		snprintf(err, err_len, "algorithms: %s", why);
-		return -1;
-	}
-	if (c->state_dir[0] != '/' || c->control_socket[0] != '/') {
-		snprintf(err, err_len, "state_dir and control_socket must be "
-		    "absolute paths");
-		return -1;
-	}
-	if (!zd_numeric(c->media_address)) {
-		snprintf(err, err_len, "media_addr: '%s' is not a numeric IPv4 "
-		    "or IPv6 address", c->media_address);
-		return -1;
-	}
-	if (!zd_loopback(c->app_address)) {
-		snprintf(err, err_len, "app_addr: '%s' is not a loopback "
-		    "address (127.0.0.0/8 or ::1): the application port carries "
-		    "media in clear and must not face the network",
+	if (zalgo_complete(a.count, a.algo, 0, why, sizeof(why)) != 0)
+		return zd_algos_bad(c, why, err, err_len);
+	if (c->state_dir[0] != '/')
+		return zd_judged_bad(c, "state_dir", err, err_len, "'%s' is "
+		    "not an absolute path", c->state_dir);
+	if (c->control_socket[0] != '/')
+		return zd_judged_bad(c, "control_socket", err, err_len, "'%s' "
+		    "is not an absolute path", c->control_socket);
+	if (!zd_numeric(c->media_address))
+		return zd_judged_bad(c, "media_addr", err, err_len, "'%s' is "
+		    "not a numeric IPv4 or IPv6 address", c->media_address);
+	if (!zd_loopback(c->app_address))
+		return zd_judged_bad(c, "app_addr", err, err_len, "'%s' is not "
+		    "a loopback address (127.0.0.0/8 or ::1): the application "
+		    "port carries media in clear and must not face the network",
 		    c->app_address);
-		return -1;
-	}
 	return 0;
 }
 
@@ -461,7 +550,7 @@ zd_arg(struct zd_config *c, int argc, char **argv, int *i, int file_pass,
 		c->check_only = 1;
 		return 0;
 	}
-	return zd_opt_set(c, o, val, err, err_len);
+	return zd_opt_set_from(c, o, val, ZD_FROM_CMDLINE, err, err_len);
 }
 
 int

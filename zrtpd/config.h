@@ -27,6 +27,9 @@ struct zd_algos {
 };
 
 #define ZD_STR_MAX	256
+#define ZD_OPT_SLOTS	48	/* at least config.c's table of options */
+#define ZD_FROM_DEFAULT	0	/* zd_config.from[]: not set */
+#define ZD_FROM_CMDLINE	(-1)	/* set on the command line; > 0: file line */
 #define ZD_RELAY_ALL	UINT_MAX	/* max_relay unset: max_sessions */
 
 struct zd_config {
@@ -55,6 +58,9 @@ struct zd_config {
 	int		pbx_enrollment;	/* §7.3.1: ask the person (1) or refuse */
 	struct zd_algos	algos;
 	int		check_only;	/* --check-config */
+	/* Where each option (config.c's table order) was set last, so that
+	 * an error found once both sources are read names its source. */
+	int		from[ZD_OPT_SLOTS];
 };
 
 void	zd_config_defaults(struct zd_config *c);

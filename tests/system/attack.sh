@@ -13,7 +13,7 @@ for a in 0.0.0.0 192.0.2.1 :: ; do
 	"$b/zrtpd/zrtpd" --check-config --state_dir "$tmp/cc" \
 	    --control_socket "$tmp/cc.sock" --app_addr "$a" \
 	    >"$tmp/cc.out" 2>&1 || rc=$?
-	grep -q "app_addr: '$a' is not a loopback address" "$tmp/cc.out" &&
+	grep -q -- "--app-addr: '$a' is not a loopback address" "$tmp/cc.out" &&
 	    [ "$rc" -ne 0 ] ||
 	    fail "app_addr $a: exit $rc, said: $(cat "$tmp/cc.out")"
 done

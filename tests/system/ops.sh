@@ -58,9 +58,42 @@ for a in bogus ""; do
 	"$zrtpd" --config "$d/bad3.conf" --check-config 2>"$d/bad3.err" ||
 	    st=$?
 	check_eq "--check-config exit status on media_addr '$a'" "$st" 2
-	grep -q "media_addr: '$a' is not a numeric IPv4 or IPv6 address" \
+	grep -q "bad3.conf:1: media_addr: '$a' is not a numeric IPv4 or IPv6 address" \
 	    "$d/bad3.err" || fail "media_addr '$a': $(cat "$d/bad3.err")"
 done
+
+# Settings judged once both sources are read name their source too: the
+# file's line, or the command-line option (which overrides the file).
+# cfgerr WANT ARGS...: --check-config exits 2 and says "zrtpd: WANT".
+cfgerr() {
+	_want=$1
+	shift
+	st=0
+	"$zrtpd" --check-config "$@" 2>"$d/src.err" >/dev/null || st=$?
+	check_eq "--check-config $* exit status" "$st" 2 || :
+	check_eq "--check-config $* said" "$(cat "$d/src.err")" \
+	    "zrtpd: $_want" || :
+}
+printf '# judged late\nlog_level = info\nmedia_addr = 192.0.2.1\napp_addr = 0.0.0.0\n' \
+    >"$d/late.conf"
+cfgerr "$d/late.conf:4: app_addr: '0.0.0.0' is not a loopback address (127.0.0.0/8 or ::1): the application port carries media in clear and must not face the network" \
+    --config "$d/late.conf"
+cfgerr "--app-addr: '0.0.0.0' is not a loopback address (127.0.0.0/8 or ::1): the application port carries media in clear and must not face the network" \
+    --app_addr 0.0.0.0
+cfgerr "--media-addr: 'nowhere' is not a numeric IPv4 or IPv6 address" \
+    --config "$d/late.conf" --media-addr nowhere
+printf 'workers = 2\nstate_dir = var/zrtpd\n' >"$d/rel.conf"
+cfgerr "$d/rel.conf:2: state_dir: 'var/zrtpd' is not an absolute path" \
+    --config "$d/rel.conf"
+cfgerr "--control-socket: 'ctl.sock' is not an absolute path" \
+    --control-socket ctl.sock
+printf '\nkex = X255,DH3k,DH2k,EC25,EC38,EC52\n' >"$d/kex.conf"
+cfgerr "$d/kex.conf:2: kex: at most 6 names, to leave room for Mult" \
+    --config "$d/kex.conf"
+# A bad value on the command line names the option, not a bare key.
+cfgerr "--log-level: bad value 'loud'" --log_level loud
+"$zrtpd" --check-config --config "$d/late.conf" --app-addr 127.0.0.1 \
+    >/dev/null || fail "the command line's app_addr does not override the file's"
 
 # A state directory its group may write in: refused, left as it was. In the
 # background, so the parent must report the child's failure.
@@ -174,6 +207,12 @@ kill -HUP "$zpid"
 expect zd "zrtpd[" || { show zd; exit 1; }
 check_eq "reload of a bad file" "$line" \
     "zrtpd[err]: SIGHUP: $d/zrtpd.conf:5: log_level: bad value 'loud'; settings unchanged"
+# ... and a value judged once the file is read, named by its line too.
+sed -i 's/^log_level = loud/media_addr = bogus/' "$d/zrtpd.conf"
+kill -HUP "$zpid"
+expect zd "zrtpd[" || { show zd; exit 1; }
+check_eq "reload of a bad media_addr" "$line" \
+    "zrtpd[err]: SIGHUP: $d/zrtpd.conf:5: media_addr: 'bogus' is not a numeric IPv4 or IPv6 address; settings unchanged"
 
 # SIGTERM with a session open: its client sees it closed, then the daemon
 # tells systemd it stops and exits 0, its socket removed.

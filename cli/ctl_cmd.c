@@ -137,8 +137,11 @@ print_addr(const char *what, json_t *a)
 		return;
 	printf("%s", what);
 	ctl_put(stdout, ctl_str(a, "addr"));
-	printf(" port %lld%s\n", (long long)ctl_int(a, "port"),
-	    ctl_bool(a, "latched") ? " (latched)" : "");
+	printf(" port %lld", (long long)ctl_int(a, "port"));
+	if (json_is_integer(json_object_get(a, "rtcp_port")))
+		printf(", RTCP port %lld",
+		    (long long)ctl_int(a, "rtcp_port"));
+	printf("%s\n", ctl_bool(a, "latched") ? " (latched)" : "");
 }
 
 static void

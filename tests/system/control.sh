@@ -105,6 +105,20 @@ case "$r" in
 *) fail "session of a vanished client: $r" ;;
 esac
 
+# A peer's own RTCP port (remote_rtcp_port) is shown, by session_show and
+# by zrtpctl show, also once the session ended (kept a minute for show).
+r=$(printf '%s\n' '{"id":1,"cmd":"hello","versions":[1]}' \
+    '{"id":2,"cmd":"session_create","bind_addr":"127.0.0.1"}' \
+    '{"id":3,"cmd":"session_start","session":"s3","remote_addr":"127.0.0.1","remote_port":9,"remote_rtcp_port":11}' |
+    ctl A | tail -n 1)
+case "$r" in *'"id":3,"ok":true'*) ;; *) fail "start with remote_rtcp_port: $r" ;; esac
+r=$("$b/cli/zrtpctl" --socket "$tmp/A/ctl.sock" show s3 || :)
+case "$r" in
+*"Remote:   127.0.0.1 port 9, RTCP port 11"*)
+	echo "ok   zrtpctl show names the peer's RTCP port" ;;
+*) fail "zrtpctl show s3: $r" ;;
+esac
+
 # A client that vanishes holding 40 sessions: they close 8 at a time, a
 # pass of the loop each (session.c), so that other sessions' media is
 # not held for all of them; every one closes, as client_gone, the last

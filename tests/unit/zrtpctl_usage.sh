@@ -47,7 +47,10 @@ check 0 "control protocol 1" --version
 check 6 "cannot connect to $T/none.sock" --socket "$T/none.sock" status
 check 6 "Is zrtpd running?" --socket "$T/none.sock" status
 ZRTPD_SOCKET=$T/env.sock check 6 "cannot connect to $T/env.sock" sessions
-check 6 "cannot connect to /run/zrtpd/control.sock" --socket /run/zrtpd/control.sock status
+# A path under directories that do not exist (as /run/zrtpd before the
+# daemon first ran); not the real default path, where a daemon of this
+# machine may be listening.
+check 6 "cannot connect to $T/run/zrtpd/control.sock" --socket "$T/run/zrtpd/control.sock" status
 check 6 '"ok":false,"exit":6,"error":{"code":"unreachable"' --json --socket "$T/none.sock" status
 check 2 '"code":"usage"' --json frobnicate
 # Bytes from the command line are escaped too before they are shown.

@@ -83,6 +83,11 @@ static const char show_no_zrtp[] =
 static const char show_failed[] =
     "Do not discuss anything sensitive. ZRTP failed: the Failure line below "
     "says why. Hang up and call again; if it fails again, report that line.";
+static const char show_tampered[] =
+    "Do not discuss anything sensitive. ZRTP failed the way a change made "
+    "to its messages on the way fails (the Failure line below says which): "
+    "someone may be intercepting the call. Tell the other person by another "
+    "way, call again, and report that line if it fails again.";
 static const char show_ended[] =
     "Do not discuss anything sensitive. This session has ended without "
     "being secured.";
@@ -93,6 +98,26 @@ static const char show_waiting[] =
 static const char show_unknown[] =
     "Treat the call as NOT secure; the details are below.";
 
+/*
+ * Failures that a message altered or forged on the path causes (the
+ * engine's codes whose check is a hash, MAC or public-value test).
+ */
+static const char *const tamper_codes[] = {
+	"hello_hash_mismatch", "hello_altered", "commit_altered",
+	"hvi_mismatch", "confirm_mac", "bad_pv", "stream_zid_mismatch",
+};
+
+static int
+tamper_code(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tamper_codes) / sizeof(tamper_codes[0]); i++)
+		if (strcmp(tamper_codes[i], code) == 0)
+			return 1;
+	return 0;
+}
+
 const char *
 ctl_show_next(const char *security, const char *error_code, int ended)
 {
@@ -102,9 +127,11 @@ ctl_show_next(const char *security, const char *error_code, int ended)
 		return show_unknown;
 	if (strcmp(w->security, "not_secure") != 0)
 		return NULL;
-	if (error_code != NULL)
-		return strcmp(error_code, "no_zrtp") == 0 ? show_no_zrtp :
-		    show_failed;
+	if (error_code != NULL) {
+		if (strcmp(error_code, "no_zrtp") == 0)
+			return show_no_zrtp;
+		return tamper_code(error_code) ? show_tampered : show_failed;
+	}
 	return ended ? show_ended : show_waiting;
 }
 

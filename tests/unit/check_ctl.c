@@ -9,6 +9,26 @@
 #include "ctl_say.h"
 #include "unit.h"
 
+/* show's next step: tampering codes warn of interception, others do not. */
+START_TEST(show_next_steps)
+{
+	const char *t;
+
+	t = ctl_show_next("not_secure", "hvi_mismatch", 1);
+	ck_assert_ptr_nonnull(strstr(t, "intercepting"));
+	t = ctl_show_next("not_secure", "confirm_mac", 1);
+	ck_assert_ptr_nonnull(strstr(t, "intercepting"));
+	t = ctl_show_next("not_secure", "timeout", 1);
+	ck_assert_ptr_null(strstr(t, "intercepting"));
+	ck_assert_ptr_nonnull(strstr(t, "Failure line below says why"));
+	t = ctl_show_next("not_secure", "no_zrtp", 1);
+	ck_assert_ptr_nonnull(strstr(t, "never answered in ZRTP"));
+	ck_assert_ptr_nonnull(strstr(ctl_show_next("not_secure", NULL, 1),
+	    "ended without"));
+	ck_assert_ptr_null(ctl_show_next("secure_unverified", NULL, 0));
+}
+END_TEST
+
 START_TEST(b32_spelled)
 {
 	char out[128];
@@ -108,6 +128,7 @@ main(void)
 	Suite *s = suite_create("ctl");
 	TCase *tc = tcase_create("words");
 
+	tcase_add_test(tc, show_next_steps);
 	tcase_add_test(tc, b32_spelled);
 	tcase_add_test(tc, b32_alphabet_complete);
 	tcase_add_test(tc, unspellable_refused);

@@ -56,6 +56,8 @@ struct zd_control {
 	struct event		*ev;
 	struct event		*pause;	/* out of descriptors: accept later */
 	TAILQ_HEAD(, zd_conn)	 conns;
+	dev_t			 sock_dev;	/* the file bind() made, */
+	ino_t			 sock_ino;	/* 0 0 until then */
 };
 
 static const char *const zd_access_names[] = {
@@ -606,6 +608,25 @@ zd_control_accept(evutil_socket_t lfd, short what, void *arg)
 	    (long)cn->pid, (long)cn->uid, zd_access_name(cn->access));
 }
 
+/*
+ * Someone accepts on the socket at sun: connect() succeeds, or the
+ * backlog is full. Only a refusal (nobody listens: a crash's socket)
+ * lets a new daemon replace it.
+ */
+static int
+zd_control_live(const struct sockaddr_un *sun)
+{
+	int fd, live;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return 1;
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return live;
+}
+
 static int
 zd_control_listen(struct zd_control *c, char *err, size_t err_len)
 {
@@ -624,12 +645,27 @@ zd_control_listen(struct zd_control *c, char *err, size_t err_len)
 			    sun.sun_path);
 			return -1;
 		}
+		if (zd_control_live(&sun)) {
+			snprintf(err, err_len, "control socket %s: another "
+			    "zrtpd listens there (stop it, or give this one "
+			    "another control_socket)", sun.sun_path);
+			return -1;
+		}
 		unlink(sun.sun_path);
 	}
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(sun.sun_path, cfg->socket_mode) != 0 ||
+	    bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, err_len, "control socket %s: %s", sun.sun_path,
+		    strerror(errno));
+		return -1;
+	}
+	/* The file is ours from here: zd_control_unlink() removes it. */
+	if (lstat(sun.sun_path, &st) == 0) {
+		c->sock_dev = st.st_dev;
+		c->sock_ino = st.st_ino;
+	}
+	if (chmod(sun.sun_path, cfg->socket_mode) != 0 ||
 	    listen(c->fd, 64) != 0) {
 		snprintf(err, err_len, "control socket %s: %s", sun.sun_path,
 		    strerror(errno));
@@ -717,9 +753,24 @@ zd_control_close(struct zd_control *c)
 		event_free(c->ev);
 	if (c->pause != NULL)
 		event_free(c->pause);
-	if (c->fd >= 0) {
+	if (c->fd >= 0)
 		close(c->fd);
-		unlink(c->d->cfg.control_socket);
-	}
+	zd_control_unlink(c);
 	free(c);
+}
+
+/*
+ * By path, but only the file our bind() made: another daemon's socket
+ * that took the path since (after ours was removed) is not ours to remove.
+ */
+void
+zd_control_unlink(const struct zd_control *c)
+{
+	struct stat st;
+
+	if (c == NULL || c->sock_ino == 0 ||
+	    lstat(c->d->cfg.control_socket, &st) != 0 ||
+	    st.st_dev != c->sock_dev || st.st_ino != c->sock_ino)
+		return;
+	(void)unlink(c->d->cfg.control_socket);
 }

@@ -41,6 +41,8 @@ struct zd_control;
 
 struct zd_control *zd_control_open(struct zd *d, char *err, size_t err_len);
 void	zd_control_close(struct zd_control *c);
+/* Its socket file goes, if still the one it made (a failed start). */
+void	zd_control_unlink(const struct zd_control *c);
 /*
  * An event to every connection subscribed to it. ev has "event" and
  * "session"; keyed (may be NULL) replaces ev for keys connections. Both

@@ -38,7 +38,7 @@
 
 static int zd_ready_fd = -1;	/* background: the parent waits on it */
 static FILE *zd_pid_file;	/* opened before privileges are dropped */
-static const char *zd_ctl_path;	/* our control socket, once it is open */
+static struct zd_control *zd_ctl;	/* our control socket, once open */
 
 /* §6's schedules, which the peer follows too (docs/engine.md). */
 static uint32_t
@@ -80,8 +80,7 @@ zd_die(const char *fmt, ...)
 	zlog(LOG_ERR, "%s", msg);
 	/* Not left for clients to be refused by (after the drop, in a root
 	 * directory, it cannot go: the next start replaces it). */
-	if (zd_ctl_path != NULL)
-		(void)unlink(zd_ctl_path);
+	zd_control_unlink(zd_ctl);
 	if (zd_ready_fd >= 0)
 		(void)!write(zd_ready_fd, msg, strlen(msg));
 	exit(1);
@@ -379,7 +378,7 @@ zd_run(struct zd *d)
 		zd_die("libevent: cannot create the event loop");
 	if ((d->control = zd_control_open(d, err, sizeof(err))) == NULL)
 		zd_die("%s", err);
-	zd_ctl_path = d->cfg.control_socket;
+	zd_ctl = d->control;
 	/* Written once ready, but opened while we may still write there. */
 	if (d->cfg.pid_file[0] != '\0' &&
 	    (zd_pid_file = fopen(d->cfg.pid_file, "we")) == NULL)
@@ -409,6 +408,7 @@ zd_run(struct zd *d)
 	event_base_dispatch(d->base);
 	/* Workers first: their done() may still reply on a connection. */
 	zd_workers_free(d->workers);
+	zd_ctl = NULL;
 	zd_control_close(d->control);
 	event_free(term);
 	event_free(intr);

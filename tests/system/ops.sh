@@ -113,6 +113,22 @@ check_eq "group-writable state dir left as it was" \
 # socket nobody listens on.
 [ ! -e "$d/gw.sock" ] || fail "a failed start left its control socket"
 
+# A second start on a live daemon's control socket is refused there and
+# leaves it alone (it took the socket over, then its failed start removed
+# it: the live daemon could no longer be reached). A socket nobody listens
+# on (a crash's) is still replaced: tests/system/crash.sh.
+daemon live
+st=0
+"$zrtpd" --state-dir "$d/gw" --control-socket "$tmp/live/ctl.sock" \
+    --log stderr --pid-file "$d/gw2.pid" 2>"$d/gw2.err" || st=$?
+[ ! -s "$d/gw2.pid" ] || kill "$(cat "$d/gw2.pid")"
+check_eq "exit status on a live daemon's control socket" "$st" 1
+grep -q "control socket $tmp/live/ctl.sock: another zrtpd listens there" \
+    "$d/gw2.err" || fail "live control socket: $(cat "$d/gw2.err")"
+"$b/cli/zrtpctl" --socket "$tmp/live/ctl.sock" status >/dev/null ||
+    fail "a refused start took the live daemon's control socket away"
+stop live
+
 # stderr as systemd's journal (JOURNAL_STREAM names its device and inode):
 # the same refusal carries the level as "<3>" for the journal. Named
 # after another file, stderr gets no prefix.

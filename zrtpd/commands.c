@@ -276,28 +276,30 @@ zd_string_array(json_t *v, size_t max)
 	return 1;
 }
 
-/* The events a client may ask for (docs/control-protocol.md, Events). */
+/* The events a client may ask for (docs/control-protocol.md, Events),
+ * listed twice: the message, and the names a request must match whole. */
 #define ZD_EVENT_NAMES	"security peer sas_ready secure zrtp_hash_mismatch " \
 	"no_zrtp going_clear alert failed enrollment closed"
-static const char zd_event_names[] = ZD_EVENT_NAMES;
+static const char *const zd_event_names[] = {
+	"security", "peer", "sas_ready", "secure", "zrtp_hash_mismatch",
+	"no_zrtp", "going_clear", "alert", "failed", "enrollment", "closed",
+};
 
 /* The first name of events that is no event, or NULL. */
 static const char *
 zd_unknown_event(json_t *events)
 {
-	const char *name, *p;
+	const char *name;
 	json_t *x;
-	size_t i, n;
+	size_t i, k;
 
 	json_array_foreach(events, i, x) {
 		name = json_string_value(x);
-		n = strlen(name);
-		for (p = strstr(zd_event_names, name); n > 0 && p != NULL;
-		    p = strstr(p + 1, name))
-			if ((p == zd_event_names || p[-1] == ' ') &&
-			    (p[n] == ' ' || p[n] == '\0'))
+		for (k = 0; k < sizeof(zd_event_names) /
+		    sizeof(zd_event_names[0]); k++)
+			if (strcmp(name, zd_event_names[k]) == 0)
 				break;
-		if (n == 0 || p == NULL)
+		if (k == sizeof(zd_event_names) / sizeof(zd_event_names[0]))
 			return name;
 	}
 	return NULL;

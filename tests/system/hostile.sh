@@ -85,6 +85,7 @@ ctl A >"$tmp/types" <<'REQ'
 {"id":41,"cmd":"hello","versions":[1],"client":"hello again"}
 {"id":42,"cmd":"hello","versions":[7]}
 {"id":43,"cmd":"status"}
+{"id":44,"cmd":"subscribe","events":["security peer"]}
 REQ
 f=$tmp/types
 want_reply $f 1 "session_create before hello" no_hello
@@ -142,6 +143,9 @@ want_reply $f 51 "subscribe to an event name with a typo" bad_request
 want_reply $f 52 "a second hello" state
 want_reply $f 53 "a second hello with another version" state
 want_reply $f 54 "usable after a second hello" ok
+# Two names in one string are no event name either: it would subscribe
+# to nothing.
+want_reply $f 55 "subscribe to two names in one string" bad_request
 sed -n 54p $f | grep -q '"version":1' ||
     fail "the version after a second hello: $(sed -n 54p $f | cut -c1-120)"
 ! grep -q 'is "hello again"' "$tmp/A/log" ||
@@ -159,7 +163,7 @@ case "$r" in
 *'"session":"s2"'*'"security":"not_secure"'*) ;;
 *) fail "s2 after refused starts: $r" ;;
 esac
-[ $fails -eq $n0 ] && echo "ok   54 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines, an unknown event name, a second hello: each its code, the connection usable"
+[ $fails -eq $n0 ] && echo "ok   55 requests before hello, of wrong types and ranges, odd ids, 65536/65537/10^7-byte lines, unknown event names, a second hello: each its code, the connection usable"
 
 # --- a request without its newline, then the client goes: never run
 n0=$fails

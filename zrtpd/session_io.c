@@ -269,8 +269,14 @@ zd_demux_wire(struct zd_session *s, uint8_t *p, size_t len,
 			s->n.foreign++;
 			return;
 		}
-		/* Latching moves the remote on authenticated SRTP only. */
-		if (zd_relay_from_wire(s, p, len) && !known) {
+		/*
+		 * Latching moves the remote on authenticated SRTP only, or
+		 * SRTCP when RTCP shares the RTP port: a peer's RTCP from a
+		 * port of its own (one we were not told, a NAT's) is taken,
+		 * but RTP never follows it there.
+		 */
+		if (zd_relay_from_wire(s, p, len) && !known &&
+		    (s->remote_rtcp_port == 0 || !zd_relay_is_rtcp(p, len))) {
 			s->remote = *from;
 			s->remote_len = flen;
 			s->have_remote = s->latched = 1;

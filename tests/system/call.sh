@@ -8,7 +8,10 @@
 # find the first call's retained secret in both caches, and a verdict
 # given on it must come back as verified on a third. A fourth call, with
 # forged ZRTP packets of an unknown type injected toward B, still goes
-# secure, and B reports that kind of alert once, counting the rest.
+# secure, and B reports that kind of alert once, counting the rest. In a
+# fifth, B's SRTCP reaches A from a port A was not told (a peer that does
+# not multiplex RTCP, behind a NAT): A, latching, takes it but never
+# latches its RTP to that port.
 set -eu
 . "${srcdir:-.}/tests/system/lib.sh"
 
@@ -20,8 +23,8 @@ daemon B
 call() {
 	n=$1
 	shift
-	phone pa$n A 3 4 --side A --frames 50 --gap 5 "$@"
-	phone pb$n B 5 6 --side B --frames 50 --gap 5 "$@"
+	phone pa$n A 3 4 --side A --frames 50 --gap 5 ${AOPTS:-} "$@"
+	phone pb$n B 5 6 --side B --frames 50 --gap 5 ${BOPTS:-} "$@"
 	offer pa$n || return 1
 	portA=$port hashA=$hash
 	offer pb$n || return 1
@@ -113,6 +116,20 @@ if [ "${forged:-0}" -ge 8 ] && [ "$told" -eq 1 ]; then
 else
 	fail "forged $forged packets, B logged $told unknown_message alerts (want 1)"
 fi
+
+# Latching follows authenticated RTP, not RTCP, when the peer's RTCP has
+# its own port (session_start remote_rtcp_port): else A's media went to
+# the peer's RTCP socket until its next RTP latched it back.
+n0=$fails
+AOPTS="--latch 1 --rtcp-port 9" BOPTS="--rtcp 5" TAPOPTS="--rtcp-apart 1" \
+    call 5 && judge "fifth call (B's RTCP from another port)" matched ||
+    fail "fifth call did not complete"
+check_eq "fifth call: A's datagrams to B's RTCP socket" \
+    "$(jfield to_rtcp_apart "$wire")" 0
+[ "$(jfield rtcp_received "$resA")" -ge 1 ] ||
+    fail "fifth call: B's SRTCP from its own port did not reach A: $resA"
+[ $fails -eq $n0 ] &&
+    echo "ok   fifth call: B's SRTCP from a port A was not told taken, A's media never latched to it"
 
 if [ $fails -ne 0 ]; then
 	echo "--- daemon A log:"; tail -n 40 "$tmp/A/log"

@@ -12,7 +12,8 @@
  * near 65535 the call crosses the SRTP rollover). --quiet MS: how long
  * without a frame, once all are sent, ends the wait for the rest (1000).
  * A frame that arrives twice counts in "dup", one older than the newest
- * seen in "reordered".
+ * seen in "reordered". --latch 0|1 and --rtcp-port N: session_start's
+ * latch and remote_rtcp_port.
  *
  * stdout lines:  offer PORT HASH|- CALL|- | event NAME JSON
  *                | secure SAS CACHE | notsecure REASON | keys TX RX SUITE
@@ -60,6 +61,8 @@ struct sp {
 	int		 probe_pattern;	/* bzpeer's frames: byte i = seq + i */
 	int		 rtcp_every;	/* an RTCP SR+APP every N frames */
 	int		 rtcp_sent, rtcp_received, ssrc_change;
+	int		 latch;		/* --latch: session_start's, or -1 */
+	int		 rtcp_port;	/* --rtcp-port: remote_rtcp_port, or 0 */
 	const char	*media_addr;	/* bind_addr of the session */
 	const char	*call;
 	struct sockaddr_in remote;
@@ -489,6 +492,12 @@ on_stdin(struct sp *p, char *line)
 
 		if (strcmp(hash, "-") != 0)
 			json_object_set_new(req, "peer_hash", json_string(hash));
+		if (p->latch >= 0)
+			json_object_set_new(req, "latch",
+			    json_boolean(p->latch));
+		if (p->rtcp_port > 0)
+			json_object_set_new(req, "remote_rtcp_port",
+			    json_integer(p->rtcp_port));
 		json_decref(ctl_call(p, req));
 		if (p->early)
 			p->sending = 1;
@@ -592,6 +601,10 @@ parse_args(struct sp *p, int argc, char **argv)
 			p->mode = v;
 		else if (strcmp(argv[i], "--rtcp") == 0)
 			p->rtcp_every = atoi(v);
+		else if (strcmp(argv[i], "--latch") == 0)
+			p->latch = atoi(v);
+		else if (strcmp(argv[i], "--rtcp-port") == 0)
+			p->rtcp_port = atoi(v);
 		else if (strcmp(argv[i], "--media-addr") == 0)
 			p->media_addr = v;
 		else if (strcmp(argv[i], "--call") == 0)
@@ -617,8 +630,8 @@ parse_args(struct sp *p, int argc, char **argv)
 		die("usage: softphone --socket PATH --side A|B [--frames N] "
 		    "[--gap MS] [--policy P] [--mode relay|keys] [--call ID] "
 		    "[--role R] [--kex K] [--sas S] [--timeout SEC] [--early] "
-		    "[--first-seq N] [--quiet MS] "
-		    "| --plain --side A|B [--frames N]");
+		    "[--first-seq N] [--quiet MS] [--rtcp N] [--latch 0|1] "
+		    "[--rtcp-port N] | --plain --side A|B [--frames N]");
 }
 
 int
@@ -640,6 +653,7 @@ main(int argc, char **argv)
 	p.first_seq = 1;
 	p.quiet_ms = 1000;
 	p.last_idx = -1;
+	p.latch = -1;
 	parse_args(&p, argc, argv);
 	p.seq = (uint16_t)(p.first_seq - 1);
 	p.ctl = p.udp = p.med = -1;

@@ -20,6 +20,11 @@
  * --gate 1: a datagram goes to a side only once that side has sent one
  * (a daemon sends only from a started session, so it counts what it gets);
  * before, it is dropped ahead of the impairments and counted as "gated".
+ * --rtcp-apart 1: B's RTCP-type datagrams reach A from a third socket of
+ * the tap, as from a peer that does not multiplex RTCP and whose RTCP port
+ * A was not told (a NAT's own mapping); what A sends there is counted as
+ * "to_rtcp_apart", never relayed. Its port on a line "rtcp_apart PORT"
+ * before "ports".
  * --fence a|b|ab: on "quit", after every held copy, a 12-byte datagram of
  * 0xff to that side (a daemon counts it as "other"): once the daemon has
  * counted it, it has read every datagram the tap sent it before
@@ -64,6 +69,8 @@ struct tap_dir {
 
 struct tap {
 	int		fd[2];		/* [0] faces A, [1] faces B */
+	int		rtcp_fd;	/* --rtcp-apart: B's RTCP to A, or -1 */
+	unsigned long	to_rtcp_apart;
 	struct sockaddr_in dst[2];	/* A's and B's media ports */
 	int		learn_b;	/* --b 0: B's address from its first */
 	const char	*marker;
@@ -92,8 +99,12 @@ static void
 tap_send(void *arg, const uint8_t *p, size_t n)
 {
 	struct tap_dir *d = arg;
+	int fd = d->t->fd[d->to];
 
-	sendto(d->t->fd[d->to], p, n, 0, (struct sockaddr *)&d->t->dst[d->to],
+	if (d->to == 0 && d->t->rtcp_fd >= 0 && n >= 12 &&
+	    (p[0] & 0xc0) == 0x80 && p[1] >= 192 && p[1] <= 223)
+		fd = d->t->rtcp_fd;
+	sendto(fd, p, n, 0, (struct sockaddr *)&d->t->dst[d->to],
 	    sizeof(d->t->dst[d->to]));
 }
 
@@ -331,6 +342,8 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 			t->forge = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--gate") == 0)
 			t->gate = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--rtcp-apart") == 0)
+			t->rtcp_fd = atoi(argv[i + 1]) ? 0 : -1;
 		else if (strcmp(argv[i], "--fence") == 0) {
 			t->fence[0] = strchr(argv[i + 1], 'a') != NULL;
 			t->fence[1] = strchr(argv[i + 1], 'b') != NULL;
@@ -353,7 +366,7 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
 		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
 		    "[--drop-type TYPE] [--tamper-type TYPE] [--gate 0|1] "
-		    "[--fence a|b|ab] "
+		    "[--fence a|b|ab] [--rtcp-apart 0|1] "
 		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
 		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
 		    "[--reseal 0|1]\n");
@@ -367,10 +380,10 @@ tap_wire(struct tap *t)
 	printf("wire {\"zrtp\":%lu,\"zrtp_types\":\"%s\",\"srtp\":%lu,"
 	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
 	    "\"forged\":%lu,\"unrouted\":%lu,\"type_dropped\":%lu,"
-	    "\"gated\":%lu,\"fenced\":%lu,\"seed\":%llu,", t->zrtp, t->types,
-	    t->srtp, t->srtcp, t->other, t->bytes, t->marker_hits, t->forged,
-	    t->unrouted, t->type_dropped, t->gated, t->fenced,
-	    (unsigned long long)t->seed);
+	    "\"gated\":%lu,\"fenced\":%lu,\"to_rtcp_apart\":%lu,"
+	    "\"seed\":%llu,", t->zrtp, t->types, t->srtp, t->srtcp, t->other,
+	    t->bytes, t->marker_hits, t->forged, t->unrouted, t->type_dropped,
+	    t->gated, t->fenced, t->to_rtcp_apart, (unsigned long long)t->seed);
 	impair_json(&t->im[0], "ab_", stdout);
 	putchar(',');
 	impair_json(&t->im[1], "ba_", stdout);
@@ -382,7 +395,7 @@ main(int argc, char **argv)
 {
 	static struct tap t;
 	struct impair_opts o[2];
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	uint8_t fence[12];
 	char line[64];
 	int i, tmo, w;
@@ -392,6 +405,7 @@ main(int argc, char **argv)
 	memset(o, 0, sizeof(o));
 	o[0].hold_pkts = o[1].hold_pkts = 3;
 	o[0].hold_ms = o[1].hold_ms = 40;
+	t.rtcp_fd = -1;
 	tap_args(&t, o, argc, argv);
 	for (i = 0; i < 2; i++) {
 		t.dir[i] = (struct tap_dir){ &t, 1 - i };
@@ -401,6 +415,10 @@ main(int argc, char **argv)
 	}
 	t.fd[0] = udp_bind();
 	t.fd[1] = udp_bind();
+	if (t.rtcp_fd >= 0) {
+		t.rtcp_fd = udp_bind();
+		printf("rtcp_apart %d\n", port_of(t.rtcp_fd));
+	}
 	if (t.impaired)
 		printf("impair seed=%llu\n", (unsigned long long)t.seed);
 	printf("ports %d %d\n", port_of(t.fd[0]), port_of(t.fd[1]));
@@ -414,8 +432,12 @@ main(int argc, char **argv)
 		pfd[0] = (struct pollfd){ 0, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ t.fd[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ t.fd[1], POLLIN, 0 };
-		if (poll(pfd, 3, tmo) < 0 && errno != EINTR)
+		pfd[3] = (struct pollfd){ t.rtcp_fd, POLLIN, 0 };
+		if (poll(pfd, 4, tmo) < 0 && errno != EINTR)
 			break;
+		if (pfd[3].revents & POLLIN &&
+		    recv(t.rtcp_fd, fence, sizeof(fence), 0) >= 0)
+			t.to_rtcp_apart++;
 		if (pfd[1].revents & POLLIN)
 			relay(&t, 0);
 		if (pfd[2].revents & POLLIN)

@@ -680,6 +680,12 @@ zd_control_listen(struct zd_control *c, char *err, size_t err_len)
 			return -1;
 		}
 	}
+	/* A group that does not exist would grant key export to nobody. */
+	if (cfg->key_group[0] != '\0' && getgrnam(cfg->key_group) == NULL) {
+		snprintf(err, err_len, "keys_group %s: no such group",
+		    cfg->key_group);
+		return -1;
+	}
 	return 0;
 }
 

@@ -129,6 +129,21 @@ grep -q "control socket $tmp/live/ctl.sock: another zrtpd listens there" \
     fail "a refused start took the live daemon's control socket away"
 stop live
 
+# A keys_group or control_group that does not exist stops the start, as
+# a typo that would grant nothing, silently, must not.
+mkdir -m 700 "$d/kg"
+for g in keys_group control_group; do
+	st=0
+	rm -f "$d/kg.pid"
+	"$zrtpd" --state-dir "$d/kg" --control-socket "$d/kg.sock" \
+	    --pid-file "$d/kg.pid" --log stderr \
+	    --$(echo $g | tr _ -) zrtpd-no-such-group 2>"$d/kg.err" || st=$?
+	[ ! -s "$d/kg.pid" ] || kill "$(cat "$d/kg.pid")"
+	check_eq "exit status with a $g that does not exist" "$st" 1
+	grep -q "$g zrtpd-no-such-group: no such group" "$d/kg.err" ||
+	    fail "$g that does not exist: $(cat "$d/kg.err")"
+done
+
 # stderr as systemd's journal (JOURNAL_STREAM names its device and inode):
 # the same refusal carries the level as "<3>" for the journal. Named
 # after another file, stderr gets no prefix.

@@ -434,6 +434,12 @@ cmd_sas_verdict(struct zd_conn *cn, json_t *id, json_t *req)
 		    "or later");
 		return;
 	}
+	/* A pick alone would record the match whatever was picked. */
+	if (challenge == NULL && pick >= 0) {
+		zd_cmd_error(cn, id, "bad_request", "pick: only with the open "
+		    "challenge's id (challenge): nothing was recorded");
+		return;
+	}
 	if (challenge != NULL) {
 		if (v != 1 || pick < 0 || s->challenge[0] == '\0' ||
 		    strcmp(challenge, s->challenge) != 0) {

@@ -86,6 +86,7 @@ ctl A >"$tmp/types" <<'REQ'
 {"id":42,"cmd":"hello","versions":[7]}
 {"id":43,"cmd":"status"}
 {"id":44,"cmd":"subscribe","events":["security peer"]}
+{"id":45,"cmd":"sas_verdict","session":"s1","verdict":"match","pick":1}
 REQ
 f=$tmp/types
 want_reply $f 1 "session_create before hello" no_hello
@@ -146,6 +147,9 @@ want_reply $f 54 "usable after a second hello" ok
 # Two names in one string are no event name either: it would subscribe
 # to nothing.
 want_reply $f 55 "subscribe to two names in one string" bad_request
+# A pick without its challenge would record the match whatever was
+# picked.
+want_reply $f 56 "a pick without its challenge" bad_request
 sed -n 54p $f | grep -q '"version":1' ||
     fail "the version after a second hello: $(sed -n 54p $f | cut -c1-120)"
 ! grep -q 'is "hello again"' "$tmp/A/log" ||

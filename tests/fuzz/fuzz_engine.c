@@ -40,7 +40,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /*
  * The cache octet % FE_CACHE_COUNT is the entry answered to ZSA_CACHE_LOOKUP;
- * octet / FE_CACHE_COUNT holds FE_CACHE_RICH and FE_CACHE_PRSH.
+ * octet / FE_CACHE_COUNT holds FE_CACHE_RICH, FE_CACHE_PRSH and
+ * FE_CACHE_TENT.
  */
 enum fe_cache {
 	FE_CACHE_NONE,
@@ -52,6 +53,7 @@ enum fe_cache {
 };
 #define FE_CACHE_RICH	0x1	/* longer algorithm lists, S384 first */
 #define FE_CACHE_PRSH	0x2	/* Preshared mode allowed (§4.4.2) */
+#define FE_CACHE_TENT	0x4	/* the row is a first contact's, tentative */
 
 enum fe_op {
 	FE_DELIVER,
@@ -85,6 +87,7 @@ struct fe {
 	int		 have_peer;
 	uint8_t		 peer_zid[ZRTP_ZID_LEN];
 	int		 secure, failed, clear, sas_seen, mismatch, verified;
+	int		 overlap;	/* the SAS said: a tentative row unproved */
 	int		 stores;
 	int		 srtp_rx;	/* ZSA_SRTP_RX seen */
 	struct zs_srtp_keys rx_keys;	/* what it carried */
@@ -189,6 +192,7 @@ fe_cache_entry(uint8_t cache_octet, struct zs_cache_entry *e)
 	default:
 		break;
 	}
+	e->tentative = ((cache_octet / FE_CACHE_COUNT) & FE_CACHE_TENT) != 0;
 }
 
 /* Every datagram A sends must pass our own decoder, from A's SSRC. */
@@ -253,6 +257,12 @@ fe_check_sas(struct fe *f, const struct zs_action *a)
 	if (n == 0 || n == sizeof(a->u.sas.text) || f->sas_seen++ ||
 	    !zsas_supported(a->u.sas.scheme) || f->mult)
 		abort();
+	/* docs/engine.md, "First contacts that overlap": never both, and
+	 * only from a tentative row. */
+	if (a->u.sas.overlap && (a->u.sas.cache_mismatch ||
+	    !(((f->cache_octet / FE_CACHE_COUNT) & FE_CACHE_TENT))))
+		abort();
+	f->overlap = a->u.sas.overlap;
 	f->mismatch = a->u.sas.cache_mismatch;
 	memcpy(f->sas, a->u.sas.text, sizeof(f->sas));
 }
@@ -285,6 +295,10 @@ fe_check_store(struct fe *f, const struct zs_action *a)
 	    memcmp(a->u.store.zid, f->peer_zid, ZRTP_ZID_LEN) != 0 ||
 	    a->u.store.rs1_expires == 0 || f->cfg.cache_expiry == 0 ||
 	    f->mult || (f->mismatch && !f->verified))
+		abort();
+	/* An overlapping first contact's store: fresh, no rs2, no V. */
+	if (f->overlap && (!a->u.store.fresh || a->u.store.rs2_valid ||
+	    a->u.store.verified || a->u.store.matched))
 		abort();
 	f->stores++;
 }
@@ -354,6 +368,10 @@ fe_drain(struct fe *f)
 			if (!f->secure || f->stores == 0 || !f->have_peer ||
 			    memcmp(a.u.verified.zid, f->peer_zid,
 			    ZRTP_ZID_LEN) != 0)
+				abort();
+			/* Nothing proved the row: the verdict is bound. */
+			if (f->overlap && a.u.verified.verified &&
+			    !a.u.verified.bound)
 				abort();
 			break;
 		case ZSA_ALERT:

@@ -18,9 +18,11 @@
  * stdout lines:  offer PORT HASH|- CALL|- | event NAME JSON
  *                | secure SAS CACHE | notsecure REASON | keys TX RX SUITE
  *                | reply JSON | done SENT RECEIVED
- *                | fence reached|missed OTHER | result JSON
+ *                | fence reached|missed OTHER | latched reached|missed PORT
+ *                | show JSON | result JSON
  * stdin lines:   answer ADDR PORT HASH|- | go | verdict match|mismatch
- *                | name TEXT | peerhash HASH | fence N | quit
+ *                | name TEXT | peerhash HASH | fence N | latched PORT
+ *                | show | quit
  *
  * "fence N" (after a wiretap's --fence): the session's "other" counter is
  * read until it reaches N, each time after reading every frame already
@@ -28,6 +30,9 @@
  * datagram the wiretap sent before its fence, and we every frame the
  * daemon forwarded from them, so the counts that follow are exact and no
  * longer depend on how fast anyone ran. "missed" after 20 seconds.
+ * "latched PORT": the session's remote is read until it is latched to
+ * PORT, or 20 seconds passed; the port last seen follows. "show": the
+ * session's session_show, one line.
  *
  * It speaks the control protocol through libzrtpc, as a softphone that
  * embeds zrtpd would.
@@ -338,6 +343,32 @@ drain_frames(struct sp *p)
 		recv_frame(p, p->udp);
 }
 
+/* "latched PORT": the session's remote, until latched to PORT (20 s). */
+static void
+wait_latched(struct sp *p, int want)
+{
+	struct pollfd pfd;
+	uint64_t end = now_ms() + 20000;
+	json_t *show, *rem;
+	int port, latched;
+
+	for (;;) {
+		show = ctl_call(p, json_pack("{s:s, s:s}", "cmd",
+		    "session_show", "session", p->sid));
+		rem = json_object_get(show, "remote");
+		port = (int)json_integer_value(json_object_get(rem, "port"));
+		latched = json_is_true(json_object_get(rem, "latched"));
+		json_decref(show);
+		drain_frames(p);
+		if ((latched && port == want) || now_ms() >= end)
+			break;
+		pfd = (struct pollfd){ p->udp, POLLIN, 0 };
+		poll(&pfd, 1, 10);
+	}
+	say("latched %s %d", latched && port == want ? "reached" : "missed",
+	    port);
+}
+
 static void
 fence(struct sp *p, long long want)
 {
@@ -522,6 +553,16 @@ on_stdin(struct sp *p, char *line)
 		json_decref(r);
 	} else if (sscanf(line, "fence %d", &port) == 1 && !p->plain) {
 		fence(p, port);
+	} else if (sscanf(line, "latched %d", &port) == 1 && !p->plain) {
+		wait_latched(p, port);
+	} else if (strcmp(line, "show") == 0 && !p->plain) {
+		json_t *r = ctl_call(p, json_pack("{s:s, s:s}", "cmd",
+		    "session_show", "session", p->sid));
+		char *t = json_dumps(r, JSON_COMPACT);
+
+		say("show %s", t != NULL ? t : "null");
+		free(t);
+		json_decref(r);
 	} else if (strcmp(line, "quit") == 0) {
 		p->deadline = now_ms();
 	}

@@ -25,6 +25,21 @@
  * A was not told (a NAT's own mapping); what A sends there is counted as
  * "to_rtcp_apart", never relayed. Its port on a line "rtcp_apart PORT"
  * before "ports".
+ * --nat 1: a NAT in front of B that rebinds. The tap opens two more
+ * sockets and says "nat NATPORT STRANGERPORT" before "ports". On "rebind"
+ * (stdin) B's datagrams reach A from NATPORT from then on (B's mapping
+ * moved), and the tap says "rebound"; what A sends to NATPORT is relayed
+ * to B ("to_nat"), what A sends to its first port still is too, but once
+ * A was heard on NATPORT it is counted as "to_old_late" (every socket A
+ * sent to earlier is read to its end before NATPORT, so the count is
+ * exact). On "forge" (stdin) a stranger, from STRANGERPORT, sends A:
+ * random bytes shaped as RTP (PT 0, an SSRC of its own), B's last SRTP
+ * packet as it was (a replay) and a copy with its sequence number moved
+ * 1000 on and a tag bit flipped (when B sent one), a copy of B's last ZRTP packet (when B sent
+ * one), then a fence of twelve 0xff bytes (a daemon counts it as
+ * "other"), and the tap says "forged RTP ZRTP": how many RTP-shaped and
+ * ZRTP datagrams went. What A sends to STRANGERPORT is counted as
+ * "to_stranger", never relayed.
  * --fence a|b|ab: on "quit", after every held copy, a 12-byte datagram of
  * 0xff to that side (a daemon counts it as "other"): once the daemon has
  * counted it, it has read every datagram the tap sent it before
@@ -70,6 +85,12 @@ struct tap_dir {
 struct tap {
 	int		fd[2];		/* [0] faces A, [1] faces B */
 	int		rtcp_fd;	/* --rtcp-apart: B's RTCP to A, or -1 */
+	int		nat_fd, stranger_fd;	/* --nat, or -1 */
+	int		rebound, nat_heard;	/* "rebind" said; A on nat_fd */
+	unsigned long	to_nat, to_old_late, to_stranger;
+	uint8_t		last_srtp[IMPAIR_PKT_MAX], last_zrtp[IMPAIR_PKT_MAX];
+	size_t		last_srtp_len, last_zrtp_len;	/* B's, to forge */
+	uint64_t	rng;
 	unsigned long	to_rtcp_apart;
 	struct sockaddr_in dst[2];	/* A's and B's media ports */
 	int		learn_b;	/* --b 0: B's address from its first */
@@ -101,6 +122,8 @@ tap_send(void *arg, const uint8_t *p, size_t n)
 	struct tap_dir *d = arg;
 	int fd = d->t->fd[d->to];
 
+	if (d->to == 0 && d->t->rebound)
+		fd = d->t->nat_fd;
 	if (d->to == 0 && d->t->rtcp_fd >= 0 && n >= 12 &&
 	    (p[0] & 0xc0) == 0x80 && p[1] >= 192 && p[1] <= 223)
 		fd = d->t->rtcp_fd;
@@ -207,8 +230,9 @@ forge_unknown(struct tap *t, const uint8_t *hdr)
 			t->forged++;
 }
 
-static void
-relay(struct tap *t, int from)
+/* One datagram from fd (a socket facing side "from"), if any: 1. */
+static int
+relay_fd(struct tap *t, int from, int fd)
 {
 	uint8_t p[IMPAIR_PKT_MAX];
 	struct sockaddr_in src;
@@ -216,15 +240,31 @@ relay(struct tap *t, int from)
 	ssize_t n;
 	const char *what;
 
-	if ((n = recvfrom(t->fd[from], p, sizeof(p), 0,
+	if ((n = recvfrom(fd, p, sizeof(p), MSG_DONTWAIT,
 	    (struct sockaddr *)&src, &slen)) <= 0)
-		return;
+		return 0;
+	if (from == 0 && t->nat_fd >= 0) {
+		if (fd == t->nat_fd) {
+			t->to_nat++;
+			t->nat_heard = 1;
+		} else if (t->nat_heard)
+			t->to_old_late++;
+	}
+	if (from == 1 && t->nat_fd >= 0 && (size_t)n <= sizeof(t->last_srtp)) {
+		if (n >= 24 && p[0] == 0x10 && memcmp(p + 4, "ZRTP", 4) == 0) {
+			memcpy(t->last_zrtp, p, (size_t)n);
+			t->last_zrtp_len = (size_t)n;
+		} else if (n > 22 && (p[0] & 0xc0) == 0x80 && p[1] < 192) {
+			memcpy(t->last_srtp, p, (size_t)n);
+			t->last_srtp_len = (size_t)n;
+		}
+	}
 	if (from == 1 && t->learn_b && t->dst[1].sin_port == 0 &&
 	    src.sin_family == AF_INET)
 		t->dst[1] = src;
 	if (from == 0 && t->dst[1].sin_port == 0) {
 		t->unrouted++;
-		return;
+		return 1;
 	}
 	t->spoke[from] = 1;
 	t->bytes += (unsigned long)n;
@@ -238,7 +278,7 @@ relay(struct tap *t, int from)
 		    t->drop_type, strlen(t->drop_type)) == 0) {
 			t->type_dropped++;
 			show(t, from, p, (size_t)n, what, IMPAIR_DROPPED);
-			return;
+			return 1;
 		}
 	} else if (n >= 12 && (p[0] & 0xc0) == 0x80) {
 		if (p[1] >= 192 && p[1] <= 223) {
@@ -260,12 +300,82 @@ relay(struct tap *t, int from)
 	if (t->gate && !t->spoke[1 - from]) {
 		t->gated++;
 		show(t, from, p, (size_t)n, what, IMPAIR_DROPPED);
-		return;
+		return 1;
 	}
 	show(t, from, p, (size_t)n, what, impair_packet(&t->im[from], p,
 	    (size_t)n, now_ms()));
 	if (from == 0 && t->forge > 0 && strcmp(what, "ZRTP") == 0)
 		forge_unknown(t, p);
+	return 1;
+}
+
+/*
+ * What A sent, in the order it sent it: once A may send to nat_fd, every
+ * datagram already queued on A's first socket is read before one from
+ * nat_fd (loopback queues a datagram as it is sent), so one read there
+ * after A was heard on nat_fd was sent after that one.
+ */
+static void
+relay_a(struct tap *t, int old_ready, int nat_ready)
+{
+	if (old_ready)
+		while (relay_fd(t, 0, t->fd[0]) && t->nat_fd >= 0)
+			;
+	if (nat_ready)
+		relay_fd(t, 0, t->nat_fd);
+}
+
+static uint32_t
+tap_rand(struct tap *t)
+{
+	t->rng ^= t->rng << 13;
+	t->rng ^= t->rng >> 7;
+	t->rng ^= t->rng << 17;
+	return (uint32_t)(t->rng >> 16);
+}
+
+/* "forge": a stranger's datagrams to A, then a fence (see the top). */
+static void
+forge_stranger(struct tap *t)
+{
+	uint8_t p[IMPAIR_PKT_MAX];
+	size_t i, n;
+	int rtp = 0, zrtp = 0;
+	uint16_t seq;
+
+	n = 12 + 160 + 10;
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)tap_rand(t);
+	p[0] = 0x80;	/* V=2, no padding, extension or CSRC */
+	p[1] = 0x00;	/* PT 0: RTP, not RTCP */
+	if (sendto(t->stranger_fd, p, n, 0, (struct sockaddr *)&t->dst[0],
+	    sizeof(t->dst[0])) > 0)
+		rtp++;
+	/* B's last SRTP packet as it was: a replay. */
+	if (t->last_srtp_len > 0 && sendto(t->stranger_fd, t->last_srtp,
+	    t->last_srtp_len, 0, (struct sockaddr *)&t->dst[0],
+	    sizeof(t->dst[0])) > 0)
+		rtp++;
+	if (t->last_srtp_len > 0) {
+		n = t->last_srtp_len;
+		memcpy(p, t->last_srtp, n);
+		seq = (uint16_t)((p[2] << 8 | p[3]) + 1000);
+		p[2] = (uint8_t)(seq >> 8);
+		p[3] = (uint8_t)seq;
+		p[n - 1] ^= 0x01;	/* the tag's last byte */
+		if (sendto(t->stranger_fd, p, n, 0,
+		    (struct sockaddr *)&t->dst[0], sizeof(t->dst[0])) > 0)
+			rtp++;
+	}
+	if (t->last_zrtp_len > 0 && sendto(t->stranger_fd, t->last_zrtp,
+	    t->last_zrtp_len, 0, (struct sockaddr *)&t->dst[0],
+	    sizeof(t->dst[0])) > 0)
+		zrtp++;
+	memset(p, 0xff, 12);
+	sendto(t->stranger_fd, p, 12, 0, (struct sockaddr *)&t->dst[0],
+	    sizeof(t->dst[0]));
+	printf("forged %d %d\n", rtp, zrtp);
+	fflush(stdout);
 }
 
 /* Impairment options: a percentage (or count) for one or both directions. */
@@ -344,6 +454,8 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 			t->gate = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--rtcp-apart") == 0)
 			t->rtcp_fd = atoi(argv[i + 1]) ? 0 : -1;
+		else if (strcmp(argv[i], "--nat") == 0)
+			t->nat_fd = atoi(argv[i + 1]) ? 0 : -1;
 		else if (strcmp(argv[i], "--fence") == 0) {
 			t->fence[0] = strchr(argv[i + 1], 'a') != NULL;
 			t->fence[1] = strchr(argv[i + 1], 'b') != NULL;
@@ -366,7 +478,7 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 		fprintf(stderr, "usage: wiretap --a PORT --b PORT --marker "
 		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
 		    "[--drop-type TYPE] [--tamper-type TYPE] [--gate 0|1] "
-		    "[--fence a|b|ab] [--rtcp-apart 0|1] "
+		    "[--fence a|b|ab] [--rtcp-apart 0|1] [--nat 0|1] "
 		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
 		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
 		    "[--reseal 0|1]\n");
@@ -381,9 +493,11 @@ tap_wire(struct tap *t)
 	    "\"srtcp\":%lu,\"other\":%lu,\"bytes\":%lu,\"marker_hits\":%lu,"
 	    "\"forged\":%lu,\"unrouted\":%lu,\"type_dropped\":%lu,"
 	    "\"gated\":%lu,\"fenced\":%lu,\"to_rtcp_apart\":%lu,"
+	    "\"to_nat\":%lu,\"to_old_late\":%lu,\"to_stranger\":%lu,"
 	    "\"seed\":%llu,", t->zrtp, t->types, t->srtp, t->srtcp, t->other,
 	    t->bytes, t->marker_hits, t->forged, t->unrouted, t->type_dropped,
-	    t->gated, t->fenced, t->to_rtcp_apart, (unsigned long long)t->seed);
+	    t->gated, t->fenced, t->to_rtcp_apart, t->to_nat, t->to_old_late,
+	    t->to_stranger, (unsigned long long)t->seed);
 	impair_json(&t->im[0], "ab_", stdout);
 	putchar(',');
 	impair_json(&t->im[1], "ba_", stdout);
@@ -395,7 +509,7 @@ main(int argc, char **argv)
 {
 	static struct tap t;
 	struct impair_opts o[2];
-	struct pollfd pfd[4];
+	struct pollfd pfd[6];
 	uint8_t fence[12];
 	char line[64];
 	int i, tmo, w;
@@ -406,6 +520,9 @@ main(int argc, char **argv)
 	o[0].hold_pkts = o[1].hold_pkts = 3;
 	o[0].hold_ms = o[1].hold_ms = 40;
 	t.rtcp_fd = -1;
+	t.nat_fd = -1;
+	t.stranger_fd = -1;
+	t.rng = 0x9e3779b97f4a7c15ULL;
 	tap_args(&t, o, argc, argv);
 	for (i = 0; i < 2; i++) {
 		t.dir[i] = (struct tap_dir){ &t, 1 - i };
@@ -418,6 +535,12 @@ main(int argc, char **argv)
 	if (t.rtcp_fd >= 0) {
 		t.rtcp_fd = udp_bind();
 		printf("rtcp_apart %d\n", port_of(t.rtcp_fd));
+	}
+	if (t.nat_fd >= 0) {
+		t.nat_fd = udp_bind();
+		t.stranger_fd = udp_bind();
+		printf("nat %d %d\n", port_of(t.nat_fd),
+		    port_of(t.stranger_fd));
 	}
 	if (t.impaired)
 		printf("impair seed=%llu\n", (unsigned long long)t.seed);
@@ -433,15 +556,19 @@ main(int argc, char **argv)
 		pfd[1] = (struct pollfd){ t.fd[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ t.fd[1], POLLIN, 0 };
 		pfd[3] = (struct pollfd){ t.rtcp_fd, POLLIN, 0 };
-		if (poll(pfd, 4, tmo) < 0 && errno != EINTR)
+		pfd[4] = (struct pollfd){ t.nat_fd, POLLIN, 0 };
+		pfd[5] = (struct pollfd){ t.stranger_fd, POLLIN, 0 };
+		if (poll(pfd, 6, tmo) < 0 && errno != EINTR)
 			break;
 		if (pfd[3].revents & POLLIN &&
 		    recv(t.rtcp_fd, fence, sizeof(fence), 0) >= 0)
 			t.to_rtcp_apart++;
-		if (pfd[1].revents & POLLIN)
-			relay(&t, 0);
+		if (pfd[5].revents & POLLIN &&
+		    recv(t.stranger_fd, fence, sizeof(fence), 0) >= 0)
+			t.to_stranger++;
+		relay_a(&t, pfd[1].revents & POLLIN, pfd[4].revents & POLLIN);
 		if (pfd[2].revents & POLLIN)
-			relay(&t, 1);
+			relay_fd(&t, 1, t.fd[1]);
 		for (i = 0; i < 2; i++)
 			impair_expire(&t.im[i], now_ms(), 0);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
@@ -449,6 +576,15 @@ main(int argc, char **argv)
 
 			if (n <= 0 || memmem(line, (size_t)n, "quit", 4) != NULL)
 				break;
+			if (t.nat_fd >= 0 &&
+			    memmem(line, (size_t)n, "rebind", 6) != NULL) {
+				t.rebound = 1;
+				printf("rebound\n");
+				fflush(stdout);
+			}
+			if (t.nat_fd >= 0 &&
+			    memmem(line, (size_t)n, "forge", 5) != NULL)
+				forge_stranger(&t);
 		}
 	}
 	/*
@@ -458,12 +594,12 @@ main(int argc, char **argv)
 	for (w = 0; w < 4096; w++) {
 		pfd[1] = (struct pollfd){ t.fd[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ t.fd[1], POLLIN, 0 };
-		if (poll(pfd + 1, 2, 0) <= 0)
+		pfd[3] = (struct pollfd){ t.nat_fd, POLLIN, 0 };
+		if (poll(pfd + 1, 3, 0) <= 0)
 			break;
-		if (pfd[1].revents & POLLIN)
-			relay(&t, 0);
+		relay_a(&t, pfd[1].revents & POLLIN, pfd[3].revents & POLLIN);
 		if (pfd[2].revents & POLLIN)
-			relay(&t, 1);
+			relay_fd(&t, 1, t.fd[1]);
 	}
 	for (i = 0; i < 2; i++)
 		impair_expire(&t.im[i], now_ms(), 1);

@@ -1077,6 +1077,7 @@ zs_receive(struct zsession *s, uint64_t now_ms, const uint8_t *p, size_t len)
 	int r;
 
 	s->now = now_ms;
+	s->rx_proven = 0;
 	if (s->state == ZS_INIT)
 		return 0;
 	/* §5: a CRC failure is dropped silently; so is non-ZRTP. */
@@ -1241,6 +1242,12 @@ zs_hello_hash(const struct zsession *s)
  * Never reads a job: a worker may be using it. The call is counted whole
  * for each of its streams (an upper bound: a session alone has its own).
  */
+int
+zs_received_proven(const struct zsession *s)
+{
+	return s->rx_proven;
+}
+
 size_t
 zs_memory(const struct zsession *s)
 {

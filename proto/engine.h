@@ -387,5 +387,14 @@ const uint8_t	*zs_commit_nonce(const struct zsession *s);
  */
 const char	*zs_hello_hash(const struct zsession *s);
 size_t		 zs_memory(const struct zsession *s);
+/*
+ * 1 when the last zs_receive()'s packet was accepted as the peer's by a
+ * check a stranger cannot pass: a first Hello matching the a=zrtp-hash
+ * given (§8.1), a message whose hash image chains to the peer's earlier
+ * one (Commit, DHPart1, DHPart2), a Confirm whose H0 closes the chain.
+ * Never for a repeat the engine answers without checking, nor a drop.
+ * What a latching caller may move the remote on (symmetric RTP).
+ */
+int		 zs_received_proven(const struct zsession *s);
 
 #endif

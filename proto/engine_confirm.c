@@ -221,6 +221,7 @@ zs_confirm_checks(struct zsession *s, const struct zpkt *pkt)
 		    "peer's H0 does not close its hash chain");
 		goto out;
 	}
+	s->rx_proven = 1;
 	s->peer_v = (body.flags & ZCONFIRM_FLAG_V) != 0;
 	/* §7.3.1: E only from a MiTM (Hello M flag), and E disregards A. */
 	s->peer_e = (body.flags & ZCONFIRM_FLAG_E) != 0 &&

@@ -477,6 +477,7 @@ zs_first_hello(struct zsession *s, const struct zpkt *pkt)
 		return zs_fail(s, ZC_INTERNAL, r, "peer Hello hash") != ZS_INIT;
 	s->peer_ssrc = pkt->ssrc;
 	s->have_peer_ssrc = 1;
+	s->rx_proven = authentic;	/* signalling vouched for it */
 	s->refused_code = ZC_NONE;	/* a usable Hello supersedes */
 	zs_report_peer(s);
 	if ((r = zs_negotiate(s)) != 0) {

@@ -146,6 +146,11 @@ struct zsession {
 	uint64_t		 id;		/* unique in the process */
 	struct zs_config	 cfg;
 	struct zs_env		 env;
+	/*
+	 * The packet in zs_receive() passed a check a stranger cannot: the
+	 * a=zrtp-hash of a first Hello, a hash-chain link, a Confirm's H0.
+	 */
+	int			 rx_proven;
 	enum zs_state		 state;		/* zs_fsm_step() assigns */
 	enum zs_state		 ending;	/* ZS_INIT, or where a failure
 						 * takes the session */

@@ -97,6 +97,7 @@ zs_check_link(struct zsession *s, const uint8_t *preimage,
 		zs_fail(s, altered, 0, NULL);
 		return 1;
 	}
+	s->rx_proven = 1;
 	return 0;
 }
 

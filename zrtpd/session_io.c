@@ -217,9 +217,16 @@ zd_session_send_app(struct zd_session *s, const uint8_t *p, size_t len)
 	    s->app_len);
 }
 
-/* A ZRTP packet for the engine, from the wire or (keys mode) the app. */
+/*
+ * A ZRTP packet for the engine, from the wire (from) or, keys mode, the
+ * app (from NULL). Latching, the remote moves to the source of a packet
+ * the engine proved the peer's (zs_received_proven()): a Hello matching
+ * a=zrtp-hash, a message chaining to the peer's earlier ones; never on
+ * one it dropped or answered as a repeat, so a stranger's copy does not.
+ */
 static void
-zd_zrtp_in(struct zd_session *s, const uint8_t *p, size_t len)
+zd_zrtp_in(struct zd_session *s, const uint8_t *p, size_t len,
+    const struct sockaddr_storage *from, socklen_t flen)
 {
 	s->n.zrtp_in++;
 	/* Counted here, dropped by the engine (§5): damage or tampering. */
@@ -231,6 +238,16 @@ zd_zrtp_in(struct zd_session *s, const uint8_t *p, size_t len)
 	s->rx_pkt = p;
 	s->rx_len = len;
 	zs_receive(s->zs, zd_now_ms(), p, len);
+	/* Before the drain, so that its replies go to the new address. */
+	if (from != NULL && s->latch && zs_received_proven(s->zs) &&
+	    !(s->have_remote && zd_same_addr(from, flen, &s->remote,
+	    s->remote_len))) {
+		s->remote = *from;
+		s->remote_len = flen;
+		s->have_remote = s->latched = 1;
+		zlog(LOG_INFO, "%s: remote latched to a new address on ZRTP",
+		    s->id);
+	}
 	zd_session_drain(s);
 	s->rx_pkt = NULL;
 	s->rx_len = 0;
@@ -252,7 +269,7 @@ zd_demux_wire(struct zd_session *s, uint8_t *p, size_t len,
 	} else if (p[0] >= 16 && p[0] <= 19 && zpkt_is_zrtp(p, len)) {
 		/* Latching: the engine judges ZRTP from anywhere. */
 		if (known || s->latch)
-			zd_zrtp_in(s, p, len);
+			zd_zrtp_in(s, p, len, from, flen);
 		else
 			s->n.foreign++;
 	} else if (p[0] >= 20 && p[0] <= 63) {
@@ -553,7 +570,7 @@ zd_app_dgram(struct zd_session *s, uint8_t *buf, size_t len, size_t cap,
 	}
 	if (s->mode == ZD_MODE_KEYS) {
 		if (zpkt_is_zrtp(buf, len))
-			zd_zrtp_in(s, buf, len);
+			zd_zrtp_in(s, buf, len, NULL, 0);
 		else
 			s->n.other++;
 	} else if (buf[0] >= 128 && buf[0] <= 191)

@@ -7,10 +7,15 @@
 # first SRTP that authenticates, and send its own SRTP there from then on:
 # all of A's frames, sent after the move, reach B through the new port and
 # none through the old one. A stranger's datagrams from a third port (RTP
-# of random bytes, B's last SRTP replayed and with a bad tag, B's ZRTP),
-# before and after the move, never move the remote: the SRTP-shaped ones
-# are counted as rejected. Every wait is on an event or a counter (the
-# softphone's "latched" and "fence"), with a deadline.
+# of random bytes, B's last SRTP replayed and with a bad tag, B's last
+# ZRTP and a copy of B's first Hello, which matches the a=zrtp-hash A was
+# given), before and after the move, never move the remote: the
+# SRTP-shaped ones are counted as rejected.
+# A second call (tap --drop-old 1) has B behind the NAT from the start:
+# what A sends to B's signalled address is dropped, so it goes secure only
+# if A latched to the NAT's port on B's ZRTP (its Hello matching
+# a=zrtp-hash, then messages chaining to it). Every wait is on an event
+# or a counter (the softphone's "latched" and "fence"), with a deadline.
 set -eu
 . "${srcdir:-.}/tests/system/lib.sh"
 
@@ -76,9 +81,9 @@ rej1=$(printf '%s\n' "$shown" | jq .counters.rejected)
 check "stranger's RTP-shaped datagrams rejected (before)" \
     "$((rej1 - rej0))" "$rtp"
 [ "$rtp" -eq 1 ] || fail "the stranger's RTP: $rtp datagrams"
-[ "$zrtp" -eq 1 ] || fail "the stranger had no ZRTP of B's to send"
+[ "$zrtp" -eq 2 ] || fail "the stranger had no ZRTP and Hello of B's to send: $zrtp"
 [ $fails -eq $n1 ] &&
-    echo "ok   before the rebinding: $rtp forged RTP rejected, a copy of B's ZRTP moving nothing, A's remote unmoved"
+    echo "ok   before the rebinding: $rtp forged RTP rejected, copies of B's ZRTP and Hello moving nothing, A's remote unmoved"
 
 # 2. The NAT rebinds; B sends: A latches to the new port on B's SRTP.
 tell tap rebind
@@ -120,6 +125,45 @@ check "plain payload on the wire" "$(jfield marker_hits "$wire")" 0
     fail "A's SRTP to the NAT's new port: $wire"
 [ $fails -eq $n2 ] &&
     echo "ok   after the rebinding: $rtp forged RTP (random, B's SRTP replayed, and with a bad tag) rejected, A's remote stayed; A's 50 frames all through the new port, B got them all; wire: $wire"
+
+exec 3>&- 4<&- 5>&- 6<&- 7>&- 8<&-
+
+# 5. B behind the NAT from the start; A's datagrams to B's signalled
+# address never arrive: only latching on B's ZRTP lets the call go secure.
+n5=$fails
+phone pc A 3 4 --side A --frames 20 --gap 5 --latch 1
+phone pd B 5 6 --side B --frames 20 --gap 5
+offer pc || exit 1
+portA=$port hashA=$hash
+offer pd || exit 1
+portB=$port hashB=$hash
+spawn tap2 7 8 "$b/tests/system/wiretap" --a "$portA" --b "$portB" \
+    --marker ZRTPD-PLAIN-AUDIO --nat 1 --drop-old 1
+expect tap2 nat
+set -- $line
+natport=$2
+expect tap2 ports
+set -- $line
+oldport=$2
+tell pc "answer 127.0.0.1 $2 $hashB"
+tell pd "answer 127.0.0.1 $3 $hashA"
+pair_secure pc pd
+tell pc show
+expect pc "show " || { show pc; fail "no session_show from A"; exit 1; }
+got=$(printf '%s\n' "${line#show }" | jq -c '.remote | [.addr, .port, .latched]')
+check "NAT from the start: A's remote" "$got" "[\"127.0.0.1\",$natport,true]"
+pair_done pc pd
+pair_quit pc pd
+tap_wire tap2
+for r in "$resA" "$resB"; do
+	check "NAT from the start: frames received" "$(jfield received "$r")" 20
+done
+[ "$(jfield old_dropped "$wire")" -ge 1 ] ||
+    fail "NAT from the start: nothing of A's to the old address dropped: $wire"
+check "NAT from the start: A's datagrams to the stranger" \
+    "$(jfield to_stranger "$wire")" 0
+[ $fails -eq $n5 ] &&
+    echo "ok   NAT from the start: A latched to $natport on B's ZRTP, secure, 20 frames each way; A's $(jfield old_dropped "$wire") datagrams to the old address dropped"
 
 if [ $fails -ne 0 ]; then
 	echo "--- daemon A log:"; tail -n 40 "$tmp/A/log"

@@ -39,7 +39,12 @@
  * one), then a fence of twelve 0xff bytes (a daemon counts it as
  * "other"), and the tap says "forged RTP ZRTP": how many RTP-shaped and
  * ZRTP datagrams went. What A sends to STRANGERPORT is counted as
- * "to_stranger", never relayed.
+ * "to_stranger", never relayed. The stranger's datagrams also include
+ * a copy of B's first Hello (when B sent one), after the rest of its ZRTP.
+ * --drop-old 1 (with --nat 1): B's NAT rebound before the call, as if
+ * "rebind" was said at the start, and what A sends to its first port (B's
+ * signalled address) is dropped and counted as "old_dropped": A reaches B
+ * only once it latched to NATPORT.
  * --fence a|b|ab: on "quit", after every held copy, a 12-byte datagram of
  * 0xff to that side (a daemon counts it as "other"): once the daemon has
  * counted it, it has read every datagram the tap sent it before
@@ -88,6 +93,10 @@ struct tap {
 	int		nat_fd, stranger_fd;	/* --nat, or -1 */
 	int		rebound, nat_heard;	/* "rebind" said; A on nat_fd */
 	unsigned long	to_nat, to_old_late, to_stranger;
+	int		drop_old;	/* --drop-old */
+	unsigned long	old_dropped;
+	uint8_t		first_hello[IMPAIR_PKT_MAX];
+	size_t		first_hello_len;	/* B's, to forge */
 	uint8_t		last_srtp[IMPAIR_PKT_MAX], last_zrtp[IMPAIR_PKT_MAX];
 	size_t		last_srtp_len, last_zrtp_len;	/* B's, to forge */
 	uint64_t	rng;
@@ -243,6 +252,10 @@ relay_fd(struct tap *t, int from, int fd)
 	if ((n = recvfrom(fd, p, sizeof(p), MSG_DONTWAIT,
 	    (struct sockaddr *)&src, &slen)) <= 0)
 		return 0;
+	if (from == 0 && t->drop_old && fd == t->fd[0]) {
+		t->old_dropped++;
+		return 1;
+	}
 	if (from == 0 && t->nat_fd >= 0) {
 		if (fd == t->nat_fd) {
 			t->to_nat++;
@@ -254,6 +267,11 @@ relay_fd(struct tap *t, int from, int fd)
 		if (n >= 24 && p[0] == 0x10 && memcmp(p + 4, "ZRTP", 4) == 0) {
 			memcpy(t->last_zrtp, p, (size_t)n);
 			t->last_zrtp_len = (size_t)n;
+			if (t->first_hello_len == 0 && n >= 24 &&
+			    memcmp(p + 16, "Hello   ", 8) == 0) {
+				memcpy(t->first_hello, p, (size_t)n);
+				t->first_hello_len = (size_t)n;
+			}
 		} else if (n > 22 && (p[0] & 0xc0) == 0x80 && p[1] < 192) {
 			memcpy(t->last_srtp, p, (size_t)n);
 			t->last_srtp_len = (size_t)n;
@@ -371,6 +389,11 @@ forge_stranger(struct tap *t)
 	    t->last_zrtp_len, 0, (struct sockaddr *)&t->dst[0],
 	    sizeof(t->dst[0])) > 0)
 		zrtp++;
+	/* B's Hello, which matches the a=zrtp-hash A was given: a replay. */
+	if (t->first_hello_len > 0 && sendto(t->stranger_fd, t->first_hello,
+	    t->first_hello_len, 0, (struct sockaddr *)&t->dst[0],
+	    sizeof(t->dst[0])) > 0)
+		zrtp++;
 	memset(p, 0xff, 12);
 	sendto(t->stranger_fd, p, 12, 0, (struct sockaddr *)&t->dst[0],
 	    sizeof(t->dst[0]));
@@ -456,6 +479,8 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 			t->rtcp_fd = atoi(argv[i + 1]) ? 0 : -1;
 		else if (strcmp(argv[i], "--nat") == 0)
 			t->nat_fd = atoi(argv[i + 1]) ? 0 : -1;
+		else if (strcmp(argv[i], "--drop-old") == 0)
+			t->drop_old = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--fence") == 0) {
 			t->fence[0] = strchr(argv[i + 1], 'a') != NULL;
 			t->fence[1] = strchr(argv[i + 1], 'b') != NULL;
@@ -479,6 +504,7 @@ tap_args(struct tap *t, struct impair_opts o[2], int argc, char **argv)
 		    "TEXT [--show N] [--corrupt-srtp N] [--forge-unknown N] "
 		    "[--drop-type TYPE] [--tamper-type TYPE] [--gate 0|1] "
 		    "[--fence a|b|ab] [--rtcp-apart 0|1] [--nat 0|1] "
+		    "[--drop-old 0|1] "
 		    "[--seed N] [--drop|--dup|--reorder|--tamper-zrtp|"
 		    "--tamper-srtp[-ab|-ba] PCT] [--hold N] [--hold-ms MS] "
 		    "[--reseal 0|1]\n");
@@ -494,10 +520,11 @@ tap_wire(struct tap *t)
 	    "\"forged\":%lu,\"unrouted\":%lu,\"type_dropped\":%lu,"
 	    "\"gated\":%lu,\"fenced\":%lu,\"to_rtcp_apart\":%lu,"
 	    "\"to_nat\":%lu,\"to_old_late\":%lu,\"to_stranger\":%lu,"
+	    "\"old_dropped\":%lu,"
 	    "\"seed\":%llu,", t->zrtp, t->types, t->srtp, t->srtcp, t->other,
 	    t->bytes, t->marker_hits, t->forged, t->unrouted, t->type_dropped,
 	    t->gated, t->fenced, t->to_rtcp_apart, t->to_nat, t->to_old_late,
-	    t->to_stranger, (unsigned long long)t->seed);
+	    t->to_stranger, t->old_dropped, (unsigned long long)t->seed);
 	impair_json(&t->im[0], "ab_", stdout);
 	putchar(',');
 	impair_json(&t->im[1], "ba_", stdout);
@@ -538,6 +565,7 @@ main(int argc, char **argv)
 	}
 	if (t.nat_fd >= 0) {
 		t.nat_fd = udp_bind();
+		t.rebound = t.drop_old;
 		t.stranger_fd = udp_bind();
 		printf("nat %d %d\n", port_of(t.nat_fd),
 		    port_of(t.stranger_fd));

@@ -1522,6 +1522,48 @@ START_TEST(test_late_hello_hash)
 }
 END_TEST
 
+/*
+ * Issue 7: what a latching daemon may move its remote on. _i == 1: the
+ * peer's a=zrtp-hash given, its first Hello proves it; _i == 0: not.
+ * Never a damaged copy (bad CRC) nor a repeat; the messages that chain to
+ * the Hello (Commit or DHPart, Confirm) prove themselves either way.
+ */
+START_TEST(test_received_proven)
+{
+	uint8_t p[SIM_PKT_MAX], bad[SIM_PKT_MAX];
+	size_t len = 0;
+	int i;
+
+	if (_i == 1) {
+		sim_start(&net, 153);
+		snprintf(net.end[0].cfg.peer_hello_hash,
+		    sizeof(net.end[0].cfg.peer_hello_hash), "%s",
+		    zs_hello_hash(net.end[1].s));
+		sim_stop(&net);
+	}
+	sim_start(&net, 153);
+	for (i = 0; i < net.nq; i++)
+		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
+		    "Hello   ")) {
+			len = net.q[i].len;
+			memcpy(p, net.q[i].b, len);
+		}
+	ck_assert_uint_gt(len, 0);
+	memcpy(bad, p, len);
+	bad[len - 5] ^= 0x01;		/* the CRC no longer matches */
+	sim_inject(&net, 0, bad, len);
+	ck_assert_int_eq(zs_received_proven(net.end[0].s), 0);
+	sim_inject(&net, 0, p, len);
+	ck_assert_int_eq(zs_received_proven(net.end[0].s), _i);
+	sim_inject(&net, 0, p, len);
+	ck_assert_int_eq(zs_received_proven(net.end[0].s), 0);
+	sim_run(&net, 60000);
+	assert_agree();
+	ck_assert_int_ge(net.end[0].proven, 2);
+	ck_assert_int_ge(net.end[1].proven, 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1575,6 +1617,7 @@ main(void)
 	tcase_add_test(tc, test_codes_table);
 	tcase_add_loop_test(tc, test_resent_after_secure, 0, 2);
 	tcase_add_test(tc, test_late_hello_hash);
+	tcase_add_loop_test(tc, test_received_proven, 0, 2);
 	tcase_add_test(tc, test_lossy_link);
 	tcase_add_test(tc, test_cache_unreadable);
 	suite_add_tcase(s, tc);

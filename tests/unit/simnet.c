@@ -286,6 +286,7 @@ sim_step(struct sim *n, uint64_t end)
 		n->q[k] = n->q[--n->nq];
 		ck_assert_int_eq(zs_receive(n->end[p.to].s, n->now, p.b, p.len),
 		    0);
+		n->end[p.to].proven += zs_received_proven(n->end[p.to].s);
 		sim_drain(n, p.to);
 	} else {
 		who = -2 - k;

@@ -41,6 +41,7 @@ struct sim_end {
 	char			 sas[ZSAS_TEXT_MAX];
 	int			 sas_verified, cache_mismatch;
 	int			 kex_jobs;
+	int			 proven;	/* zs_received_proven() */
 	int			 clear;
 	int			 enroll_offered, accept_enroll;
 	char			 relayed_sas[ZSAS_TEXT_MAX];

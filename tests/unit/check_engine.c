@@ -272,6 +272,22 @@ pkt_type(const uint8_t *p, size_t len, const char *block)
 	return len > 20 && memcmp(p + 16, block, 8) == 0;
 }
 
+/* A copy of the last Hello queued for end `to` into p; its length, or 0. */
+static size_t
+queued_hello(const struct sim *n, int to, uint8_t *p)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < n->nq; i++)
+		if (n->q[i].to == to && pkt_type(n->q[i].b, n->q[i].len,
+		    "Hello   ")) {
+			len = n->q[i].len;
+			memcpy(p, n->q[i].b, len);
+		}
+	return len;
+}
+
 static void
 tamper_hvi(struct sim *n, int from, uint8_t *p, size_t *len)
 {
@@ -1173,7 +1189,6 @@ START_TEST(test_forged_hello_version)
 {
 	uint8_t p[SIM_PKT_MAX];
 	size_t len = 0;
-	int i;
 
 	if (_i >= 1) {
 		sim_start(&net, 151);
@@ -1183,12 +1198,7 @@ START_TEST(test_forged_hello_version)
 		sim_stop(&net);
 	}
 	sim_start(&net, 151);
-	for (i = 0; i < net.nq; i++)
-		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
-		    "Hello   ")) {
-			len = net.q[i].len;
-			memcpy(p, net.q[i].b, len);
-		}
+	len = queued_hello(&net, 0, p);
 	ck_assert_uint_gt(len, 0);
 	memcpy(p + 12 + 12, "1.01", 4);
 	zpkt_seal_crc(p, len);
@@ -1340,7 +1350,7 @@ START_TEST(test_forged_hello_other_zid_multistream)
 	struct zsession *audio[2];
 	struct zcall *c[2];
 	size_t len = 0;
-	int i, k;
+	int k;
 
 	for (k = 0; k < 2; k++) {
 		ck_assert_ptr_nonnull(c[k] = zcall_new(NULL, 0));
@@ -1354,12 +1364,7 @@ START_TEST(test_forged_hello_other_zid_multistream)
 		net.end[k].cfg.ssrc += 1;
 	}
 	sim_start(&net, 157);
-	for (i = 0; i < net.nq; i++)
-		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
-		    "Hello   ")) {
-			len = net.q[i].len;
-			memcpy(p, net.q[i].b, len);
-		}
+	len = queued_hello(&net, 0, p);
 	ck_assert_uint_gt(len, 0);
 	/* Header 12, message header 12, version 4, client id 16, H3 32. */
 	p[12 + 12 + 4 + 16 + 32] ^= 0x5a;
@@ -1532,7 +1537,6 @@ START_TEST(test_received_proven)
 {
 	uint8_t p[SIM_PKT_MAX], bad[SIM_PKT_MAX];
 	size_t len = 0;
-	int i;
 
 	if (_i == 1) {
 		sim_start(&net, 153);
@@ -1542,12 +1546,7 @@ START_TEST(test_received_proven)
 		sim_stop(&net);
 	}
 	sim_start(&net, 153);
-	for (i = 0; i < net.nq; i++)
-		if (net.q[i].to == 0 && pkt_type(net.q[i].b, net.q[i].len,
-		    "Hello   ")) {
-			len = net.q[i].len;
-			memcpy(p, net.q[i].b, len);
-		}
+	len = queued_hello(&net, 0, p);
 	ck_assert_uint_gt(len, 0);
 	memcpy(bad, p, len);
 	bad[len - 5] ^= 0x01;		/* the CRC no longer matches */
